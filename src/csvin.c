@@ -130,7 +130,8 @@ static void pend_compact(struct pend *p)
 {
     size_t keep_first = p->cur_first, keep_n = p->nfields - keep_first;
     size_t base = keep_n ? p->fld[keep_first].off : p->nbytes;
-    memmove(p->bytes, p->bytes + base, p->nbytes - base);
+    if (p->nbytes > base)
+        memmove(p->bytes, p->bytes + base, p->nbytes - base);
     for (size_t i = 0; i < keep_n; i++)
         p->fld[i] = (struct span){p->fld[keep_first + i].off - base, p->fld[keep_first + i].len};
     p->nbytes -= base;

@@ -12,27 +12,28 @@ struct field_def {
     const char *json_path; /* in the request body */
     const char *json_key;  /* in its own object */
     bool integer;
+    bool required;
 };
 
 static const struct field_def fields[FIELD_N] = {
-    [FIELD_REGION_ID] = {"regionId", "regionId", "regionId", false},
+    [FIELD_REGION_ID] = {"regionId", "regionId", "regionId", false, true},
     [FIELD_CLIENT_TOKEN] = {"clientToken", "clientToken", "clientToken", false},
-    [FIELD_AZ] = {"az", "instanceSpec.az", "az", false},
-    [FIELD_DEVICE_TYPE] = {"deviceType", "instanceSpec.deviceType", "deviceType", false},
-    [FIELD_IMAGE_TYPE] = {"imageType", "instanceSpec.imageType", "imageType", false},
-    [FIELD_OS_TYPE_ID] = {"osTypeId", "instanceSpec.osTypeId", "osTypeId", false},
+    [FIELD_AZ] = {"az", "instanceSpec.az", "az", false, true},
+    [FIELD_DEVICE_TYPE] = {"deviceType", "instanceSpec.deviceType", "deviceType", false, true},
+    [FIELD_IMAGE_TYPE] = {"imageType", "instanceSpec.imageType", "imageType", false, true},
+    [FIELD_OS_TYPE_ID] = {"osTypeId", "instanceSpec.osTypeId", "osTypeId", false, true},
     [FIELD_SYS_RAID_TYPE_ID] = {"sysRaidTypeId", "instanceSpec.sysRaidTypeId", "sysRaidTypeId",
-                                false},
+                                false, true},
     [FIELD_DATA_RAID_TYPE_ID] = {"dataRaidTypeId", "instanceSpec.dataRaidTypeId",
-                                 "dataRaidTypeId", false},
-    [FIELD_NETWORK_TYPE] = {"networkType", "instanceSpec.networkType", "networkType", false},
+                                 "dataRaidTypeId", false, true},
+    [FIELD_NETWORK_TYPE] = {"networkType", "instanceSpec.networkType", "networkType", false, true},
     [FIELD_ENABLE_INTERNET] = {"enableInternet", "instanceSpec.enableInternet", "enableInternet",
                                false},
     [FIELD_LINE_TYPE] = {"lineType", "instanceSpec.lineType", "lineType", false},
     [FIELD_BANDWIDTH] = {"bandwidth", "instanceSpec.bandwidth", "bandwidth", true},
-    [FIELD_NAME] = {"name", "instanceSpec.name", "name", false},
-    [FIELD_PASSWORD] = {"password", "instanceSpec.password", "password", false},
-    [FIELD_COUNT] = {"count", "instanceSpec.count", "count", true},
+    [FIELD_NAME] = {"name", "instanceSpec.name", "name", false, true},
+    [FIELD_PASSWORD] = {"password", "instanceSpec.password", "password", false, true},
+    [FIELD_COUNT] = {"count", "instanceSpec.count", "count", true, true},
     [FIELD_DESCRIPTION] = {"description", "instanceSpec.description", "description", false},
     [FIELD_CIDR] = {"cidr", "instanceSpec.cidr", "cidr", false},
     [FIELD_SUBNET_ID] = {"subnetId", "instanceSpec.subnetId", "subnetId", false},
@@ -58,6 +59,11 @@ const char *field_json_path(enum field_id f)
 const char *field_json_key(enum field_id f)
 {
     return fields[f].json_key;
+}
+
+bool field_is_required(enum field_id f)
+{
+    return fields[f].required;
 }
 
 bool field_is_integer(enum field_id f)

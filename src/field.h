@@ -47,6 +47,9 @@ const char *field_json_path(enum field_id f);
 /* The member's own name in its JSON object: "bandwidth", "chargeMode". Static. */
 const char *field_json_key(enum field_id f);
 
+/* Whether the API requires the field (createInstances.md: "Required or not: True"). */
+bool field_is_required(enum field_id f);
+
 /* Whether the field holds a whole number (count, bandwidth, charge.chargeDuration). */
 bool field_is_integer(enum field_id f);
 

@@ -245,18 +245,12 @@ static size_t utf8_len(const char *s)
     return n;
 }
 
-static const enum field_id required[] = {
-    FIELD_REGION_ID,     FIELD_AZ,           FIELD_DEVICE_TYPE, FIELD_IMAGE_TYPE,
-    FIELD_OS_TYPE_ID,    FIELD_SYS_RAID_TYPE_ID, FIELD_DATA_RAID_TYPE_ID, FIELD_NETWORK_TYPE,
-    FIELD_NAME,          FIELD_PASSWORD,     FIELD_COUNT,
-};
-
 static int check_required(const struct spec *s, spec_report_fn report, void *ctx)
 {
     int n = 0;
-    for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
-        if (!s->present[required[i]]) {
-            reportf(report, ctx, required[i], "required, but missing");
+    for (int f = 0; f < FIELD_N; f++) {
+        if (field_is_required((enum field_id)f) && !s->present[f]) {
+            reportf(report, ctx, (enum field_id)f, "required, but missing");
             n++;
         }
     }
@@ -277,7 +271,19 @@ static int check_enum(const struct spec *s, enum field_id f, const char *allowed
             return 0;
         p += len + (p[len] == '|');
     }
-    reportf(report, ctx, f, "must be one of %s, got '%s'", allowed, v);
+    char list[128];
+    size_t o = 0;
+    for (const char *p = allowed; *p && o + 3 < sizeof(list); p++) {
+        if (*p == '|') {
+            list[o++] = ',';
+            list[o++] = ' ';
+        } else {
+            list[o++] = *p;
+        }
+    }
+    list[o] = '\0';
+    reportf(report, ctx, f, "must be %s%s, got '%s'", strchr(allowed, '|') ? "one of " : "", list,
+            v);
     return 1;
 }
 
@@ -286,7 +292,11 @@ static int check_range(const struct spec *s, enum field_id f, long long lo, long
 {
     if (!s->present[f] || (s->num[f] >= lo && s->num[f] <= hi))
         return 0;
-    reportf(report, ctx, f, "must be %lld..%lld, got %lld", lo, hi, s->num[f]);
+    const char *unit = f == FIELD_BANDWIDTH         ? " (Mbps)"
+                       : f != FIELD_CHARGE_DURATION ? ""
+                       : hi == 3                    ? " (years)"
+                                                    : " (months)";
+    reportf(report, ctx, f, "must be %lld..%lld%s, got %lld", lo, hi, unit, s->num[f]);
     return 1;
 }
 

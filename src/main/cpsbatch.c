@@ -1,7 +1,44 @@
+/* cpsbatch - create JD Cloud Cloud Physical Servers in bulk from a CSV. */
 #include <stdio.h>
+#include <string.h>
 
-int main(void)
+#include "cmd_run.h"
+#include "cmd_validate.h"
+#include "exitcode.h"
+
+struct command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+};
+
+static const struct command commands[] = {
+    {"validate", cmd_validate, "check every row of a job CSV; send nothing"},
+    {"run", cmd_run, "provision every row; rerun the same command to resume"},
+};
+
+static void usage(FILE *out)
 {
-    fputs("cpsbatch: not built yet\n", stderr);
-    return 2;
+    fputs("usage: cpsbatch COMMAND [options]   (cpsbatch COMMAND --help for each)\n\n", out);
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+        usage(stdout);
+        return EXIT_DONE;
+    }
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].fn(argc - 1, argv + 1);
+    }
+    fprintf(stderr, "cpsbatch: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return EXIT_USAGE;
 }

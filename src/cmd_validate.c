@@ -1,0 +1,77 @@
+/* cmd_validate.c - `cpsbatch validate JOB.csv`. */
+#include "cmd_validate.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "err.h"
+#include "exitcode.h"
+#include "jobcli.h"
+#include "plan.h"
+
+static const char usage[] =
+    "usage: cpsbatch validate JOB.csv [options]\n"
+    "Check every row of JOB.csv against the createInstances rules; send nothing.\n"
+    "Every problem is printed as FILE:ROW:COLUMN: message (the header is row 1).\n"
+    "\n" JOBCLI_HELP "  -h, --help             this text\n"
+    "\n"
+    "Exit status: 0 valid, 65 invalid, 66 unreadable, 2 usage error.\n";
+
+int cmd_exit_for_scan(int rc, const char *path, const struct plan *p)
+{
+    if (rc == ERR_IO) {
+        fprintf(stderr, "cpsbatch: %s: %s\n", path, strerror(errno));
+        return EXIT_NOINPUT;
+    }
+    if (rc == ERR_NOMEM) {
+        fprintf(stderr, "cpsbatch: %s\n", err_str(rc));
+        return EXIT_SOFTWARE;
+    }
+    if (rc || p->problems) {
+        fprintf(stderr, "%s: %ld problem%s; nothing was sent\n", path, p->problems,
+                p->problems == 1 ? "" : "s");
+        return EXIT_DATAERR;
+    }
+    return EXIT_DONE;
+}
+
+int cmd_validate(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        JOBCLI_LONG_OPTIONS, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    struct jobcli cli = {0};
+    int opt;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        if (opt == 'h') {
+            fputs(usage, stdout);
+            return EXIT_DONE;
+        }
+        if (!jobcli_take(&cli, opt, optarg)) {
+            fputs(usage, stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1) {
+        fputs(usage, stderr);
+        return EXIT_USAGE;
+    }
+    const char *path = argv[optind];
+    struct job_options o;
+    struct plan p = {0};
+    int rc = jobcli_prepare(&cli, path, &o);
+    if (rc) {
+        jobcli_release(&cli);
+        return EXIT_USAGE;
+    }
+    rc = plan_scan(&o, jobcli_report, NULL, &p);
+    int status = cmd_exit_for_scan(rc, path, &p);
+    if (status == EXIT_DONE) {
+        printf("%s: valid: ", path);
+        plan_print(&p, stdout);
+    }
+    jobcli_release(&cli);
+    return status;
+}

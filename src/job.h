@@ -1,0 +1,69 @@
+/* job.h - a job CSV read as validated createInstances requests, one row at a time.
+ *
+ * The first stage of the data flow: CSV row -> validated request. job_open reads and maps the
+ * header; job_next yields each data row as a spec, checked against every rule, with its
+ * clientToken (given, or derived when a salt is set). Every problem is reported, not just the
+ * first, as one line "FILE:ROW:COLUMN: message" (ROW as a spreadsheet shows it, the header
+ * being row 1; COLUMN the header as written in the file), and reading goes on.
+ *
+ * Memory does not grow with the number of rows, except for the sets that uniqueness needs:
+ * user-given tokens (when the file has a clientToken column) and row digests (when tokens are
+ * derived), a few dozen bytes per row.
+ */
+#ifndef CPSBATCH_JOB_H
+#define CPSBATCH_JOB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "spec.h"
+#include "token.h"
+
+/* One problem, formatted "FILE:ROW:COLUMN: message" (or "FILE:ROW: message"). */
+typedef void (*job_report_fn)(void *ctx, const char *line);
+
+struct job_options {
+    const char *path;           /* the CSV; "-" for standard input */
+    const char *default_region; /* for rows without regionId, or NULL */
+    const char *password;       /* for rows without a password, or NULL; borrowed */
+    const unsigned char *salt;  /* when set, tokens are derived for rows without one */
+    size_t salt_len;
+};
+
+struct job_row {
+    long row;             /* spreadsheet row */
+    bool valid;           /* false when a problem was reported for this row */
+    struct spec spec;     /* borrowed strings: valid until the next job_next */
+    unsigned char digest[32]; /* spec_digest (set when the row is valid and a salt is set) */
+    char token[TOKEN_LEN + 1]; /* the clientToken ("" when none given and no salt) */
+    bool token_given;     /* from the clientToken column */
+};
+
+struct job;
+
+/* Open and map the header. Header problems (unknown or duplicate columns, missing required
+ * columns) are reported; then ERR_INVALID is returned and nothing else can be read. Also
+ * ERR_IO (cannot open: errno), ERR_PARSE (malformed CSV, reported), ERR_NOMEM. */
+int job_open(const struct job_options *opt, job_report_fn report, void *ctx, struct job **out);
+
+/* The next data row: 1 with *row filled, 0 at the end, or a negative code (ERR_PARSE for
+ * malformed CSV, reported; ERR_NOMEM). row must start zeroed; its storage is reused by the
+ * next call; job_row_release frees what it still holds. */
+int job_next(struct job *j, struct job_row *row);
+void job_row_release(struct job_row *row);
+
+/* Problems reported so far (header and rows). */
+long job_problems(const struct job *j);
+
+/* Data rows read so far. */
+long job_rows(const struct job *j);
+
+/* The header cells as written, and the field each maps to (-1: ignored column). Borrowed. */
+size_t job_columns(const struct job *j, const char *const **names, const int **fields);
+
+/* The cells of the current row, as read (borrowed, valid until the next job_next). */
+size_t job_cells(const struct job *j, const char *const **cells);
+
+void job_close(struct job *j);
+
+#endif

@@ -1,0 +1,52 @@
+/* jobcli.h - the command-line options every job-reading command shares.
+ *
+ * --region R, --password-env VAR, --password-file F, --profile NAME: turned into the
+ * job_options the job reader takes (default region: --region, else the profile's region_id).
+ */
+#ifndef CPSBATCH_JOBCLI_H
+#define CPSBATCH_JOBCLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+
+#include "job.h"
+
+enum {
+    JOBCLI_REGION = 1000,
+    JOBCLI_PASSWORD_ENV,
+    JOBCLI_PASSWORD_FILE,
+    JOBCLI_PROFILE,
+};
+
+/* getopt_long entries for the shared options, to splice into a command's table. */
+#define JOBCLI_LONG_OPTIONS                                                                        \
+    {"region", required_argument, NULL, JOBCLI_REGION},                                            \
+        {"password-env", required_argument, NULL, JOBCLI_PASSWORD_ENV},                            \
+        {"password-file", required_argument, NULL, JOBCLI_PASSWORD_FILE},                          \
+        {"profile", required_argument, NULL, JOBCLI_PROFILE}
+
+#define JOBCLI_HELP                                                                                \
+    "  --region R             region for rows without regionId (default: the profile's)\n"        \
+    "  --password-env VAR     password for rows without one, from this environment variable\n"    \
+    "  --password-file F      password for rows without one, from the first line of F\n"          \
+    "  --profile NAME         profile of ~/.jdc/config (default: ~/.jdc/current, or default)\n"
+
+struct jobcli {
+    const char *region, *password_env, *password_file, *profile; /* borrowed from argv */
+    char *password;       /* owned, wiped on release */
+    char *profile_region; /* owned */
+};
+
+/* Take option opt (a JOBCLI_* value) with its argument; false if opt is not one of them. */
+bool jobcli_take(struct jobcli *c, int opt, const char *arg);
+
+/* Resolve secrets and defaults into o for the CSV at path. Prints its own error to stderr.
+ * Returns 0 or a negative code. */
+int jobcli_prepare(struct jobcli *c, const char *path, struct job_options *o);
+
+void jobcli_release(struct jobcli *c);
+
+/* Print one report line to stderr (a job_report_fn). */
+void jobcli_report(void *ctx, const char *line);
+
+#endif

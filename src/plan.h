@@ -1,0 +1,38 @@
+/* plan.h - the first pass over a job: every row checked, the totals a user confirms.
+ *
+ * Nothing is sent before the whole file has passed (one bad row means nothing is sent), so
+ * `validate`, `run` and `load` all start with plan_scan.
+ */
+#ifndef CPSBATCH_PLAN_H
+#define CPSBATCH_PLAN_H
+
+#include <stdio.h>
+
+#include "job.h"
+
+#define PLAN_REGIONS 16
+
+struct plan_region {
+    char name[64];
+    long rows;
+    long long instances;
+};
+
+struct plan {
+    long rows;            /* data rows */
+    long long instances;  /* sum of count over valid rows */
+    long problems;        /* problems reported */
+    size_t nregions;      /* distinct regions, up to PLAN_REGIONS */
+    long other_rows;      /* rows in regions beyond the first PLAN_REGIONS */
+    struct plan_region regions[PLAN_REGIONS];
+};
+
+/* Read the whole job, reporting every problem. Returns 0 (look at problems), or ERR_IO (cannot
+ * open; errno), ERR_INVALID (bad header, reported), ERR_PARSE (malformed CSV, reported),
+ * ERR_NOMEM. */
+int plan_scan(const struct job_options *opt, job_report_fn report, void *ctx, struct plan *out);
+
+/* "10 rows, 14 instances in 3 regions: cn-north-1 (6 rows, 8 instances), ..." */
+void plan_print(const struct plan *p, FILE *out);
+
+#endif

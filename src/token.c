@@ -1,0 +1,54 @@
+#include "token.h"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "err.h"
+
+/* 16 bytes as 8-4-4-4-12 lower-case hex. */
+static void format_uuid(const unsigned char b[16], char *out)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 0, o = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            out[o++] = '-';
+        out[o++] = hex[b[i] >> 4];
+        out[o++] = hex[b[i] & 15];
+    }
+    out[TOKEN_LEN] = '\0';
+}
+
+int token_derive(const unsigned char *salt, size_t salt_len, const char *region,
+                 const unsigned char digest[32], unsigned long occurrence, char *out)
+{
+    /* The message: region, NUL, digest, occurrence as 8 big-endian bytes. */
+    unsigned char msg[256 + 1 + 32 + 8];
+    size_t rlen = strnlen(region, 256);
+    memcpy(msg, region, rlen);
+    msg[rlen] = 0;
+    memcpy(msg + rlen + 1, digest, 32);
+    for (int i = 0; i < 8; i++)
+        msg[rlen + 33 + i] = (unsigned char)((unsigned long long)occurrence >> (56 - 8 * i));
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int maclen = 0;
+    if (!HMAC(EVP_sha256(), salt, (int)salt_len, msg, rlen + 41, mac, &maclen))
+        return ERR_NOMEM;
+    mac[6] = (unsigned char)((mac[6] & 0x0F) | 0x80); /* version 8 */
+    mac[8] = (unsigned char)((mac[8] & 0x3F) | 0x80); /* RFC 9562 variant */
+    format_uuid(mac, out);
+    return 0;
+}
+
+int token_random(char *out)
+{
+    unsigned char b[16];
+    if (RAND_bytes(b, sizeof(b)) != 1)
+        return ERR_IO;
+    b[6] = (unsigned char)((b[6] & 0x0F) | 0x40); /* version 4 */
+    b[8] = (unsigned char)((b[8] & 0x3F) | 0x80);
+    format_uuid(b, out);
+    return 0;
+}

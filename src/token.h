@@ -1,0 +1,27 @@
+/* token.h - client tokens: the key that makes every create exactly-once.
+ *
+ * A derived token is HMAC-SHA256, keyed by the batch's random salt, over the row's region, the
+ * digest of its request without password or token (spec_digest), and its occurrence number
+ * among identical rows (0 for the first). The first 16 bytes of the MAC are written as a UUID
+ * (version 8, "custom", RFC 9562): 36 characters, the API's maximum.
+ *
+ * So: same salt and same row give the same token in every run; moving a row or adding and
+ * removing others keeps it; editing the row (anything but the password) changes it; two
+ * identical rows get different tokens.
+ */
+#ifndef CPSBATCH_TOKEN_H
+#define CPSBATCH_TOKEN_H
+
+#include <stddef.h>
+
+#define TOKEN_LEN 36
+
+/* Derive a token into out (TOKEN_LEN + 1 bytes). Pure; returns 0 or ERR_NOMEM. */
+int token_derive(const unsigned char *salt, size_t salt_len, const char *region,
+                 const unsigned char digest[32], unsigned long occurrence, char *out);
+
+/* A random UUID v4 (for load tests and nonces) into out (TOKEN_LEN + 1 bytes).
+ * Returns 0, or ERR_IO when the system's random source fails. */
+int token_random(char *out);
+
+#endif
