@@ -1,83 +1,210 @@
-/* cmd_run.c - `cpsbatch run`: options, the first pass, then the dry run or the engine. */
+/* cmd_run.c - `cpsbatch run`: check the job, open the ledger, send, report.
+ *
+ * The order matters for exactly-once:
+ *   1. an existing ledger is opened (and locked) first: its salt derives the tokens;
+ *   2. the whole CSV is checked (nothing is sent if any row is bad), and each row is matched
+ *      against the ledger (done, in doubt, new, failed, conflicting);
+ *   3. a new ledger is created only then, its header (the salt) durable before any request;
+ *   4. the engine sends what is left and records every outcome.
+ */
 #include "cmd_run.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "clock.h"
 #include "cmd_validate.h"
+#include "creds.h"
+#include "endpoint.h"
+#include "engine.h"
 #include "err.h"
 #include "exitcode.h"
 #include "jobcli.h"
 #include "plan.h"
-
-#define DEFAULT_ENDPOINT "https://cps.jdcloud-api.com"
+#include "resume.h"
+#include "runview.h"
+#include "sim.h"
+#include "strmap.h"
 
 static const char usage[] =
     "usage: cpsbatch run JOB.csv [options]\n"
     "Create the servers of every row of JOB.csv: one createInstances call per row, each with\n"
-    "its own clientToken, recorded in a ledger. Run the same command again to resume.\n"
+    "its own clientToken, every outcome recorded in a ledger. Run the same command again to\n"
+    "resume: rows already done are skipped, rows in doubt are re-sent with the same token.\n"
     "\n"
-    "  --endpoint URL         API endpoint (default " DEFAULT_ENDPOINT ")\n"
+    "  --endpoint URL         API endpoint (default " ENDPOINT_DEFAULT ")\n"
+    "  --sandbox              run against a built-in emulator on a loopback port (no\n"
+    "                         credentials needed; ledger JOB.sandbox.ledger.jsonl)\n"
+    "  --ledger FILE          the ledger (default JOB.ledger.jsonl beside the CSV)\n"
+    "  --rate N               requests per second, 0 = no limit (default 10)\n"
+    "  --burst N              requests that may go at once after a quiet spell (default: rate)\n"
+    "  --concurrency N        requests in flight at most (default 16)\n"
+    "  --max-attempts N       tries per row in this run (default 8)\n"
+    "  --timeout S            seconds per request (default 30)\n"
+    "  --drain-timeout S      after Ctrl-C, seconds in-flight requests get (default 10)\n"
+    "  --no-adapt             keep the rate fixed when the API throttles\n"
+    "  --retry-failed         send rows that failed permanently again (same token)\n"
     "  --dry-run              send nothing; print each request as one JSON line\n"
-    JOBCLI_HELP
+    "  --yes                  do not ask for confirmation\n"
+    "  --progress WHEN        auto (on a terminal), always or never\n"
+    "  --json                 print the summary as JSON on stdout\n"
+    "  --insecure-http        allow http:// to a host that is not loopback\n" JOBCLI_HELP
     "  -h, --help             this text\n"
     "\n"
     "Exit status: 0 every row done, 1 some rows failed, 2 usage error, 3 incomplete (run\n"
-    "again), 65 invalid input (nothing sent), 66 unreadable input.\n";
+    "again to resume), 65 invalid input (nothing sent), 66 unreadable input.\n";
 
 struct run_options {
-    const char *csv;
-    const char *endpoint;
-    bool dry_run;
+    const char *csv, *endpoint, *ledger;
+    bool sandbox, dry_run, yes, json, insecure_http, retry_failed, adapt;
+    double rate, burst, timeout_s, drain_s;
+    int concurrency, max_attempts;
+    enum runview_progress progress;
     struct jobcli cli;
 };
 
-enum { OPT_ENDPOINT = 1, OPT_DRY_RUN };
+enum {
+    OPT_ENDPOINT = 1,
+    OPT_SANDBOX,
+    OPT_LEDGER,
+    OPT_RATE,
+    OPT_BURST,
+    OPT_CONCURRENCY,
+    OPT_MAX_ATTEMPTS,
+    OPT_TIMEOUT,
+    OPT_DRAIN,
+    OPT_NO_ADAPT,
+    OPT_RETRY_FAILED,
+    OPT_DRY_RUN,
+    OPT_YES,
+    OPT_PROGRESS,
+    OPT_JSON,
+    OPT_INSECURE
+};
 
+static const struct option longopts[] = {
+    JOBCLI_LONG_OPTIONS,
+    {"endpoint", required_argument, NULL, OPT_ENDPOINT},
+    {"sandbox", no_argument, NULL, OPT_SANDBOX},
+    {"ledger", required_argument, NULL, OPT_LEDGER},
+    {"rate", required_argument, NULL, OPT_RATE},
+    {"burst", required_argument, NULL, OPT_BURST},
+    {"concurrency", required_argument, NULL, OPT_CONCURRENCY},
+    {"max-attempts", required_argument, NULL, OPT_MAX_ATTEMPTS},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"drain-timeout", required_argument, NULL, OPT_DRAIN},
+    {"no-adapt", no_argument, NULL, OPT_NO_ADAPT},
+    {"retry-failed", no_argument, NULL, OPT_RETRY_FAILED},
+    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+    {"yes", no_argument, NULL, OPT_YES},
+    {"progress", required_argument, NULL, OPT_PROGRESS},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"insecure-http", no_argument, NULL, OPT_INSECURE},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0}};
+
+/* ---- Options ---------------------------------------------------------------------------- */
+
+/* A number in [lo, hi] or a message naming the option. */
+static bool number(const char *name, const char *arg, double lo, double hi, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(arg, &end);
+    if (errno || end == arg || *end || v < lo || v > hi) {
+        fprintf(stderr, "cpsbatch: --%s must be a number from %g to %g, got '%s'\n", name, lo,
+                hi, arg);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+static bool take_number(struct run_options *o, int opt, const char *arg)
+{
+    double v;
+    switch (opt) {
+    case OPT_RATE: return number("rate", arg, 0, 1e6, &o->rate);
+    case OPT_BURST: return number("burst", arg, 1, 1e6, &o->burst);
+    case OPT_TIMEOUT: return number("timeout", arg, 0.001, 3600, &o->timeout_s);
+    case OPT_DRAIN: return number("drain-timeout", arg, 0, 3600, &o->drain_s);
+    case OPT_CONCURRENCY:
+        if (!number("concurrency", arg, 1, 4096, &v))
+            return false;
+        o->concurrency = (int)v;
+        return true;
+    case OPT_MAX_ATTEMPTS:
+        if (!number("max-attempts", arg, 1, 100, &v))
+            return false;
+        o->max_attempts = (int)v;
+        return true;
+    }
+    return false;
+}
+
+static bool take_option(struct run_options *o, int opt, const char *arg)
+{
+    switch (opt) {
+    case OPT_ENDPOINT: o->endpoint = arg; return true;
+    case OPT_SANDBOX: o->sandbox = true; return true;
+    case OPT_LEDGER: o->ledger = arg; return true;
+    case OPT_NO_ADAPT: o->adapt = false; return true;
+    case OPT_RETRY_FAILED: o->retry_failed = true; return true;
+    case OPT_DRY_RUN: o->dry_run = true; return true;
+    case OPT_YES: o->yes = true; return true;
+    case OPT_JSON: o->json = true; return true;
+    case OPT_INSECURE: o->insecure_http = true; return true;
+    case OPT_PROGRESS: return runview_parse_progress(arg, &o->progress);
+    }
+    return take_number(o, opt, arg) || jobcli_take(&o->cli, opt, arg);
+}
+
+/* 0, 1 for --help, or ERR_INVALID after printing why. */
 static int parse_options(int argc, char **argv, struct run_options *o)
 {
-    static const struct option longopts[] = {
-        JOBCLI_LONG_OPTIONS,
-        {"endpoint", required_argument, NULL, OPT_ENDPOINT},
-        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    *o = (struct run_options){.rate = 10, .concurrency = 16, .max_attempts = 8,
+                              .timeout_s = 30, .drain_s = 10, .adapt = true,
+                              .progress = RUNVIEW_AUTO};
     int opt;
     optind = 1;
-    o->endpoint = DEFAULT_ENDPOINT;
+    opterr = 1;
     while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         if (opt == 'h') {
             fputs(usage, stdout);
             return 1;
-        } else if (opt == OPT_ENDPOINT) {
-            o->endpoint = optarg;
-        } else if (opt == OPT_DRY_RUN) {
-            o->dry_run = true;
-        } else if (!jobcli_take(&o->cli, opt, optarg)) {
-            fputs(usage, stderr);
-            return ERR_INVALID;
         }
+        if (opt == '?' || !take_option(o, opt, optarg))
+            goto out_usage;
     }
-    if (optind != argc - 1) {
-        fputs(usage, stderr);
+    if (optind != argc - 1)
+        goto out_usage;
+    o->csv = argv[optind];
+    if (o->sandbox && o->endpoint) {
+        fputs("cpsbatch: --sandbox and --endpoint exclude each other\n", stderr);
         return ERR_INVALID;
     }
-    o->csv = argv[optind];
     return 0;
+out_usage:
+    fputs("Try 'cpsbatch run --help'.\n", stderr);
+    return ERR_INVALID;
 }
 
+/* ---- The dry run ---------------------------------------------------------------------------- */
+
 /* One dry-run line: {"row","token","method","url","body"} with the password masked. */
-static int print_request(const struct run_options *o, const struct job_row *r)
+static int print_request(const struct job_row *r, const char *url)
 {
-    json_t *body = spec_to_json(&r->spec, true);
-    char url[1024];
-    snprintf(url, sizeof(url), "%s/v1/regions/%s/instances", o->endpoint,
-             r->spec.str[FIELD_REGION_ID]);
     json_t *line = json_pack("{s:i,s:s,s:s,s:s,s:o}", "row", (json_int_t)r->row, "token",
-                             r->token, "method", "PUT", "url", url, "body", body);
+                             r->token, "method", "PUT", "url", url, "body",
+                             spec_to_json(&r->spec, true));
     if (!line)
         return ERR_NOMEM;
     int rc = json_dumpf(line, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -86,49 +213,391 @@ static int print_request(const struct run_options *o, const struct job_row *r)
     return rc ? ERR_IO : 0;
 }
 
-static int dry_run(const struct run_options *o, struct job_options *jo)
+/* The salt of the batch's ledger when there is one (then the tokens shown are the ones a run
+ * sends), else a random one (then they are examples). */
+static int dry_run_salt(const char *ledger_path, unsigned char salt[LEDGER_SALT_LEN])
 {
-    unsigned char salt[32];
-    if (RAND_bytes(salt, sizeof(salt)) != 1)
-        return ERR_IO;
-    fputs("cpsbatch: no ledger yet: the tokens shown are examples; the first run fixes them\n",
-          stderr);
-    jo->salt = salt;
-    jo->salt_len = sizeof(salt);
+    struct ledger *l;
+    struct ledger_diag diag = {0};
+    struct stat st;
+    if (stat(ledger_path, &st) != 0) {
+        fputs("cpsbatch: no ledger yet: the tokens shown are examples; the first run fixes "
+              "them\n",
+              stderr);
+        return RAND_bytes(salt, LEDGER_SALT_LEN) == 1 ? 0 : ERR_IO;
+    }
+    int rc = ledger_open_readonly(ledger_path, NULL, &l, &diag);
+    if (rc) {
+        fprintf(stderr, "cpsbatch: %s\n", diag.msg[0] ? diag.msg : err_str(rc));
+        return rc;
+    }
+    memcpy(salt, ledger_salt(l), LEDGER_SALT_LEN);
+    ledger_close(l);
+    return 0;
+}
+
+static int dry_run(const char *endpoint, const char *ledger_path, struct job_options *jo)
+{
+    struct request_maker *m;
     struct job *j;
-    int rc = job_open(jo, jobcli_report, NULL, &j);
+    unsigned char salt[LEDGER_SALT_LEN];
+    int rc = dry_run_salt(ledger_path, salt);
     if (rc)
         return rc;
+    jo->salt = salt;
+    jo->salt_len = sizeof(salt);
+    rc = request_maker_new(endpoint, "", "", &m);
+    if (rc)
+        return rc;
+    rc = job_open(jo, jobcli_report, NULL, &j);
     struct job_row row = {0};
-    while (!rc && (rc = job_next(j, &row)) == 1)
-        rc = print_request(o, &row);
+    while (!rc && (rc = job_next(j, &row)) == 1) {
+        const char *url = request_create_url(m, row.spec.str[FIELD_REGION_ID]);
+        rc = url ? print_request(&row, url) : ERR_NOMEM;
+    }
     job_row_release(&row);
     job_close(j);
+    request_maker_free(m);
     return rc < 0 ? rc : 0;
+}
+
+/* ---- The state of one run ------------------------------------------------------------------ */
+
+struct run {
+    struct run_options o;
+    struct job_options jo;
+    char *ledger_path;
+    const char *endpoint;      /* what requests go to */
+    char ledger_endpoint[256]; /* what the ledger records: the endpoint, or "sandbox" */
+    struct creds creds;
+    struct sim *sim;
+    char sandbox_url[64], sandbox_ak[40], sandbox_sk[40];
+    struct ledger *ledger;
+    struct plan plan;
+    struct resume_counts counts;
+    struct strmap *seen; /* tokens of the CSV's rows, for the ledger's strays */
+    struct job *job;     /* the second pass */
+    struct job_row row;
+    long refused;
+};
+
+static void run_release(struct run *r)
+{
+    job_row_release(&r->row);
+    job_close(r->job);
+    strmap_free(r->seen);
+    ledger_close(r->ledger);
+    if (r->sim) {
+        sim_stop(r->sim);
+        sim_free(r->sim);
+    }
+    creds_release(&r->creds);
+    free(r->ledger_path);
+    jobcli_release(&r->o.cli);
+}
+
+static char *default_ledger_path(const char *csv, bool sandbox)
+{
+    size_t len = strlen(csv);
+    if (len > 4 && strcmp(csv + len - 4, ".csv") == 0)
+        len -= 4;
+    const char *suffix = sandbox ? ".sandbox.ledger.jsonl" : ".ledger.jsonl";
+    char *p = malloc(len + strlen(suffix) + 1);
+    if (p) {
+        memcpy(p, csv, len);
+        strcpy(p + len, suffix);
+    }
+    return p;
+}
+
+/* ---- Step 0: where to send, with which keys ------------------------------------------------- */
+
+static int start_sandbox(struct run *r)
+{
+    struct sim_config cfg;
+    char msg[256] = "";
+    sim_config_default(&cfg);
+    if (token_random(r->sandbox_ak) || token_random(r->sandbox_sk))
+        return ERR_IO;
+    cfg.access_key = r->sandbox_ak;
+    cfg.secret_key = r->sandbox_sk;
+    cfg.faults.verify_signatures = true;
+    int rc = sim_new(&cfg, &r->sim, msg, sizeof(msg));
+    if (!rc)
+        rc = sim_start(r->sim, "127.0.0.1", 0, msg, sizeof(msg));
+    if (rc) {
+        fprintf(stderr, "cpsbatch: cannot start the sandbox: %s\n", msg);
+        return rc;
+    }
+    snprintf(r->sandbox_url, sizeof(r->sandbox_url), "http://127.0.0.1:%u", sim_port(r->sim));
+    r->endpoint = r->sandbox_url;
+    snprintf(r->ledger_endpoint, sizeof(r->ledger_endpoint), "sandbox");
+    return 0;
+}
+
+static int load_credentials(struct run *r)
+{
+    char msg[256] = "";
+    int rc = creds_load(&r->creds, NULL, r->o.cli.profile, msg, sizeof(msg));
+    if (rc) {
+        fprintf(stderr, "cpsbatch: %s\n", *msg ? msg : err_str(rc));
+        return rc;
+    }
+    if (r->creds.access_key && r->creds.secret_key)
+        return 0;
+    if (endpoint_is_loopback(r->endpoint))
+        return 0; /* an emulator that does not check signatures */
+    fprintf(stderr, "cpsbatch: no credentials for %s: set JDCLOUD_ACCESS_KEY and "
+                    "JDCLOUD_SECRET_KEY, or configure ~/.jdc/config (see --profile)\n",
+            r->endpoint);
+    return ERR_AUTH;
+}
+
+static int choose_endpoint(struct run *r)
+{
+    if (r->o.sandbox)
+        return start_sandbox(r);
+    r->endpoint = r->o.endpoint ? r->o.endpoint : ENDPOINT_DEFAULT;
+    char msg[256];
+    if (endpoint_check(r->endpoint, r->o.insecure_http, msg, sizeof(msg))) {
+        fprintf(stderr, "cpsbatch: %s\n", msg);
+        return ERR_INVALID;
+    }
+    snprintf(r->ledger_endpoint, sizeof(r->ledger_endpoint), "%s", r->endpoint);
+    return load_credentials(r);
+}
+
+/* ---- Step 1: an existing ledger ---------------------------------------------------------------- */
+
+static int open_existing_ledger(struct run *r)
+{
+    struct ledger_diag diag = {0};
+    struct stat st;
+    if (stat(r->ledger_path, &st) != 0)
+        return 0; /* the first run: created after the check */
+    int rc = ledger_open(r->ledger_path, NULL, NULL, &r->ledger, &diag);
+    if (diag.msg[0])
+        fprintf(stderr, "cpsbatch: %s\n", diag.msg);
+    if (rc)
+        return rc;
+    const char *was = ledger_header(r->ledger)->endpoint;
+    if (strcmp(was, r->ledger_endpoint) != 0) {
+        fprintf(stderr, "cpsbatch: %s belongs to a batch sent to %s, not %s; give another "
+                        "--ledger to start a new batch\n",
+                r->ledger_path, was, r->ledger_endpoint);
+        return ERR_INVALID;
+    }
+    r->jo.salt = ledger_salt(r->ledger);
+    r->jo.salt_len = LEDGER_SALT_LEN;
+    return strmap_new(&r->seen);
+}
+
+/* ---- Step 2: the check ----------------------------------------------------------------------- */
+
+static void count_row(void *ctx, const struct job_row *row)
+{
+    struct run *r = ctx;
+    if (!r->ledger)
+        return;
+    enum resume_action a = resume_classify(r->ledger, row, r->o.retry_failed);
+    resume_count(&r->counts, r->ledger, row, r->o.retry_failed);
+    strmap_add(r->seen, row->token, strlen(row->token), 1, NULL);
+    if (a == RESUME_CONFLICT)
+        fprintf(stderr, "%s:%ld:clientToken: '%s' was sent by this batch for a different "
+                        "request; this row is refused (give it a new clientToken)\n",
+                r->o.csv, row->row, row->token);
+}
+
+/* Ledger tokens that no row of the CSV has any more: reported, never touched. */
+static long count_strays(const struct run *r)
+{
+    long strays = 0;
+    for (size_t i = 0; r->ledger && i < ledger_size(r->ledger); i++) {
+        const char *t = ledger_entry_at(r->ledger, i)->token;
+        strays += strmap_get(r->seen, t, strlen(t)) < 0;
+    }
+    return strays;
+}
+
+/* ---- Step 3: a new ledger --------------------------------------------------------------------- */
+
+static int file_sha256(const char *path, char hex[65])
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return ERR_IO;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    unsigned char buf[65536], md[32];
+    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+    for (size_t n; (n = fread(buf, 1, sizeof(buf), fp)) > 0;)
+        EVP_DigestUpdate(ctx, buf, n);
+    EVP_DigestFinal_ex(ctx, md, NULL);
+    EVP_MD_CTX_free(ctx);
+    int rc = ferror(fp) ? ERR_IO : 0;
+    fclose(fp);
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    return rc;
+}
+
+static int create_ledger(struct run *r)
+{
+    char sha[65] = "";
+    struct ledger_diag diag = {0};
+    if (strcmp(r->o.csv, "-") != 0 && file_sha256(r->o.csv, sha))
+        return ERR_IO;
+    struct ledger_batch batch = {.csv = r->o.csv, .csv_sha256 = sha,
+                                 .endpoint = r->ledger_endpoint};
+    int rc = ledger_open(r->ledger_path, &batch, NULL, &r->ledger, &diag);
+    if (rc) {
+        fprintf(stderr, "cpsbatch: %s\n", diag.msg[0] ? diag.msg : err_str(rc));
+        return rc;
+    }
+    r->jo.salt = ledger_salt(r->ledger);
+    r->jo.salt_len = LEDGER_SALT_LEN;
+    r->counts.actions[RESUME_NEW] = r->plan.rows;
+    return 0;
+}
+
+/* ---- Step 4: sending --------------------------------------------------------------------------- */
+
+/* The engine's source: the second pass over the CSV, rows the ledger says to send. */
+static int next_row(void *ctx, struct engine_item *it)
+{
+    struct run *r = ctx;
+    int rc;
+    while ((rc = job_next(r->job, &r->row)) == 1) {
+        if (!r->row.valid)
+            return ERR_INVALID; /* the file changed since the check */
+        enum resume_action a = resume_classify(r->ledger, &r->row, r->o.retry_failed);
+        if (!resume_sends(a))
+            continue;
+        json_t *body = spec_to_json(&r->row.spec, false);
+        it->body = body ? json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+        json_decref(body);
+        if (!it->body)
+            return ERR_NOMEM;
+        it->body_len = strlen(it->body);
+        snprintf(it->token, sizeof(it->token), "%s", r->row.token);
+        snprintf(it->region, sizeof(it->region), "%s", r->row.spec.str[FIELD_REGION_ID]);
+        memcpy(it->digest, r->row.digest, sizeof(it->digest));
+        it->row = r->row.row;
+        it->needs_intent = a == RESUME_NEW;
+        return 1;
+    }
+    return rc;
+}
+
+static atomic_int stop_requested;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    if (atomic_fetch_add(&stop_requested, 1) > 0)
+        _exit(EXIT_INCOMPLETE); /* the second signal: at once; the ledger stays readable */
+    static const char msg[] = "\ncpsbatch: stopping: letting requests in flight finish "
+                              "(again to stop at once)\n";
+    ssize_t ignored = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+    (void)ignored;
+}
+
+static void catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+static int send_rows(struct run *r, struct engine_stats *st, struct runview *view)
+{
+    struct transport_config tc = {.workers = 1, .timeout_ms = (long)(r->o.timeout_s * 1000),
+                                  .connect_timeout_ms = 10000,
+                                  .max_connections = r->o.concurrency};
+    struct transport *t = NULL;
+    struct request_maker *m = NULL;
+    const char *ak = r->sim ? r->sandbox_ak : r->creds.access_key;
+    const char *sk = r->sim ? r->sandbox_sk : r->creds.secret_key;
+    int rc = job_open(&r->jo, jobcli_report, NULL, &r->job);
+    rc = rc ? rc : transport_global_init();
+    rc = rc ? rc : transport_new(&tc, &t);
+    rc = rc ? rc : request_maker_new(r->endpoint, ak, sk, &m);
+    if (!rc) {
+        struct engine_config ec = {.rate = r->o.rate, .burst = r->o.burst,
+                                   .concurrency = r->o.concurrency,
+                                   .max_attempts = r->o.max_attempts, .adapt = r->o.adapt,
+                                   .drain_us = (int64_t)(r->o.drain_s * 1e6),
+                                   .stop = &stop_requested, .progress = runview_progress,
+                                   .progress_ctx = view};
+        catch_signals();
+        rc = engine_run(&ec, next_row, r, r->ledger, t, m, st);
+    }
+    request_maker_free(m);
+    transport_free(t);
+    return rc;
+}
+
+static int exit_status(const struct run *r, const struct engine_stats *st)
+{
+    if (st->auth_stopped || st->interrupted || st->in_doubt)
+        return EXIT_INCOMPLETE;
+    if (st->failed || r->refused || r->counts.actions[RESUME_SKIP_FAILED])
+        return EXIT_FAILED;
+    return EXIT_DONE;
+}
+
+static int run_batch(struct run *r)
+{
+    struct runview view;
+    struct engine_stats st;
+    runview_init(&view, r->o.progress, r->plan.rows, stderr);
+    r->refused = r->counts.actions[RESUME_CONFLICT];
+    runview_plan(&view, &r->plan, &r->counts, count_strays(r), r->endpoint, r->ledger_path);
+    if (!r->o.yes && !endpoint_is_loopback(r->endpoint) && !runview_confirm(&view))
+        return EXIT_USAGE;
+    int rc = send_rows(r, &st, &view);
+    int status = exit_status(r, &st);
+    if (rc) {
+        fprintf(stderr, "cpsbatch: %s\n", st.stop_message[0] ? st.stop_message : err_str(rc));
+        status = EXIT_INCOMPLETE;
+    }
+    runview_summary(&view, &st, &r->counts, r->refused, status, r->o.json, stdout);
+    return status;
 }
 
 int cmd_run(int argc, char **argv)
 {
-    struct run_options o = {0};
-    int rc = parse_options(argc, argv, &o);
+    struct run r = {0};
+    int rc = parse_options(argc, argv, &r.o);
     if (rc)
         return rc > 0 ? EXIT_DONE : EXIT_USAGE;
-    struct job_options jo;
-    struct plan p;
     int status = EXIT_USAGE;
-    if (jobcli_prepare(&o.cli, o.csv, &jo))
+    if (jobcli_prepare(&r.o.cli, r.o.csv, &r.jo))
         goto out;
-    status = cmd_exit_for_scan(plan_scan(&jo, jobcli_report, NULL, &p), o.csv, &p);
-    if (status != EXIT_DONE)
+    r.ledger_path = r.o.ledger ? strdup(r.o.ledger) : default_ledger_path(r.o.csv, r.o.sandbox);
+    if (!r.ledger_path)
         goto out;
-    if (!o.dry_run) {
-        fputs("cpsbatch: sending is not built yet; use --dry-run\n", stderr);
-        status = EXIT_USAGE;
+    if (r.o.dry_run) {
+        status = cmd_exit_for_scan(plan_scan(&r.jo, jobcli_report, NULL, NULL, NULL, &r.plan),
+                                   r.o.csv, &r.plan);
+        if (status == EXIT_DONE && dry_run(r.o.endpoint ? r.o.endpoint : ENDPOINT_DEFAULT,
+                                           r.ledger_path, &r.jo))
+            status = EXIT_SOFTWARE;
         goto out;
     }
-    rc = dry_run(&o, &jo);
-    status = rc ? EXIT_SOFTWARE : EXIT_DONE;
+    if (choose_endpoint(&r) || open_existing_ledger(&r))
+        goto out;
+    status = cmd_exit_for_scan(plan_scan(&r.jo, jobcli_report, NULL, count_row, &r, &r.plan),
+                               r.o.csv, &r.plan);
+    if (status != EXIT_DONE)
+        goto out;
+    status = EXIT_SOFTWARE;
+    if (!r.ledger && create_ledger(&r))
+        goto out;
+    status = run_batch(&r);
 out:
-    jobcli_release(&o.cli);
+    run_release(&r);
     return status;
 }

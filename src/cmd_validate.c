@@ -66,7 +66,7 @@ int cmd_validate(int argc, char **argv)
         jobcli_release(&cli);
         return EXIT_USAGE;
     }
-    rc = plan_scan(&o, jobcli_report, NULL, &p);
+    rc = plan_scan(&o, jobcli_report, NULL, NULL, NULL, &p);
     int status = cmd_exit_for_scan(rc, path, &p);
     if (status == EXIT_DONE) {
         printf("%s: valid: ", path);

@@ -15,15 +15,24 @@ struct creds {
     char *secret_key; /* owned; wiped on release */
     char *region_id;  /* owned; the profile's region_id, or NULL */
     char *endpoint;   /* owned; the profile's endpoint, or NULL */
-    char source[64];  /* "environment" or "profile NAME", for messages */
+    char source[64];  /* where the values came from, for messages: "environment" or
+                         "profile NAME" (truncated); "" when neither was found */
 };
 
-/* Load credentials. home: the directory holding .jdc (NULL = $HOME). profile: NULL for the
- * current one. Returns 0 (keys may still be NULL if none were found anywhere), ERR_PARSE for
- * a malformed config file, ERR_NOTFOUND for a named profile that does not exist, ERR_INVALID
- * when only one of the two environment variables is set, or ERR_NOMEM. On error, msg (when
- * not NULL) receives a sentence naming the file and line. */
+/* Load credentials into *c (all fields new; release with creds_release, even on error).
+ * home: the directory holding .jdc (NULL or "" = $HOME). profile: NULL for the current one
+ * (~/.jdc/current, else "default"). An empty environment variable counts as unset. With the
+ * environment's keys, region_id and endpoint stay NULL.
+ * Returns 0 (keys may still be NULL if none were found anywhere: no variables, no config file,
+ * or no "default" profile when none was named), ERR_PARSE for a malformed config file,
+ * ERR_NOTFOUND for a named profile (--profile or ~/.jdc/current) that does not exist,
+ * ERR_INVALID when only one of the two environment variables is set or a profile has only one
+ * of access_key/secret_key, ERR_IO when a file exists but cannot be read, or ERR_NOMEM. On
+ * error, msg (when not NULL) receives a sentence naming the file and line; it never contains
+ * a secret. On success msg is "". */
 int creds_load(struct creds *c, const char *home, const char *profile, char *msg, size_t msglen);
+/* Wipe the secret (OPENSSL_cleanse), free every field and zero *c; safe on a zeroed or already
+ * released value. */
 void creds_release(struct creds *c);
 
 #endif

@@ -227,10 +227,8 @@ static int check_given_token(struct job *j, struct job_row *r)
 
 static int derive_token(struct job *j, struct job_row *r)
 {
-    int rc = spec_digest(&r->spec, r->digest);
     int64_t before = 0;
-    if (!rc)
-        rc = strmap_add(j->occurrences, r->digest, sizeof(r->digest), 1, &before);
+    int rc = strmap_add(j->occurrences, r->digest, sizeof(r->digest), 1, &before);
     if (!rc)
         rc = token_derive(j->opt.salt, j->opt.salt_len, r->spec.str[FIELD_REGION_ID], r->digest,
                           (unsigned long)before, r->token);
@@ -250,11 +248,15 @@ static int check_row(struct job *j, struct job_row *r)
     }
     fill_cells(j, r);
     spec_check(&r->spec, spec_report, j);
+    int rc = 0;
     if (r->spec.present[FIELD_CLIENT_TOKEN])
-        return check_given_token(j, r);
-    if (r->valid && j->occurrences)
-        return derive_token(j, r);
-    return 0;
+        rc = check_given_token(j, r);
+    if (rc || !r->valid || !j->occurrences)
+        return rc;
+    rc = spec_digest(&r->spec, r->digest);
+    if (!rc && !r->token_given)
+        rc = derive_token(j, r);
+    return rc;
 }
 
 int job_next(struct job *j, struct job_row *r)

@@ -37,7 +37,8 @@ static void count_problem(void *ctx, const char *line)
     c->report(c->ctx, line);
 }
 
-int plan_scan(const struct job_options *opt, job_report_fn report, void *ctx, struct plan *out)
+int plan_scan(const struct job_options *opt, job_report_fn report, void *ctx, plan_row_fn on_row,
+              void *row_ctx, struct plan *out)
 {
     memset(out, 0, sizeof(*out));
     struct counting counting = {report, ctx, out};
@@ -49,6 +50,8 @@ int plan_scan(const struct job_options *opt, job_report_fn report, void *ctx, st
     while ((rc = job_next(j, &row)) == 1) {
         if (!row.valid)
             continue;
+        if (on_row)
+            on_row(row_ctx, &row);
         out->instances += row.spec.num[FIELD_COUNT];
         count_region(out, row.spec.str[FIELD_REGION_ID], row.spec.num[FIELD_COUNT]);
     }

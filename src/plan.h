@@ -27,10 +27,14 @@ struct plan {
     struct plan_region regions[PLAN_REGIONS];
 };
 
-/* Read the whole job, reporting every problem. Returns 0 (look at problems), or ERR_IO (cannot
- * open; errno), ERR_INVALID (bad header, reported), ERR_PARSE (malformed CSV, reported),
- * ERR_NOMEM. */
-int plan_scan(const struct job_options *opt, job_report_fn report, void *ctx, struct plan *out);
+/* Called for each valid row during the scan (row borrowed for the call). */
+typedef void (*plan_row_fn)(void *ctx, const struct job_row *row);
+
+/* Read the whole job, reporting every problem; on_row (may be NULL) sees every valid row.
+ * Returns 0 (look at problems), or ERR_IO (cannot open; errno), ERR_INVALID (bad header,
+ * reported), ERR_PARSE (malformed CSV, reported), ERR_NOMEM. */
+int plan_scan(const struct job_options *opt, job_report_fn report, void *ctx, plan_row_fn on_row,
+              void *row_ctx, struct plan *out);
 
 /* "10 rows, 14 instances in 3 regions: cn-north-1 (6 rows, 8 instances), ..." */
 void plan_print(const struct plan *p, FILE *out);

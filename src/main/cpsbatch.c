@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "cmd_run.h"
+#include "cmd_sign.h"
+#include "cmd_status.h"
 #include "cmd_validate.h"
 #include "exitcode.h"
 
@@ -15,6 +17,8 @@ struct command {
 static const struct command commands[] = {
     {"validate", cmd_validate, "check every row of a job CSV; send nothing"},
     {"run", cmd_run, "provision every row; rerun the same command to resume"},
+    {"status", cmd_status, "what a ledger says: done, failed, in doubt, instance ids"},
+    {"sign", cmd_sign, "sign one request (JDCLOUD2-HMAC-SHA256) and print every step"},
 };
 
 static void usage(FILE *out)

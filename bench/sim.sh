@@ -1,0 +1,35 @@
+#!/bin/bash
+# bench/sim.sh - how many createInstances per second cps-sim answers.
+#
+# wrk (1 thread, 64 connections, 10 s) sends PUT createInstances with a ~600-byte body and a
+# fresh clientToken per request (bench/sim_create.lua) to a cps-sim on a loopback port, then
+# prints req/s. Target: >= 100k req/s on a 2-core machine, so cps-sim is never the bottleneck
+# of a benchmark of the runner.
+#
+# usage: bench/sim.sh [BUILD_DIR]   (default: ./build; env DURATION, CONNECTIONS, THREADS,
+#                                    SIM_THREADS override the defaults)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+build=${1:-${BUILD:-$here/../build}}
+sim=$build/cps-sim
+duration=${DURATION:-10s}
+connections=${CONNECTIONS:-64}
+threads=${THREADS:-1}
+sim_threads=${SIM_THREADS:-2}
+command -v wrk >/dev/null || { echo "bench/sim.sh: wrk is not installed (apt-get install wrk)" >&2; exit 2; }
+[ -x "$sim" ] || { echo "bench/sim.sh: no $sim (build first)" >&2; exit 2; }
+
+tmp=$(mktemp -d)
+trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+"$sim" --port-file "$tmp/port" --threads "$sim_threads" &
+pid=$!
+for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.05; done
+[ -s "$tmp/port" ] || { echo "bench/sim.sh: cps-sim did not start" >&2; exit 1; }
+port=$(cat "$tmp/port")
+
+wrk -t "$threads" -c "$connections" -d "$duration" -s "$here/sim_create.lua" \
+    "http://127.0.0.1:$port" | tee "$tmp/out"
+stats=$(curl -s "http://127.0.0.1:$port/__sim/stats?tokens=0" || true)
+echo "cps-sim stats: $stats" | cut -c1-300
+rps=$(awk '/^Requests\/sec:/ {print $2}' "$tmp/out")
+echo "cps-sim createInstances: $rps req/s (wrk -t$threads -c$connections -d$duration, sim threads $sim_threads)"

@@ -1,0 +1,327 @@
+/* cmd_status.c - `cpsbatch status LEDGER [--json]` (see cmd_status.h). */
+#include "cmd_status.h"
+
+#include <getopt.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "exitcode.h"
+#include "ledger.h"
+
+enum {
+    EXAMPLE_ROWS = 5,   /* rows shown per failure group */
+    IN_DOUBT_SHOWN = 10 /* in-doubt rows shown */
+};
+
+static const char usage[] =
+    "usage: cpsbatch status LEDGER [--json]\n"
+    "Show what a ledger says: rows done, failed and in doubt (pending: sent, outcome not\n"
+    "recorded; a rerun resends them with the same token), instances created, failures grouped\n"
+    "by HTTP status, API status and message. Safe while a run is writing the ledger.\n"
+    "\n"
+    "  --json                 one JSON object instead of text\n"
+    "  -h, --help             this text\n"
+    "\n"
+    "Exit status: 0 shown, 2 usage error, 65 corrupt ledger, 66 no such or unreadable file.\n";
+
+/* Rows that failed the same way. Strings borrowed from the ledger. */
+struct failure_group {
+    int http;
+    const char *status;
+    const char *message;
+    size_t count;
+    long long rows[EXAMPLE_ROWS];
+    size_t n_rows;
+};
+
+struct failures {
+    struct failure_group *groups;
+    size_t n;
+};
+
+/* 0 go on, 1 help shown, -1 usage error. */
+static int parse_args(int argc, char **argv, bool *json, const char **path)
+{
+    static const struct option longopts[] = {
+        {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    int opt;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        if (opt == 'h') {
+            fputs(usage, stdout);
+            return 1;
+        }
+        if (opt != 'j')
+            goto out_usage;
+        *json = true;
+    }
+    if (optind != argc - 1)
+        goto out_usage;
+    *path = argv[optind];
+    return 0;
+out_usage:
+    fputs(usage, stderr);
+    return -1;
+}
+
+static int exit_for_open(int rc, const struct ledger_diag *diag)
+{
+    fprintf(stderr, "cpsbatch: %s\n", diag->msg[0] ? diag->msg : err_str(rc));
+    if (rc == ERR_CORRUPT)
+        return EXIT_DATAERR;
+    if (rc == ERR_NOTFOUND || rc == ERR_IO)
+        return EXIT_NOINPUT;
+    return EXIT_SOFTWARE;
+}
+
+/* ---- Failures, grouped -------------------------------------------------------------------- */
+
+static int cmp_text(const char *a, const char *b)
+{
+    if (!a || !b)
+        return (a != NULL) - (b != NULL);
+    return strcmp(a, b);
+}
+
+static int cmp_reason(const struct ledger_entry *a, const struct ledger_entry *b)
+{
+    if (a->http != b->http)
+        return a->http < b->http ? -1 : 1;
+    int c = cmp_text(a->status, b->status);
+    return c ? c : cmp_text(a->message, b->message);
+}
+
+static int cmp_failed(const void *pa, const void *pb)
+{
+    const struct ledger_entry *a = *(const struct ledger_entry *const *)pa;
+    const struct ledger_entry *b = *(const struct ledger_entry *const *)pb;
+    int c = cmp_reason(a, b);
+    return c ? c : (a->row > b->row) - (a->row < b->row);
+}
+
+/* Most rows first; ties by reason. */
+static int cmp_group(const void *pa, const void *pb)
+{
+    const struct failure_group *a = pa, *b = pb;
+    if (a->count != b->count)
+        return a->count > b->count ? -1 : 1;
+    if (a->http != b->http)
+        return a->http < b->http ? -1 : 1;
+    int c = cmp_text(a->status, b->status);
+    return c ? c : cmp_text(a->message, b->message);
+}
+
+/* failed[] is sorted by reason: one group per run of equal reasons. */
+static void group_sorted(const struct ledger_entry **failed, size_t n, struct failures *f)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct ledger_entry *e = failed[i];
+        struct failure_group *g = f->n ? &f->groups[f->n - 1] : NULL;
+        if (!g || cmp_reason(failed[i - 1], e) != 0) {
+            g = &f->groups[f->n++];
+            *g = (struct failure_group){.http = e->http, .status = e->status,
+                                        .message = e->message};
+        }
+        if (g->n_rows < EXAMPLE_ROWS)
+            g->rows[g->n_rows++] = e->row;
+        g->count++;
+    }
+}
+
+static int collect_failures(const struct ledger *l, size_t n_failed, struct failures *f)
+{
+    const struct ledger_entry **failed = malloc((n_failed ? n_failed : 1) * sizeof(*failed));
+    f->groups = malloc((n_failed ? n_failed : 1) * sizeof(*f->groups));
+    f->n = 0;
+    if (!failed || !f->groups) {
+        free(failed);
+        free(f->groups);
+        return ERR_NOMEM;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < ledger_size(l) && k < n_failed; i++) {
+        const struct ledger_entry *e = ledger_entry_at(l, i);
+        if (e->state == LEDGER_FAILED)
+            failed[k++] = e;
+    }
+    qsort(failed, k, sizeof(*failed), cmp_failed);
+    group_sorted(failed, k, f);
+    qsort(f->groups, f->n, sizeof(*f->groups), cmp_group);
+    free(failed);
+    return 0;
+}
+
+/* ---- Text ------------------------------------------------------------------------------------ */
+
+static void print_header_text(const struct ledger *l)
+{
+    const struct ledger_header *h = ledger_header(l);
+    const char *first = ledger_first_time(l), *last = ledger_last_time(l);
+    printf("ledger     %s\n", ledger_path(l));
+    printf("csv        %s%s%.12s%s\n", h->csv[0] ? h->csv : "-", h->csv_sha256[0] ? " (sha256 " : "",
+           h->csv_sha256, h->csv_sha256[0] ? "...)" : "");
+    printf("endpoint   %s\n", h->endpoint[0] ? h->endpoint : "-");
+    printf("created    %s\n", h->created);
+    printf("records    %s .. %s\n", first ? first : "-", last ? last : "-");
+}
+
+static void print_failures_text(const struct failures *f)
+{
+    if (f->n == 0)
+        return;
+    printf("\nfailures (rows, HTTP status, API status, message):\n");
+    for (size_t i = 0; i < f->n; i++) {
+        const struct failure_group *g = &f->groups[i];
+        printf("%7zu  %3d %s  %s\n         rows", g->count, g->http, g->status ? g->status : "-",
+               g->message ? g->message : "-");
+        for (size_t r = 0; r < g->n_rows; r++)
+            printf("%s %lld", r ? "," : "", g->rows[r]);
+        printf("%s\n", g->count > g->n_rows ? ", ..." : "");
+    }
+}
+
+static void print_in_doubt_text(const struct ledger *l, size_t in_doubt)
+{
+    if (in_doubt == 0)
+        return;
+    printf("\nin doubt (sent, outcome not recorded; a rerun resends with the same token):\n");
+    size_t shown = 0;
+    for (size_t i = 0; i < ledger_size(l) && shown < IN_DOUBT_SHOWN; i++) {
+        const struct ledger_entry *e = ledger_entry_at(l, i);
+        if (e->state != LEDGER_INTENT)
+            continue;
+        printf("  row %-8lld %s\n", e->row, e->token);
+        shown++;
+    }
+    if (in_doubt > shown)
+        printf("  ... and %zu more\n", in_doubt - shown);
+}
+
+static int print_text(const struct ledger *l, const struct failures *f)
+{
+    struct ledger_counts c;
+    ledger_counts(l, &c);
+    print_header_text(l);
+    printf("rows       %zu: %zu done, %zu failed, %zu in doubt (pending)\n", c.tokens, c.done,
+           c.failed, c.in_doubt);
+    printf("instances  %zu created\n", c.instances);
+    print_failures_text(f);
+    print_in_doubt_text(l, c.in_doubt);
+    return fflush(stdout) == 0 ? 0 : ERR_IO;
+}
+
+/* ---- JSON ------------------------------------------------------------------------------------ */
+
+/* A string or null; new reference. */
+static json_t *text_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+static json_t *failures_json(const struct failures *f)
+{
+    json_t *arr = json_array(); /* new */
+    for (size_t i = 0; arr && i < f->n; i++) {
+        const struct failure_group *g = &f->groups[i];
+        json_t *rows = json_array();
+        for (size_t r = 0; rows && r < g->n_rows; r++)
+            json_array_append_new(rows, json_integer(g->rows[r]));
+        json_t *o = json_pack("{s:i,s:o,s:o,s:I,s:o}", "http", g->http, "status",
+                              text_or_null(g->status), "message", text_or_null(g->message),
+                              "count", (json_int_t)g->count, "rows", rows);
+        if (!o || json_array_append_new(arr, o)) {
+            json_decref(arr);
+            return NULL;
+        }
+    }
+    return arr;
+}
+
+static json_t *in_doubt_json(const struct ledger *l)
+{
+    json_t *arr = json_array(); /* new */
+    size_t shown = 0;
+    for (size_t i = 0; arr && i < ledger_size(l) && shown < IN_DOUBT_SHOWN; i++) {
+        const struct ledger_entry *e = ledger_entry_at(l, i);
+        if (e->state != LEDGER_INTENT)
+            continue;
+        json_t *o = json_pack("{s:I,s:s}", "row", (json_int_t)e->row, "token", e->token);
+        if (!o || json_array_append_new(arr, o)) {
+            json_decref(arr);
+            return NULL;
+        }
+        shown++;
+    }
+    return arr;
+}
+
+static json_t *torn_json(const struct ledger_diag *d)
+{
+    if (!d->torn)
+        return json_null();
+    return json_pack("{s:I,s:I}", "line", (json_int_t)d->line, "bytes", (json_int_t)d->bytes);
+}
+
+static json_t *header_json(const struct ledger *l)
+{
+    const struct ledger_header *h = ledger_header(l);
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:o}", "ledger", ledger_path(l), "csv", h->csv,
+                     "csv_sha256", h->csv_sha256, "endpoint", h->endpoint, "created", h->created,
+                     "first", text_or_null(ledger_first_time(l)), "last",
+                     text_or_null(ledger_last_time(l)));
+}
+
+static int print_json(const struct ledger *l, const struct failures *f,
+                      const struct ledger_diag *d)
+{
+    struct ledger_counts c;
+    ledger_counts(l, &c);
+    json_t *o = header_json(l); /* new */
+    json_t *counts = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:o}", "records",
+                               (json_int_t)c.records, "rows", (json_int_t)c.tokens, "done",
+                               (json_int_t)c.done, "failed", (json_int_t)c.failed, "in_doubt",
+                               (json_int_t)c.in_doubt, "instances", (json_int_t)c.instances,
+                               "failures", failures_json(f), "in_doubt_rows", in_doubt_json(l),
+                               "torn_tail", torn_json(d));
+    int rc = o && counts && json_object_update(o, counts) == 0 ? 0 : ERR_NOMEM;
+    if (rc == 0 && (json_dumpf(o, stdout, JSON_COMPACT) != 0 || fputc('\n', stdout) == EOF ||
+                    fflush(stdout) != 0))
+        rc = ERR_IO;
+    json_decref(counts);
+    json_decref(o);
+    return rc;
+}
+
+/* ---- The command -------------------------------------------------------------------------- */
+
+int cmd_status(int argc, char **argv)
+{
+    bool json = false;
+    const char *path = NULL;
+    int rc = parse_args(argc, argv, &json, &path);
+    if (rc)
+        return rc > 0 ? EXIT_DONE : EXIT_USAGE;
+    struct ledger *l;
+    struct ledger_diag diag;
+    rc = ledger_open_readonly(path, NULL, &l, &diag);
+    if (rc)
+        return exit_for_open(rc, &diag);
+    if (diag.msg[0] && !json)
+        fprintf(stderr, "cpsbatch: note: %s (a run may be writing it)\n", diag.msg);
+    struct ledger_counts c;
+    ledger_counts(l, &c);
+    struct failures f;
+    rc = collect_failures(l, c.failed, &f);
+    if (rc == 0) {
+        rc = json ? print_json(l, &f, &diag) : print_text(l, &f);
+        free(f.groups);
+    }
+    ledger_close(l);
+    if (rc)
+        fprintf(stderr, "cpsbatch: status: %s\n", err_str(rc));
+    return rc == 0 ? EXIT_DONE : EXIT_SOFTWARE;
+}

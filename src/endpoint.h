@@ -1,0 +1,23 @@
+/* endpoint.h - which API endpoints a command may talk to.
+ *
+ * https anywhere; plain http only to loopback (cps-sim, tests) unless --insecure-http; load
+ * tests never against production (they would create real servers).
+ */
+#ifndef CPSBATCH_ENDPOINT_H
+#define CPSBATCH_ENDPOINT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define ENDPOINT_DEFAULT "https://cps.jdcloud-api.com"
+
+/* Whether url's host is loopback: localhost, 127.0.0.0/8 or [::1]. */
+bool endpoint_is_loopback(const char *url);
+
+/* Whether url's host is JD Cloud's production API (*.jdcloud-api.com). */
+bool endpoint_is_production(const char *url);
+
+/* 0 when url may be used; else ERR_INVALID and a sentence in msg. */
+int endpoint_check(const char *url, bool insecure_http, char *msg, size_t msglen);
+
+#endif

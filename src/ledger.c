@@ -1,0 +1,664 @@
+/* ledger.c - the batch ledger: create, lock, replay, append (format and contracts: ledger.h).
+ *
+ * The pieces: ledger_record (one line <-> struct), ledger_index (token -> state),
+ * ledger_writer (group commit). This file owns the file itself: its creation under a temporary
+ * name, the lock, the replay with its torn-tail rule, and the order of an append.
+ */
+#define _DEFAULT_SOURCE /* flock(): see invariant 4 in ledger.h for why not fcntl */
+
+#include "ledger.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <openssl/rand.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "err.h"
+#include "ledger_index.h"
+#include "ledger_record.h"
+#include "ledger_writer.h"
+
+#define READ_CHUNK ((size_t)1 << 20)
+#define TIME_MAX 40
+
+struct ledger {
+    char *path;
+    int fd;
+    bool readonly;
+    bool created;
+    bool writer_running;
+    int flush_ms;
+    bool jansson_only;
+    struct ledger_header hdr;
+    struct ledger_index ix;
+    struct ledger_writer w;
+    char *line;                 /* the record being appended, formatted */
+    size_t line_cap;
+    char first_t[TIME_MAX];     /* "" until a record is seen */
+    char last_t[TIME_MAX];
+};
+
+/* ---- Messages ----------------------------------------------------------------------------- */
+
+static void say(struct ledger_diag *diag, const char *fmt, ...)
+{
+    if (!diag)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(diag->msg, sizeof(diag->msg), fmt, ap);
+    va_end(ap);
+}
+
+static int fail_errno(struct ledger_diag *diag, const char *path, const char *what)
+{
+    int e = errno;
+    say(diag, "%s: %s: %s", path, what, strerror(e));
+    return e == ENOENT ? ERR_NOTFOUND : ERR_IO;
+}
+
+/* ---- The ledger object -------------------------------------------------------------------- */
+
+static int ledger_new(const char *path, const struct ledger_options *opt, bool readonly,
+                      struct ledger **out)
+{
+    struct ledger *l = calloc(1, sizeof(*l));
+    if (!l)
+        return ERR_NOMEM;
+    l->fd = -1;
+    l->readonly = readonly;
+    l->flush_ms = opt && opt->flush_interval_ms > 0 ? opt->flush_interval_ms
+                                                   : LEDGER_FLUSH_MS_DEFAULT;
+    l->jansson_only = opt && opt->jansson_only;
+    l->path = malloc(strlen(path) + 1);
+    if (!l->path || ledger_index_init(&l->ix)) {
+        free(l->path);
+        free(l);
+        return ERR_NOMEM;
+    }
+    strcpy(l->path, path);
+    *out = l;
+    return 0;
+}
+
+static void ledger_free(struct ledger *l)
+{
+    if (l->fd >= 0)
+        close(l->fd); /* also releases the flock */
+    ledger_index_release(&l->ix);
+    free(l->line);
+    free(l->path);
+    free(l);
+}
+
+static void copy_time(char dst[TIME_MAX], struct ledger_str t)
+{
+    size_t n = t.n < TIME_MAX - 1 ? t.n : TIME_MAX - 1;
+    memcpy(dst, t.p, n);
+    dst[n] = '\0';
+}
+
+/* Every record after the header goes through here, replayed or appended. */
+static int apply_record(struct ledger *l, const struct ledger_record *r)
+{
+    int rc = ledger_index_apply(&l->ix, r);
+    if (rc)
+        return rc;
+    if (!l->first_t[0])
+        copy_time(l->first_t, r->t);
+    copy_time(l->last_t, r->t);
+    return 0;
+}
+
+static int load_header(struct ledger *l, const struct ledger_record *r)
+{
+    struct ledger_header *h = &l->hdr;
+    h->v = (int)r->v;
+    memcpy(h->salt, r->salt, sizeof(h->salt));
+    ledger_hex32(h->salt, h->salt_hex);
+    h->created = ledger_index_strdup(&l->ix, r->created);
+    h->csv = ledger_index_strdup(&l->ix, r->csv);
+    h->csv_sha256 = ledger_index_strdup(&l->ix, r->csv_sha256);
+    h->endpoint = ledger_index_strdup(&l->ix, r->endpoint);
+    return h->created && h->csv && h->csv_sha256 && h->endpoint ? 0 : ERR_NOMEM;
+}
+
+/* Format r into l->line with its '\n'; *len gets the length. */
+static int format_line(struct ledger *l, const struct ledger_record *r, size_t *len)
+{
+    json_t *j;
+    int rc = ledger_record_to_json(r, &j); /* new reference */
+    if (rc)
+        return rc;
+    size_t n = json_dumpb(j, l->line, l->line_cap ? l->line_cap - 1 : 0, JSON_COMPACT);
+    if (n > 0 && n + 1 > l->line_cap) {
+        size_t cap = n + 1 > 2 * l->line_cap ? n + 1 : 2 * l->line_cap;
+        char *p = realloc(l->line, cap);
+        if (!p)
+            goto out_decref;
+        l->line = p;
+        l->line_cap = cap;
+        n = json_dumpb(j, l->line, l->line_cap - 1, JSON_COMPACT);
+    }
+    if (n == 0)
+        goto out_decref;
+    l->line[n] = '\n';
+    *len = n + 1;
+    json_decref(j);
+    return 0;
+out_decref:
+    json_decref(j);
+    return ERR_NOMEM;
+}
+
+/* ---- Creating a new ledger (invariant 1) ---------------------------------------------------- */
+
+static struct ledger_str str_or_empty(const char *s)
+{
+    return (struct ledger_str){s ? s : "", s ? strlen(s) : 0};
+}
+
+static int make_header(const struct ledger_batch *b, char created[TIME_MAX],
+                       struct ledger_record *r)
+{
+    memset(r, 0, sizeof(*r));
+    r->type = LEDGER_R_BATCH;
+    r->v = LEDGER_VERSION;
+    if (b->salt)
+        memcpy(r->salt, b->salt, LEDGER_SALT_LEN);
+    else if (RAND_bytes(r->salt, LEDGER_SALT_LEN) != 1)
+        return ERR_IO;
+    r->created = str_or_empty(clock_iso8601(created, TIME_MAX));
+    r->csv = str_or_empty(b->csv);
+    r->csv_sha256 = str_or_empty(b->csv_sha256);
+    r->endpoint = str_or_empty(b->endpoint);
+    return 0;
+}
+
+/* fsync the directory holding path, so a new name in it is durable. Some file systems cannot
+ * sync a directory (EINVAL): there is nothing more to do on those. */
+static int sync_dir(const char *path, struct ledger_diag *diag)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? malloc((size_t)(slash - path) + 2) : NULL;
+    if (slash && !dir)
+        return ERR_NOMEM;
+    if (dir) {
+        size_t n = slash == path ? 1 : (size_t)(slash - path);
+        memcpy(dir, path, n);
+        dir[n] = '\0';
+    }
+    int rc = 0, fd = open(dir ? dir : ".", O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || (fsync(fd) != 0 && errno != EINVAL))
+        rc = fail_errno(diag, dir ? dir : ".", "cannot sync directory");
+    if (fd >= 0)
+        close(fd);
+    free(dir);
+    return rc;
+}
+
+/* Write the header under a temporary name, locked and synced; fd stays open. */
+static int write_temp(const char *tmp_name, int fd, const char *text, size_t n,
+                      struct ledger_diag *diag)
+{
+    if (fchmod(fd, 0600) != 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) != 0)
+        return fail_errno(diag, tmp_name, "cannot set mode");
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0)
+        return fail_errno(diag, tmp_name, "cannot lock");
+    if (ledger_writer_write_all(fd, text, n) != 0 || fsync(fd) != 0)
+        return fail_errno(diag, tmp_name, "cannot write");
+    return 0;
+}
+
+/* Put the synced temporary file in place: link() fails if path exists, so a ledger that
+ * another process created at the same moment is never replaced. *exists tells. */
+static int publish(struct ledger *l, const char *tmp_name, bool *exists, struct ledger_diag *diag)
+{
+    int rc = 0;
+    *exists = false;
+    if (link(tmp_name, l->path) != 0) {
+        if (errno == EEXIST)
+            *exists = true;
+        else
+            rc = fail_errno(diag, l->path, "cannot create");
+    }
+    unlink(tmp_name);
+    if (rc == 0 && !*exists)
+        rc = sync_dir(l->path, diag);
+    return rc;
+}
+
+static int create_file(struct ledger *l, const struct ledger_batch *b, bool *exists,
+                       struct ledger_diag *diag)
+{
+    struct ledger_record r;
+    char created[TIME_MAX];
+    size_t n;
+    int rc = make_header(b, created, &r);
+    if (rc == 0)
+        rc = format_line(l, &r, &n);
+    if (rc)
+        return rc;
+    char *tmp_name = malloc(strlen(l->path) + 12);
+    if (!tmp_name)
+        return ERR_NOMEM;
+    sprintf(tmp_name, "%s.tmp-XXXXXX", l->path);
+    int fd = mkstemp(tmp_name);
+    if (fd < 0) {
+        rc = fail_errno(diag, tmp_name, "cannot create");
+        goto out_free;
+    }
+    rc = write_temp(tmp_name, fd, l->line, n, diag);
+    if (rc) {
+        unlink(tmp_name);
+        goto out_close;
+    }
+    rc = publish(l, tmp_name, exists, diag);
+    if (rc || *exists)
+        goto out_close;
+    if (fcntl(fd, F_SETFL, O_APPEND) != 0) {
+        rc = fail_errno(diag, l->path, "cannot set O_APPEND");
+        goto out_close;
+    }
+    l->fd = fd;
+    l->created = true;
+    rc = load_header(l, &r);
+    goto out_free;
+out_close:
+    close(fd);
+out_free:
+    free(tmp_name);
+    return rc;
+}
+
+/* ---- Replay ------------------------------------------------------------------------------ */
+
+struct replay {
+    struct ledger *l;
+    struct ledger_diag *diag;
+    struct ledger_parser parser;
+    char *buf;            /* bytes read and not yet consumed */
+    size_t len, cap;
+    off_t base;           /* file offset of buf[0] */
+    long long line;       /* number of the last line seen */
+    off_t good_end;       /* offset just after the last good line */
+    bool bad;             /* the last whole line was not JSON: torn if nothing follows */
+    long long bad_line;
+    char bad_why[sizeof(((struct ledger_parser *)0)->why)];
+};
+
+static int corrupt(struct replay *rp, long long line, const char *why)
+{
+    if (rp->diag)
+        rp->diag->line = line;
+    say(rp->diag, "%s:%lld: corrupt ledger: %s", rp->l->path, line, why);
+    return ERR_CORRUPT;
+}
+
+static int take_record(struct replay *rp, const struct ledger_record *r)
+{
+    if (rp->line == 1 && r->type != LEDGER_R_BATCH)
+        return corrupt(rp, 1, "the first line is not a batch header");
+    if (rp->line == 1)
+        return load_header(rp->l, r);
+    if (r->type == LEDGER_R_BATCH)
+        return corrupt(rp, rp->line, "a second batch header");
+    return apply_record(rp->l, r);
+}
+
+/* One whole line (without '\n') at file offset off. */
+static int replay_line(struct replay *rp, const char *p, size_t n, off_t off)
+{
+    rp->line++;
+    if (rp->bad)
+        return corrupt(rp, rp->bad_line, rp->bad_why);
+    struct ledger_record r;
+    int rc = ledger_record_parse(&rp->parser, p, n, &r);
+    if (rc == ERR_PARSE && rp->line > 1) {
+        rp->bad = true;
+        rp->bad_line = rp->line;
+        memcpy(rp->bad_why, rp->parser.why, sizeof(rp->bad_why));
+        return 0;
+    }
+    if (rc == ERR_PARSE || rc == ERR_CORRUPT)
+        return corrupt(rp, rp->line, rp->parser.why);
+    if (rc == 0)
+        rc = take_record(rp, &r);
+    if (rc == 0)
+        rp->good_end = off + (off_t)n + 1;
+    return rc;
+}
+
+/* Consume the whole lines in buf; keep the unfinished one. */
+static int replay_lines(struct replay *rp)
+{
+    size_t start = 0;
+    for (;;) {
+        const char *nl = memchr(rp->buf + start, '\n', rp->len - start);
+        if (!nl)
+            break;
+        size_t n = (size_t)(nl - (rp->buf + start));
+        int rc = replay_line(rp, rp->buf + start, n, rp->base + (off_t)start);
+        if (rc)
+            return rc;
+        start += n + 1;
+    }
+    memmove(rp->buf, rp->buf + start, rp->len - start);
+    rp->len -= start;
+    rp->base += (off_t)start;
+    return 0;
+}
+
+static int replay_read(struct replay *rp, bool *eof)
+{
+    if (rp->cap - rp->len < READ_CHUNK / 2) {
+        size_t cap = rp->cap ? 2 * rp->cap : READ_CHUNK;
+        char *buf = realloc(rp->buf, cap);
+        if (!buf)
+            return ERR_NOMEM;
+        rp->buf = buf;
+        rp->cap = cap;
+    }
+    ssize_t k;
+    do
+        k = read(rp->l->fd, rp->buf + rp->len, rp->cap - rp->len);
+    while (k < 0 && errno == EINTR);
+    if (k < 0)
+        return fail_errno(rp->diag, rp->l->path, "cannot read");
+    rp->len += (size_t)k;
+    *eof = k == 0;
+    return 0;
+}
+
+/* At the end of the file: is there a torn tail, and where does it start? */
+static int replay_end(struct replay *rp, bool *torn)
+{
+    *torn = rp->bad || rp->len > 0;
+    if (rp->bad && rp->len > 0)
+        return corrupt(rp, rp->bad_line, rp->bad_why);
+    if (rp->line == 0)
+        return corrupt(rp, 1, rp->len ? "the batch header is incomplete" : "empty file");
+    if (*torn && rp->diag) {
+        rp->diag->torn = true;
+        rp->diag->line = rp->bad ? rp->bad_line : rp->line + 1;
+        rp->diag->bytes = (long long)(rp->base + (off_t)rp->len - rp->good_end);
+    }
+    return 0;
+}
+
+/* Cut the torn tail (read-write) or say it is ignored (read-only). */
+static int handle_torn(struct replay *rp)
+{
+    struct ledger_diag *d = rp->diag;
+    long long line = d ? d->line : 0, bytes = d ? d->bytes : 0;
+    if (rp->l->readonly) {
+        say(d, "%s:%lld: torn last line (%lld bytes) ignored", rp->l->path, line, bytes);
+        return 0;
+    }
+    if (ftruncate(rp->l->fd, rp->good_end) != 0 || fsync(rp->l->fd) != 0)
+        return fail_errno(d, rp->l->path, "cannot cut the torn last line");
+    say(d, "%s:%lld: torn last line (%lld bytes) cut off", rp->l->path, line, bytes);
+    return 0;
+}
+
+static int replay(struct ledger *l, struct ledger_diag *diag)
+{
+    struct replay rp = {.l = l, .diag = diag};
+    rp.parser.jansson_only = l->jansson_only;
+    bool eof = false, torn = false;
+    int rc = 0;
+    while (rc == 0 && !eof) {
+        rc = replay_read(&rp, &eof);
+        if (rc == 0)
+            rc = replay_lines(&rp);
+    }
+    if (rc == 0)
+        rc = replay_end(&rp, &torn);
+    if (rc == 0 && torn)
+        rc = handle_torn(&rp);
+    ledger_parser_release(&rp.parser);
+    free(rp.buf);
+    return rc;
+}
+
+/* ---- Opening ----------------------------------------------------------------------------- */
+
+static int lock_file(struct ledger *l, struct ledger_diag *diag)
+{
+    if (flock(l->fd, LOCK_EX | LOCK_NB) == 0)
+        return 0;
+    if (errno != EWOULDBLOCK)
+        return fail_errno(diag, l->path, "cannot lock");
+    say(diag, "%s: locked: another process (or another open) is writing this ledger; "
+              "wait for it to finish or stop it", l->path);
+    return ERR_LOCKED;
+}
+
+/* Open the existing file, or create it from batch. Leaves l->fd open (and locked). */
+static int open_or_create(struct ledger *l, const struct ledger_batch *batch,
+                          struct ledger_diag *diag)
+{
+    for (int tries = 0; tries < 3; tries++) {
+        l->fd = open(l->path, O_RDWR | O_APPEND | O_CLOEXEC);
+        if (l->fd >= 0) {
+            int rc = lock_file(l, diag);
+            return rc ? rc : replay(l, diag);
+        }
+        if (errno != ENOENT || !batch)
+            return fail_errno(diag, l->path, "cannot open");
+        bool exists;
+        int rc = create_file(l, batch, &exists, diag);
+        if (rc || !exists)
+            return rc;
+    }
+    say(diag, "%s: cannot open: it keeps appearing and disappearing", l->path);
+    return ERR_IO;
+}
+
+static void diag_clear(struct ledger_diag *diag)
+{
+    if (diag)
+        memset(diag, 0, sizeof(*diag));
+}
+
+int ledger_open(const char *path, const struct ledger_batch *batch,
+                const struct ledger_options *opt, struct ledger **out, struct ledger_diag *diag)
+{
+    struct ledger *l;
+    diag_clear(diag);
+    int rc = ledger_new(path, opt, false, &l);
+    if (rc)
+        return rc;
+    rc = open_or_create(l, batch, diag);
+    if (rc)
+        goto out_free;
+    struct stat st;
+    if (fstat(l->fd, &st) != 0) {
+        rc = fail_errno(diag, path, "cannot stat");
+        goto out_free;
+    }
+    rc = ledger_writer_start(&l->w, l->fd, st.st_size, l->flush_ms);
+    if (rc)
+        goto out_free;
+    l->writer_running = true;
+    *out = l;
+    return 0;
+out_free:
+    ledger_free(l);
+    return rc;
+}
+
+int ledger_open_readonly(const char *path, const struct ledger_options *opt,
+                         struct ledger **out, struct ledger_diag *diag)
+{
+    struct ledger *l;
+    diag_clear(diag);
+    int rc = ledger_new(path, opt, true, &l);
+    if (rc)
+        return rc;
+    l->fd = open(path, O_RDONLY | O_CLOEXEC);
+    rc = l->fd < 0 ? fail_errno(diag, path, "cannot open") : replay(l, diag);
+    if (rc) {
+        ledger_free(l);
+        return rc;
+    }
+    *out = l;
+    return 0;
+}
+
+int ledger_sync(struct ledger *l)
+{
+    return l->writer_running ? ledger_writer_sync(&l->w) : 0;
+}
+
+int ledger_close(struct ledger *l)
+{
+    if (!l)
+        return 0;
+    int rc = l->writer_running ? ledger_writer_stop(&l->w) : 0;
+    ledger_free(l);
+    return rc;
+}
+
+/* ---- Appending ---------------------------------------------------------------------------- */
+
+/* The order: stamp, format, hand to the writer, then index. A record the writer refused is not
+ * in the index either. */
+static int append_record(struct ledger *l, struct ledger_record *r)
+{
+    if (l->readonly || !r->token.p || r->token.n == 0)
+        return ERR_INVALID;
+    char t[TIME_MAX];
+    r->t = str_or_empty(clock_iso8601(t, sizeof(t)));
+    size_t n;
+    int rc = format_line(l, r, &n);
+    if (rc == 0)
+        rc = ledger_writer_append(&l->w, l->line, n);
+    return rc ? rc : apply_record(l, r);
+}
+
+static struct ledger_str opt_str(const char *s)
+{
+    return (struct ledger_str){s, s ? strlen(s) : 0};
+}
+
+int ledger_append_intent(struct ledger *l, const char *token, long long row,
+                         const unsigned char spec_sha256[32])
+{
+    struct ledger_record r = {.type = LEDGER_R_INTENT, .token = opt_str(token), .row = row};
+    memcpy(r.spec_sha256, spec_sha256, sizeof(r.spec_sha256));
+    return append_record(l, &r);
+}
+
+int ledger_append_attempt(struct ledger *l, const char *token, int n, int http,
+                          const char *status, long long wait_ms, const char *error)
+{
+    struct ledger_record r = {.type = LEDGER_R_ATTEMPT, .token = opt_str(token), .n = n,
+                              .http = http, .status = opt_str(status), .wait_ms = wait_ms,
+                              .error = opt_str(error)};
+    return append_record(l, &r);
+}
+
+int ledger_append_done(struct ledger *l, const char *token, long long row,
+                       const char *const *instance_ids, size_t n_ids, const char *request_id,
+                       int attempts)
+{
+    enum { IDS_ON_STACK = 16 };
+    struct ledger_str stack_ids[IDS_ON_STACK], *ids = stack_ids;
+    if (n_ids > IDS_ON_STACK && !(ids = malloc(n_ids * sizeof(*ids))))
+        return ERR_NOMEM;
+    int rc = 0;
+    for (size_t i = 0; i < n_ids && rc == 0; i++) {
+        ids[i] = opt_str(instance_ids[i]);
+        rc = ids[i].p ? 0 : ERR_INVALID;
+    }
+    struct ledger_record r = {.type = LEDGER_R_DONE, .token = opt_str(token), .row = row,
+                              .ids = ids, .n_ids = n_ids, .request_id = opt_str(request_id),
+                              .attempts = attempts};
+    if (rc == 0)
+        rc = append_record(l, &r);
+    if (ids != stack_ids)
+        free(ids);
+    return rc;
+}
+
+int ledger_append_failed(struct ledger *l, const char *token, long long row, int http,
+                         const char *status, const char *message, const char *request_id)
+{
+    struct ledger_record r = {.type = LEDGER_R_FAILED, .token = opt_str(token), .row = row,
+                              .http = http, .status = opt_str(status),
+                              .message = opt_str(message), .request_id = opt_str(request_id)};
+    return append_record(l, &r);
+}
+
+/* ---- Reading ------------------------------------------------------------------------------ */
+
+const struct ledger_entry *ledger_find(const struct ledger *l, const char *token)
+{
+    return token ? ledger_index_find(&l->ix, token, strlen(token)) : NULL;
+}
+
+size_t ledger_size(const struct ledger *l)
+{
+    return l->ix.n;
+}
+
+const struct ledger_entry *ledger_entry_at(const struct ledger *l, size_t i)
+{
+    return i < l->ix.n ? ledger_index_at(&l->ix, i) : NULL;
+}
+
+void ledger_counts(const struct ledger *l, struct ledger_counts *out)
+{
+    *out = l->ix.counts;
+}
+
+void ledger_stats(struct ledger *l, struct ledger_stats *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (l->writer_running)
+        ledger_writer_counters(&l->w, &out->bytes_appended, &out->bytes_durable, &out->flushes);
+}
+
+const struct ledger_header *ledger_header(const struct ledger *l)
+{
+    return &l->hdr;
+}
+
+const unsigned char *ledger_salt(const struct ledger *l)
+{
+    return l->hdr.salt;
+}
+
+const char *ledger_salt_hex(const struct ledger *l)
+{
+    return l->hdr.salt_hex;
+}
+
+const char *ledger_first_time(const struct ledger *l)
+{
+    return l->first_t[0] ? l->first_t : NULL;
+}
+
+const char *ledger_last_time(const struct ledger *l)
+{
+    return l->last_t[0] ? l->last_t : NULL;
+}
+
+const char *ledger_path(const struct ledger *l)
+{
+    return l->path;
+}
+
+bool ledger_was_created(const struct ledger *l)
+{
+    return l->created;
+}

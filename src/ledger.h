@@ -1,0 +1,255 @@
+/* ledger.h - the batch ledger: an append-only record of every create, so a rerun after a crash
+ * (or kill -9, or a reboot) creates nothing twice.
+ *
+ * WHAT IT IS FOR
+ * Every row of a batch has a client token. Before the first request for a token the runner
+ * appends an intent; each retried response may append an attempt; the row ends with done or
+ * failed. On the next run the ledger is replayed into an in-memory index, and every token that
+ * has an intent but no final record ("in doubt") is sent again with the SAME token, so the API
+ * answers with the first result instead of creating a second server.
+ *
+ * FILE FORMAT (DESIGN.md "Ledger"; version 1)
+ * JSON Lines, UTF-8, file mode 0600. Every record is one compact JSON object on one line,
+ * terminated by '\n'. Members appear in the order shown (readers must not depend on it; the
+ * replay has a fast path for exactly this order and falls back to a full JSON parse for any
+ * other spelling). Readers ignore members they do not know; a record type they do not know is
+ * corruption. Times "t"/"created" are ISO 8601 UTC with milliseconds ("2026-11-27T03:37:35.123Z").
+ *
+ *   line 1, the batch header, exactly once:
+ *   {"type":"batch","v":1,"salt":S,"created":T,"csv":P,"csv_sha256":H,"endpoint":U}
+ *     v           integer, the format version; only 1 exists.
+ *     salt        64 hex digits: 32 random bytes (OpenSSL RAND_bytes) keying the derivation of
+ *                 client tokens (token.h). Durable before the first request is sent.
+ *     created     when the ledger was created.
+ *     csv         the job CSV's path as the user gave it ("" if none).
+ *     csv_sha256  hex SHA-256 of the CSV's bytes at creation ("" if none).
+ *     endpoint    the API endpoint of the batch ("" if none).
+ *
+ *   {"type":"intent","token":K,"row":R,"spec_sha256":D,"t":T}
+ *     Written before the token's first request. row is the spreadsheet row (header = row 1);
+ *     spec_sha256 (64 hex digits) is spec_digest() of the request: without password or token.
+ *
+ *   {"type":"attempt","token":K,"n":N,"http":C,"status":S,"wait_ms":W,"error":E,"t":T}
+ *     One response (or failure to get one) that will be retried. n counts from 1; http is the
+ *     HTTP status, 0 when no response came; status is the API's error status
+ *     ("UNAVAILABLE", "RATE_LIMIT"), omitted when there was none; wait_ms the backoff chosen
+ *     before the next try; error (optional) says what went wrong ("timeout", "connection reset").
+ *
+ *   {"type":"done","token":K,"row":R,"instanceIds":[I,...],"requestId":Q,"attempts":N,"t":T}
+ *     Final: the create succeeded. requestId is omitted when the response had none.
+ *
+ *   {"type":"failed","token":K,"row":R,"http":C,"status":S,"message":M,"requestId":Q,"t":T}
+ *     Final: the API refused the row for good. status, message and requestId are omitted when
+ *     the response lacked them.
+ *
+ * Passwords are never written: the append functions below take no request, only its digest,
+ * so the ledger never receives a password in the first place.
+ *
+ * THE LIFE OF A TOKEN (the index's state; ledger_index.c is the one place that changes it)
+ *
+ *              intent                 done
+ *     (none) ---------> INTENT ----------------> DONE
+ *                       |    ^ \
+ *               attempt |    |  \   failed
+ *                       +----+   +-------------> FAILED
+ *
+ *   "In doubt" = INTENT: a request may have been sent, its outcome is not recorded. Resending
+ *   with the same token is safe (the API replays the first result), so a lost record can only
+ *   cost a resend, never a duplicate. The last record of a token wins: the index is what the
+ *   state diagram gives after applying a token's records in file order. (An attempt, done or
+ *   failed whose token had no intent still creates the entry; an attempt alone gives INTENT.)
+ *
+ * INVARIANTS
+ *  1. A file at the ledger's path always begins with a complete, durable header: the header is
+ *     written and fsync'd under a temporary name, then linked into place, and the directory is
+ *     fsync'd, before ledger_open returns. So the salt is durable before any request.
+ *  2. Records are only ever appended; the only other change is cutting a torn tail.
+ *  3. A torn tail is the last line when it has no '\n' or is not valid JSON (a crash mid-write
+ *     leaves a prefix of a line, and no prefix of a record is a JSON object). Opened for
+ *     writing, the ledger cuts it off (ftruncate + fsync) and says so in ledger_diag; opened
+ *     read-only, it ignores it. Any other bad line (including a last line that is JSON but not
+ *     a valid record) is corruption: ERR_CORRUPT with the line number; the file is untouched.
+ *  4. At most one writer: a ledger opened for writing holds an exclusive flock() on the file
+ *     for as long as it is open. flock, not fcntl, because flock locks belong to the open file,
+ *     so a read-only open of the same file in the same process (status, tests) does not drop
+ *     the writer's lock when it closes. Read-only opens take no lock.
+ *  5. The in-memory index reflects every record replayed or appended (appended is not yet
+ *     durable; see below).
+ *
+ * DURABILITY (group commit; compare redis appendfsync everysec)
+ *  - ledger_append_*() formats the record into a memory buffer and returns; it never waits for
+ *    the disk in the steady state. A flusher thread writes the buffer and fdatasync()s it at
+ *    least every flush interval (default 100 ms) while there is something to write, so one
+ *    fsync covers many records. Two buffers alternate: the main thread fills one while the
+ *    flusher writes the other. If the disk falls far behind (64 MiB pending), appends wait.
+ *  - ledger_sync() returns once everything appended before it is written and fsync'd.
+ *    ledger_close() syncs too. Call ledger_sync before deciding a run is over.
+ *  - A crash loses at most the records of the last interval (plus the fsync in flight). That
+ *    only leaves some tokens in doubt (intent without final) or absent (no intent): both are
+ *    safe, because a resend reuses the same token.
+ *  - A failed write or fsync is sticky: every later append and sync returns ERR_IO (after a
+ *    failed fsync the page cache cannot be trusted to hold the data).
+ *
+ * THREADS
+ * The ledger belongs to one thread, the main thread (DESIGN: it owns the scheduler and the
+ * ledger): every function here must be called from it. The flusher thread is internal and
+ * touches only the write buffers, under the writer's lock (ledger_writer.h).
+ *
+ * OWNERSHIP
+ * Strings given to the functions are borrowed (copied if kept). Pointers returned (entries,
+ * header strings) are borrowed from the ledger and valid until ledger_close(); an entry's
+ * fields change when a later append concerns the same token.
+ */
+#ifndef CPSBATCH_LEDGER_H
+#define CPSBATCH_LEDGER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define LEDGER_VERSION 1
+#define LEDGER_SALT_LEN 32
+#define LEDGER_FLUSH_MS_DEFAULT 100
+
+struct ledger;
+
+enum ledger_state {
+    LEDGER_NONE = 0, /* never stored in an entry the API hands out */
+    LEDGER_INTENT,   /* in doubt: intent (and maybe attempts), no final record */
+    LEDGER_DONE,
+    LEDGER_FAILED
+};
+
+/* One token's state after replay: what its records say, the last one winning. */
+struct ledger_entry {
+    const char *token;
+    long long row;                   /* spreadsheet row; 0 when no record carried one */
+    enum ledger_state state;
+    bool has_spec;                   /* an intent gave spec_sha256 */
+    unsigned char spec_sha256[32];   /* the request's digest (spec_digest), raw bytes */
+    int attempts;                    /* last attempt's n, or done's attempts; 0 if none */
+    int http;                        /* last attempt's or failed's HTTP status; 0 none */
+    const char *status;              /* last attempt's or failed's API status, or NULL */
+    const char *message;             /* failed's message or last attempt's error, or NULL */
+    const char *request_id;          /* done's or failed's requestId, or NULL */
+    const char *const *instance_ids; /* done only: n_instance_ids ids */
+    size_t n_instance_ids;
+};
+
+/* The header (first line). Strings are owned by the ledger. */
+struct ledger_header {
+    int v;
+    unsigned char salt[LEDGER_SALT_LEN];
+    char salt_hex[2 * LEDGER_SALT_LEN + 1];
+    const char *created;
+    const char *csv;
+    const char *csv_sha256;
+    const char *endpoint;
+};
+
+/* What to write in the header when ledger_open creates the file. All borrowed; NULL = "". */
+struct ledger_batch {
+    const char *csv;
+    const char *csv_sha256;
+    const char *endpoint;
+    const unsigned char *salt; /* LEDGER_SALT_LEN bytes to use, or NULL: fresh random bytes */
+};
+
+struct ledger_options {
+    int flush_interval_ms; /* group commit period; <= 0 means LEDGER_FLUSH_MS_DEFAULT */
+    bool jansson_only;     /* replay every line with jansson, without the fast path (tests,
+                            * bench); the result is the same, only slower */
+};
+
+/* What an open found worth telling: the reason of a failure, or a torn tail that was cut
+ * (read-write) or ignored (read-only). msg is one line without '\n', "" if nothing to say,
+ * and names the file: "x.ledger.jsonl:1001: torn last line (57 bytes) cut off". */
+struct ledger_diag {
+    bool torn;        /* a torn tail was found */
+    long long line;   /* line of the torn tail or of the corrupt record; 0 if none */
+    long long bytes;  /* bytes of the torn tail */
+    char msg[512];
+};
+
+struct ledger_counts {
+    size_t tokens;    /* distinct tokens */
+    size_t in_doubt;  /* state INTENT */
+    size_t done;
+    size_t failed;
+    size_t instances; /* instance ids over done tokens */
+    size_t records;   /* records replayed and appended, the header not counted */
+};
+
+/* Statistics of the group commit, for benchmarks and progress output. */
+struct ledger_stats {
+    uint64_t bytes_appended;
+    uint64_t bytes_durable; /* written and fsync'd */
+    uint64_t flushes;       /* write + fdatasync rounds */
+};
+
+/* ---- Opening and closing ---------------------------------------------------------------- */
+
+/* Open path for writing. If it does not exist and batch is not NULL, create it with a header
+ * made of batch (invariant 1); if it does not exist and batch is NULL: ERR_NOTFOUND. If it
+ * exists, batch is ignored: take the lock, replay, cut a torn tail. opt may be NULL.
+ * Returns 0 and *out, or ERR_LOCKED (another open holds it), ERR_CORRUPT, ERR_NOTFOUND, ERR_IO,
+ * ERR_NOMEM; diag (may be NULL) says what and where. */
+int ledger_open(const char *path, const struct ledger_batch *batch,
+                const struct ledger_options *opt, struct ledger **out, struct ledger_diag *diag);
+
+/* Open path read-only: no lock, a torn tail is ignored, the file is never modified. For
+ * status/export while a run is writing. Appends return ERR_INVALID. */
+int ledger_open_readonly(const char *path, const struct ledger_options *opt,
+                         struct ledger **out, struct ledger_diag *diag);
+
+/* Write and fsync everything appended so far, then return. 0 or ERR_IO (sticky). */
+int ledger_sync(struct ledger *l);
+
+/* Sync, stop the flusher, unlock, free. Returns the sync's result; l is freed either way.
+ * NULL is allowed. */
+int ledger_close(struct ledger *l);
+
+/* ---- Appending (main thread; see DURABILITY) --------------------------------------------- */
+
+/* Each returns 0, ERR_INVALID (a NULL or empty token, a read-only ledger, a string that is not
+ * UTF-8), ERR_NOMEM, or ERR_IO when an earlier write or fsync failed. The record is in the
+ * index on return, on disk within the flush interval. status, error, message and request_id
+ * may be NULL (omitted). */
+int ledger_append_intent(struct ledger *l, const char *token, long long row,
+                         const unsigned char spec_sha256[32]);
+int ledger_append_attempt(struct ledger *l, const char *token, int n, int http,
+                          const char *status, long long wait_ms, const char *error);
+int ledger_append_done(struct ledger *l, const char *token, long long row,
+                       const char *const *instance_ids, size_t n_ids, const char *request_id,
+                       int attempts);
+int ledger_append_failed(struct ledger *l, const char *token, long long row, int http,
+                         const char *status, const char *message, const char *request_id);
+
+/* ---- Reading ------------------------------------------------------------------------------ */
+
+/* The entry of token (borrowed), or NULL when the ledger has never seen it. */
+const struct ledger_entry *ledger_find(const struct ledger *l, const char *token);
+
+/* Entries in the order their tokens first appeared: i in [0, ledger_size()). Borrowed. */
+size_t ledger_size(const struct ledger *l);
+const struct ledger_entry *ledger_entry_at(const struct ledger *l, size_t i);
+
+void ledger_counts(const struct ledger *l, struct ledger_counts *out);
+void ledger_stats(struct ledger *l, struct ledger_stats *out);
+
+const struct ledger_header *ledger_header(const struct ledger *l);
+
+/* The salt that keys token derivation: LEDGER_SALT_LEN raw bytes, and as 64 hex digits. */
+const unsigned char *ledger_salt(const struct ledger *l);
+const char *ledger_salt_hex(const struct ledger *l);
+
+/* "t" of the first and of the last record after the header, or NULL when there is none. */
+const char *ledger_first_time(const struct ledger *l);
+const char *ledger_last_time(const struct ledger *l);
+
+const char *ledger_path(const struct ledger *l);
+
+/* True when this ledger_open created the file (a new batch, not a resume). */
+bool ledger_was_created(const struct ledger *l);
+
+#endif

@@ -1,0 +1,57 @@
+/* ledger_index.h - the ledger's in-memory index: token -> what its records say.
+ *
+ * Built by replaying the file and kept current by every append. ledger_index_apply() is the
+ * one function that changes a token's state; ledger.h draws the state diagram.
+ *
+ * Invariants:
+ *  1. Entries are numbered in the order their tokens first appeared, never move and are never
+ *     removed, so a pointer to one stays valid until ledger_index_release().
+ *  2. by_token maps each token to its entry's number (strmap, open addressing).
+ *  3. Strings of entries live in the index's arena. Texts that repeat across tokens (API
+ *     status, error messages) are interned: one copy each.
+ *  4. counts equals what a walk over the entries would count.
+ *
+ * Not thread-safe: the main thread owns it (ledger.h).
+ */
+#ifndef CPSBATCH_LEDGER_INDEX_H
+#define CPSBATCH_LEDGER_INDEX_H
+
+#include <stddef.h>
+
+#include "ledger.h"
+#include "ledger_record.h"
+
+struct ledger_arena_block;
+struct strmap;
+
+struct ledger_index {
+    struct strmap *by_token;          /* token -> entry number */
+    struct strmap *by_text;           /* interned text -> number in texts */
+    const char **texts;
+    size_t n_texts, texts_cap;
+    struct ledger_entry **blocks;     /* LEDGER_INDEX_BLOCK entries each */
+    size_t n_blocks, blocks_cap;
+    size_t n;                         /* entries */
+    struct ledger_arena_block *arena; /* newest first */
+    struct ledger_counts counts;
+};
+
+int ledger_index_init(struct ledger_index *ix);
+void ledger_index_release(struct ledger_index *ix);
+
+/* Apply one record (not a batch header) to its token's entry, creating it if new.
+ * Returns 0, ERR_INVALID (a batch record) or ERR_NOMEM. */
+int ledger_index_apply(struct ledger_index *ix, const struct ledger_record *r);
+
+/* The entry of token[0..len), or NULL. */
+const struct ledger_entry *ledger_index_find(const struct ledger_index *ix, const char *token,
+                                             size_t len);
+
+/* Entry number i < ix->n. */
+const struct ledger_entry *ledger_index_at(const struct ledger_index *ix, size_t i);
+
+/* A NUL-terminated copy of s in the index's arena (lives as long as the index), or NULL when
+ * out of memory. An absent s gives "". */
+const char *ledger_index_strdup(struct ledger_index *ix, struct ledger_str s);
+
+#endif

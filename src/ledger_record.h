@@ -1,0 +1,84 @@
+/* ledger_record.h - one line of the ledger: parsed into a struct, or built as JSON.
+ *
+ * The format is documented in ledger.h. This module knows the record types and their members;
+ * it keeps no state between lines except the parser's scratch space.
+ *
+ * Parsing has two lexers and one meaning:
+ *  - jansson (json_loadb) reads any valid JSON; this is the reference.
+ *  - a fast path reads only the canonical spelling the writer produces: one flat object, no
+ *    blanks, strings of printable ASCII without escapes, integers without fraction, exponent or
+ *    leading zeros, arrays of such strings. On anything else it declines and the line goes to
+ *    jansson. It exists because json_loadb costs ~2 us a line here, so a million-record ledger
+ *    would take 2 s to replay; the fast path takes a fraction of that (bench/ledger.sh).
+ *  Both lexers fill the same table of members, and one function checks that table against the
+ *  record type's rules; so a line that the fast path accepts gives exactly the record jansson
+ *  would give (tests/unit/test_ledger.c compares them line by line).
+ *
+ * Invariants:
+ *  1. A struct ledger_str with p == NULL is absent; otherwise p[0..n) holds the bytes (not
+ *     NUL-terminated when they point into the line).
+ *  2. The strings of a parsed record are borrowed from the line or from the parser, valid until
+ *     the next ledger_record_parse() or ledger_parser_release().
+ */
+#ifndef CPSBATCH_LEDGER_RECORD_H
+#define CPSBATCH_LEDGER_RECORD_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+enum ledger_rtype {
+    LEDGER_R_BATCH,
+    LEDGER_R_INTENT,
+    LEDGER_R_ATTEMPT,
+    LEDGER_R_DONE,
+    LEDGER_R_FAILED
+};
+
+struct ledger_str {
+    const char *p; /* NULL = absent */
+    size_t n;
+};
+
+/* Members not used by a type are absent (strings) or 0 (integers). */
+struct ledger_record {
+    enum ledger_rtype type;
+    struct ledger_str token, t;
+    long long row, n, http, wait_ms, attempts;
+    struct ledger_str status, message, error, request_id;
+    unsigned char spec_sha256[32];      /* intent */
+    const struct ledger_str *ids;       /* done: instanceIds */
+    size_t n_ids;
+    long long v;                        /* batch */
+    unsigned char salt[32];
+    struct ledger_str created, csv, csv_sha256, endpoint;
+};
+
+/* Scratch space reused from line to line. Zero it (= {0}) before the first use. */
+struct ledger_parser {
+    json_t *doc;            /* the last jansson parse (new reference), or NULL */
+    struct ledger_str *ids; /* instanceIds of the last record */
+    size_t ids_cap;
+    bool jansson_only;      /* skip the fast path */
+    bool used_fast;         /* the last line was read by the fast path */
+    char why[200];          /* what was wrong with the last line that failed */
+};
+
+void ledger_parser_release(struct ledger_parser *p);
+
+/* Parse one line (without its '\n'). Returns 0; ERR_PARSE when the line is not JSON (what a
+ * torn write leaves); ERR_CORRUPT when it is JSON but not a valid record; ERR_NOMEM. On error
+ * p->why says what is wrong. */
+int ledger_record_parse(struct ledger_parser *p, const char *line, size_t len,
+                        struct ledger_record *r);
+
+/* The record as a JSON object, members in the documented order, absent optional members
+ * omitted. A new reference in *out. Returns 0, ERR_INVALID (a string is not valid UTF-8 -
+ * jansson refuses it - or out of memory while building), or ERR_NOMEM. */
+int ledger_record_to_json(const struct ledger_record *r, json_t **out);
+
+/* Hex helpers for the 32-byte digests: out gets 64 lower-case digits and a NUL. */
+void ledger_hex32(const unsigned char in[32], char out[65]);
+bool ledger_unhex32(const char *hex, size_t n, unsigned char out[32]);
+
+#endif

@@ -1,0 +1,150 @@
+#include "request.h"
+
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "sign.h"
+#include "token.h"
+
+#define MAX_REGIONS 64
+
+/* What a region's calls share: the URL and the parts the signature covers. */
+struct target {
+    char region[64];
+    char *url;  /* full URL as sent */
+    char *path; /* percent-encoded path */
+};
+
+struct request_maker {
+    struct sign_url base; /* the endpoint */
+    char *access_key, *secret_key;
+    struct target targets[MAX_REGIONS];
+    size_t ntargets;
+};
+
+int request_maker_new(const char *endpoint, const char *access_key, const char *secret_key,
+                      struct request_maker **out)
+{
+    struct request_maker *m = calloc(1, sizeof(*m));
+    if (!m)
+        return ERR_NOMEM;
+    int rc = sign_parse_url(endpoint, &m->base);
+    if (rc) {
+        free(m);
+        return rc;
+    }
+    m->access_key = strdup(access_key ? access_key : "");
+    m->secret_key = strdup(secret_key ? secret_key : "");
+    if (!m->access_key || !m->secret_key) {
+        request_maker_free(m);
+        return ERR_NOMEM;
+    }
+    *out = m;
+    return 0;
+}
+
+void request_maker_free(struct request_maker *m)
+{
+    if (!m)
+        return;
+    sign_url_release(&m->base);
+    free(m->access_key);
+    if (m->secret_key)
+        OPENSSL_cleanse(m->secret_key, strlen(m->secret_key));
+    free(m->secret_key);
+    for (size_t i = 0; i < m->ntargets; i++) {
+        free(m->targets[i].url);
+        free(m->targets[i].path);
+    }
+    free(m);
+}
+
+static struct target *target_new(struct request_maker *m, const char *region)
+{
+    char url[1024];
+    struct sign_url u;
+    snprintf(url, sizeof(url), "%s/v1/regions/%s/instances", m->base.connect, region);
+    if (m->ntargets == MAX_REGIONS || strlen(region) >= sizeof(m->targets[0].region) ||
+        sign_parse_url(url, &u))
+        return NULL;
+    struct target *t = &m->targets[m->ntargets];
+    snprintf(t->region, sizeof(t->region), "%s", region);
+    t->path = strdup(u.path);
+    size_t len = strlen(u.connect) + strlen(u.path) + 1;
+    t->url = malloc(len);
+    if (t->url)
+        snprintf(t->url, len, "%s%s", u.connect, u.path);
+    sign_url_release(&u);
+    if (!t->path || !t->url) {
+        free(t->path);
+        free(t->url);
+        return NULL;
+    }
+    m->ntargets++;
+    return t;
+}
+
+static struct target *target_for(struct request_maker *m, const char *region)
+{
+    for (size_t i = 0; i < m->ntargets; i++) {
+        if (strcmp(m->targets[i].region, region) == 0)
+            return &m->targets[i];
+    }
+    return target_new(m, region);
+}
+
+const char *request_create_url(struct request_maker *m, const char *region)
+{
+    struct target *t = target_for(m, region);
+    return t ? t->url : NULL;
+}
+
+static void format_date(time_t now, char out[17])
+{
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(out, 17, "%Y%m%dT%H%M%SZ", &tm);
+}
+
+static int add_headers(struct http_request *r, const struct sign_request *s, const char *auth)
+{
+    int rc = http_request_add_header(r, "Content-Type", s->content_type);
+    rc = rc ? rc : http_request_add_header(r, "x-jdcloud-date", s->date);
+    rc = rc ? rc : http_request_add_header(r, "x-jdcloud-nonce", s->nonce);
+    rc = rc ? rc : http_request_add_header(r, "Authorization", auth);
+    rc = rc ? rc : http_request_add_header(r, "User-Agent", REQUEST_USER_AGENT);
+    return rc;
+}
+
+int request_make_create(struct request_maker *m, const char *region, const char *body,
+                        size_t body_len, time_t now_wall, struct http_request **out)
+{
+    struct target *t = target_for(m, region);
+    if (!t)
+        return ERR_INVALID;
+    char date[17], nonce[TOKEN_LEN + 1];
+    format_date(now_wall, date);
+    if (token_random(nonce))
+        return ERR_IO;
+    struct sign_request s = {.method = "PUT", .host = m->base.host, .path = t->path,
+                             .query = "", .body = body, .body_len = body_len,
+                             .content_type = "application/json", .date = date,
+                             .nonce = nonce, .region = t->region, .service = "cps"};
+    struct sign_result sig;
+    int rc = sign_compute(&s, m->access_key, m->secret_key, &sig);
+    if (rc)
+        return rc;
+    struct http_request *r = http_request_new("PUT", t->url);
+    rc = r ? add_headers(r, &s, sig.authorization) : ERR_NOMEM;
+    rc = rc ? rc : http_request_set_body(r, body, body_len);
+    sign_result_release(&sig);
+    if (rc) {
+        http_request_free(r);
+        return rc;
+    }
+    *out = r;
+    return 0;
+}

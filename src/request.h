@@ -1,0 +1,35 @@
+/* request.h - a createInstances call, signed and ready for the transport.
+ *
+ * The step between a validated row and the wire: PUT {endpoint}/v1/regions/{r}/instances with
+ * the body's exact bytes, Content-Type application/json, x-jdcloud-date and a fresh
+ * x-jdcloud-nonce, and the JDCLOUD2-HMAC-SHA256 Authorization over them (sign.h). The endpoint
+ * is parsed once; each region's URL is worked out once and kept.
+ */
+#ifndef CPSBATCH_REQUEST_H
+#define CPSBATCH_REQUEST_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "transport.h"
+
+#define REQUEST_USER_AGENT "cpsbatch/0.1"
+
+struct request_maker;
+
+/* endpoint: "https://host[:port]" (borrowed). Keys are copied (the secret is wiped on free).
+ * Returns 0, ERR_PARSE (not an http(s) URL) or ERR_NOMEM. */
+int request_maker_new(const char *endpoint, const char *access_key, const char *secret_key,
+                      struct request_maker **out);
+void request_maker_free(struct request_maker *m);
+
+/* A signed createInstances request for region with body (copied), dated now_wall. The caller
+ * owns the result (transport_submit takes it). Returns 0, ERR_INVALID or ERR_NOMEM. */
+int request_make_create(struct request_maker *m, const char *region, const char *body,
+                        size_t body_len, time_t now_wall, struct http_request **out);
+
+/* The URL of createInstances for region: endpoint + /v1/regions/{region}/instances. Borrowed,
+ * valid until request_maker_free. NULL when out of memory. */
+const char *request_create_url(struct request_maker *m, const char *region);
+
+#endif

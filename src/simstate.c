@@ -1,0 +1,533 @@
+#include "simstate.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+
+#define SHARDS 64
+#define CHUNK_BITS 16
+#define CHUNK (1u << CHUNK_BITS)
+#define MAX_CHUNKS 16384             /* 2^30 instances between resets */
+#define BIN_US 10000                 /* arrivals are counted per 10 ms */
+#define BINS 360000                  /* one hour; later arrivals land in the last bin */
+#define ID_BITS 50
+#define ID_MASK ((UINT64_C(1) << ID_BITS) - 1)
+#define ID_C1 UINT64_C(0x2545f4914f6cdd1d)
+#define ID_C2 UINT64_C(0x9e3779b97f4a7c15)
+
+struct shard {
+    pthread_mutex_t lock;
+    struct simorder **buckets; /* chains by token; nbuckets is a power of two */
+    size_t nbuckets;
+    size_t n;
+};
+
+struct simstate {
+    struct shard shards[SHARDS];
+    pthread_mutex_t ilock;
+    uint64_t base, next;              /* live serials [base, next) */
+    struct simorder **chunks[MAX_CHUNKS];
+    uint64_t key, inv1, inv2;         /* the id bijection */
+    _Atomic uint64_t counters[SIMSTATE_COUNTER_N];
+    _Atomic uint64_t by_api[SIMSTATE_API_N];
+    _Atomic uint64_t by_status[600];
+    _Atomic int64_t t0_us;            /* first arrival, 0 = none yet */
+    _Atomic int64_t last_bin;         /* highest bin used, -1 = none */
+    _Atomic uint32_t *bins;           /* BINS counts */
+};
+
+/* ---- orders ---- */
+
+static const enum field_id order_fields[] = {
+    FIELD_REGION_ID, FIELD_CLIENT_TOKEN, FIELD_AZ, FIELD_DEVICE_TYPE, FIELD_IMAGE_TYPE,
+    FIELD_OS_TYPE_ID, FIELD_SYS_RAID_TYPE_ID, FIELD_DATA_RAID_TYPE_ID, FIELD_NETWORK_TYPE,
+    FIELD_ENABLE_INTERNET, FIELD_LINE_TYPE, FIELD_NAME, FIELD_DESCRIPTION, FIELD_CIDR,
+    FIELD_SUBNET_ID, FIELD_CHARGE_MODE, FIELD_CHARGE_UNIT,
+};
+#define ORDER_FIELDS (sizeof order_fields / sizeof order_fields[0])
+
+static uint64_t hash_token(const char *s)
+{
+    uint64_t h = UINT64_C(0xcbf29ce484222325);
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * UINT64_C(0x100000001b3);
+    return h ^ (h >> 29);
+}
+
+struct simorder *simstate_order_new(const struct spec *s, int64_t now_us, long long wall)
+{
+    size_t need = 0;
+    for (size_t i = 0; i < ORDER_FIELDS; i++)
+        if (s->present[order_fields[i]] && s->str[order_fields[i]])
+            need += strlen(s->str[order_fields[i]]) + 1;
+    if (need >= SIMSTATE_ABSENT)
+        return NULL;
+    struct simorder *o = malloc(sizeof *o + need);
+    if (o == NULL)
+        return NULL;
+    memset(o, 0, sizeof *o);
+    for (int f = 0; f < FIELD_N; f++)
+        o->off[f] = SIMSTATE_ABSENT;
+    size_t at = 0;
+    for (size_t i = 0; i < ORDER_FIELDS; i++) {
+        enum field_id f = order_fields[i];
+        if (!s->present[f] || s->str[f] == NULL)
+            continue;
+        size_t n = strlen(s->str[f]) + 1;
+        memcpy(o->text + at, s->str[f], n);
+        o->off[f] = (uint16_t)at;
+        at += n;
+    }
+    o->count = (int)s->num[FIELD_COUNT];
+    o->bandwidth = s->present[FIELD_BANDWIDTH] ? s->num[FIELD_BANDWIDTH] : -1;
+    o->charge_duration = s->present[FIELD_CHARGE_DURATION] ? s->num[FIELD_CHARGE_DURATION] : -1;
+    o->created_us = now_us;
+    o->created_wall = wall;
+    const char *token = simstate_order_text(o, FIELD_CLIENT_TOKEN);
+    o->hash = token ? hash_token(token) : 0;
+    return o;
+}
+
+const char *simstate_order_text(const struct simorder *o, enum field_id f)
+{
+    return o->off[f] == SIMSTATE_ABSENT ? NULL : o->text + o->off[f];
+}
+
+/* ---- lifecycle ---- */
+
+/* The inverse of an odd number modulo 2^64 (Newton's iteration doubles the good bits). */
+static uint64_t inverse_odd(uint64_t c)
+{
+    uint64_t inv = c;
+    for (int i = 0; i < 5; i++)
+        inv *= 2 - c * inv;
+    return inv;
+}
+
+int simstate_new(uint64_t key, struct simstate **out)
+{
+    struct simstate *st = calloc(1, sizeof *st);
+    if (st == NULL)
+        return ERR_NOMEM;
+    st->bins = calloc(BINS, sizeof *st->bins);
+    if (st->bins == NULL) {
+        free(st);
+        return ERR_NOMEM;
+    }
+    for (int i = 0; i < SHARDS; i++)
+        pthread_mutex_init(&st->shards[i].lock, NULL);
+    pthread_mutex_init(&st->ilock, NULL);
+    st->key = key & ID_MASK;
+    st->inv1 = inverse_odd(ID_C1);
+    st->inv2 = inverse_odd(ID_C2);
+    atomic_store(&st->last_bin, -1);
+    *out = st;
+    return 0;
+}
+
+/* Free every live order and chunk. Caller holds ilock and every shard lock. */
+static void drop_orders(struct simstate *st)
+{
+    for (uint64_t s = st->base; s < st->next; s++) {
+        uint64_t i = s - st->base;
+        struct simorder *o = st->chunks[i >> CHUNK_BITS][i & (CHUNK - 1)];
+        if (o->first == s)
+            free(o);
+    }
+    for (size_t c = 0; c < MAX_CHUNKS && st->chunks[c]; c++) {
+        free(st->chunks[c]);
+        st->chunks[c] = NULL;
+    }
+    st->base = st->next;
+}
+
+void simstate_free(struct simstate *st)
+{
+    if (st == NULL)
+        return;
+    drop_orders(st);
+    for (int i = 0; i < SHARDS; i++) {
+        free(st->shards[i].buckets);
+        pthread_mutex_destroy(&st->shards[i].lock);
+    }
+    pthread_mutex_destroy(&st->ilock);
+    free(st->bins);
+    free(st);
+}
+
+static void reset_counts(struct simstate *st)
+{
+    for (int i = 0; i < SIMSTATE_COUNTER_N; i++)
+        atomic_store(&st->counters[i], 0);
+    for (int i = 0; i < SIMSTATE_API_N; i++)
+        atomic_store(&st->by_api[i], 0);
+    for (int i = 0; i < 600; i++)
+        atomic_store(&st->by_status[i], 0);
+    int64_t last = atomic_exchange(&st->last_bin, -1);
+    for (int64_t i = 0; i <= last; i++)
+        atomic_store(&st->bins[i], 0);
+    atomic_store(&st->t0_us, 0);
+}
+
+void simstate_reset(struct simstate *st)
+{
+    /* Locks: every shard in index order, then ilock (the documented order); held together
+     * so no create sees a token without its order. */
+    for (int i = 0; i < SHARDS; i++)
+        pthread_mutex_lock(&st->shards[i].lock);
+    pthread_mutex_lock(&st->ilock);
+    drop_orders(st);
+    for (int i = 0; i < SHARDS; i++) {
+        struct shard *sh = &st->shards[i];
+        if (sh->buckets)
+            memset(sh->buckets, 0, sh->nbuckets * sizeof *sh->buckets);
+        sh->n = 0;
+    }
+    pthread_mutex_unlock(&st->ilock);
+    for (int i = SHARDS - 1; i >= 0; i--)
+        pthread_mutex_unlock(&st->shards[i].lock);
+    reset_counts(st);
+}
+
+/* ---- tokens ---- */
+
+static struct simorder *shard_find(struct shard *sh, uint64_t hash, const char *token)
+{
+    if (sh->nbuckets == 0)
+        return NULL;
+    struct simorder *o = sh->buckets[(hash >> 6) & (sh->nbuckets - 1)];
+    for (; o; o = o->next)
+        if (o->hash == hash && strcmp(simstate_order_text(o, FIELD_CLIENT_TOKEN), token) == 0)
+            return o;
+    return NULL;
+}
+
+/* Double the buckets of sh when it holds more orders than buckets. Caller holds sh->lock. */
+static int shard_grow(struct shard *sh)
+{
+    if (sh->n < sh->nbuckets)
+        return 0;
+    size_t nb = sh->nbuckets ? sh->nbuckets * 2 : 64;
+    struct simorder **b = calloc(nb, sizeof *b);
+    if (b == NULL)
+        return ERR_NOMEM;
+    for (size_t i = 0; i < sh->nbuckets; i++) {
+        struct simorder *o = sh->buckets[i], *next;
+        for (; o; o = next) {
+            next = o->next;
+            size_t j = (o->hash >> 6) & (nb - 1);
+            o->next = b[j];
+            b[j] = o;
+        }
+    }
+    free(sh->buckets);
+    sh->buckets = b;
+    sh->nbuckets = nb;
+    return 0;
+}
+
+static void shard_insert(struct shard *sh, struct simorder *o)
+{
+    size_t j = (o->hash >> 6) & (sh->nbuckets - 1);
+    o->next = sh->buckets[j];
+    sh->buckets[j] = o;
+    sh->n++;
+}
+
+/* ---- instances ---- */
+
+/* Give o its serials. Returns 0, ERR_RANGE, ERR_NOMEM, or 1 when over quota. */
+static int reserve(struct simstate *st, struct simorder *o, long long quota)
+{
+    /* Lock: ilock guards base/next/chunks; the quota check and the reservation are one step. */
+    pthread_mutex_lock(&st->ilock);
+    int rc = 0;
+    uint64_t live = st->next - st->base;
+    if (o->count < 1 || live + (uint64_t)o->count > (uint64_t)MAX_CHUNKS * CHUNK) {
+        rc = ERR_RANGE;
+    } else if (quota >= 0 && live + (uint64_t)o->count > (uint64_t)quota) {
+        rc = 1;
+    }
+    uint64_t end = live + (uint64_t)o->count; /* one past the last slot to fill */
+    for (uint64_t c = live >> CHUNK_BITS; rc == 0 && c <= (end - 1) >> CHUNK_BITS; c++) {
+        if (st->chunks[c] == NULL && (st->chunks[c] = malloc(CHUNK * sizeof(void *))) == NULL)
+            rc = ERR_NOMEM;
+    }
+    if (rc == 0) {
+        o->first = st->next;
+        for (uint64_t i = live; i < live + (uint64_t)o->count; i++)
+            st->chunks[i >> CHUNK_BITS][i & (CHUNK - 1)] = o;
+        st->next += (uint64_t)o->count;
+    }
+    pthread_mutex_unlock(&st->ilock);
+    return rc;
+}
+
+static int create_locked(struct simstate *st, struct shard *sh, struct simorder *o,
+                         long long quota, enum simstate_outcome *outcome, uint64_t *first,
+                         int *count)
+{
+    const char *token = simstate_order_text(o, FIELD_CLIENT_TOKEN);
+    struct simorder *old = sh ? shard_find(sh, o->hash, token) : NULL;
+    if (old) {
+        *outcome = SIMSTATE_REPLAYED;
+        *first = old->first;
+        *count = old->count;
+        return 0;
+    }
+    if (sh && shard_grow(sh) != 0)
+        return ERR_NOMEM;
+    int rc = reserve(st, o, quota);
+    if (rc < 0)
+        return rc;
+    *outcome = rc ? SIMSTATE_OVER_QUOTA : SIMSTATE_CREATED;
+    *first = o->first;
+    *count = o->count;
+    if (rc == 0 && sh)
+        shard_insert(sh, o);
+    return 0;
+}
+
+int simstate_create(struct simstate *st, struct simorder *o, long long quota,
+                    enum simstate_outcome *outcome, uint64_t *first, int *count)
+{
+    bool has_token = o->off[FIELD_CLIENT_TOKEN] != SIMSTATE_ABSENT;
+    struct shard *sh = has_token ? &st->shards[o->hash & (SHARDS - 1)] : NULL;
+    /* Lock: the token's shard from lookup to insert (invariant 1); ilock nests inside. */
+    if (sh)
+        pthread_mutex_lock(&sh->lock);
+    int rc = create_locked(st, sh, o, quota, outcome, first, count);
+    if (sh)
+        pthread_mutex_unlock(&sh->lock);
+    if (rc == 0 && *outcome != SIMSTATE_OVER_QUOTA)
+        simstate_count(st, *outcome == SIMSTATE_CREATED ? SIMSTATE_CREATES : SIMSTATE_REPLAYS);
+    if (rc == 0 && *outcome == SIMSTATE_OVER_QUOTA)
+        simstate_count(st, SIMSTATE_QUOTA_EXCEEDED);
+    return rc;
+}
+
+/* ---- ids: a keyed bijection on 50 bits, then base 36 ---- */
+
+static uint64_t unshift(uint64_t y, int s)
+{
+    uint64_t x = y;
+    for (int i = 0; i < ID_BITS / s + 1; i++)
+        x = y ^ (x >> s);
+    return x;
+}
+
+static uint64_t scramble(const struct simstate *st, uint64_t x)
+{
+    x = (x ^ st->key) & ID_MASK;
+    x = (x * ID_C1) & ID_MASK;
+    x ^= x >> 23;
+    x = (x * ID_C2) & ID_MASK;
+    return x ^ (x >> 29);
+}
+
+static uint64_t unscramble(const struct simstate *st, uint64_t x)
+{
+    x = unshift(x, 29);
+    x = (x * st->inv2) & ID_MASK;
+    x = unshift(x, 23);
+    x = (x * st->inv1) & ID_MASK;
+    return x ^ st->key;
+}
+
+void simstate_id(const struct simstate *st, uint64_t serial, char *out)
+{
+    static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+    uint64_t x = scramble(st, serial);
+    memcpy(out, "cps-", 4);
+    for (int i = SIMSTATE_ID_LEN - 1; i >= 4; i--) {
+        out[i] = digits[x % 36];
+        x /= 36;
+    }
+    out[SIMSTATE_ID_LEN] = '\0';
+}
+
+bool simstate_serial(const struct simstate *st, const char *id, uint64_t *serial)
+{
+    if (strlen(id) != SIMSTATE_ID_LEN || strncmp(id, "cps-", 4) != 0)
+        return false;
+    uint64_t x = 0;
+    for (int i = 4; i < SIMSTATE_ID_LEN; i++) {
+        char c = id[i];
+        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'z' ? c - 'a' + 10 : -1;
+        if (d < 0)
+            return false;
+        x = x * 36 + (uint64_t)d;
+    }
+    if (x > ID_MASK)
+        return false;
+    *serial = unscramble(st, x);
+    return true;
+}
+
+static struct simorder *slot(const struct simstate *st, uint64_t serial)
+{
+    uint64_t i = serial - st->base;
+    return st->chunks[i >> CHUNK_BITS][i & (CHUNK - 1)];
+}
+
+bool simstate_find(struct simstate *st, uint64_t serial, simstate_visit_fn fn, void *ctx)
+{
+    /* Lock: ilock keeps the order alive while fn reads it (invariant 4). */
+    pthread_mutex_lock(&st->ilock);
+    bool live = serial >= st->base && serial < st->next;
+    if (live)
+        fn(ctx, slot(st, serial), serial);
+    pthread_mutex_unlock(&st->ilock);
+    return live;
+}
+
+void simstate_each(struct simstate *st, simstate_visit_fn fn, void *ctx)
+{
+    /* Lock: ilock for the whole walk; creates wait (describeInstances is rare). */
+    pthread_mutex_lock(&st->ilock);
+    for (uint64_t s = st->base; s < st->next; s++)
+        if (!fn(ctx, slot(st, s), s))
+            break;
+    pthread_mutex_unlock(&st->ilock);
+}
+
+/* ---- counts ---- */
+
+void simstate_count(struct simstate *st, enum simstate_counter c)
+{
+    atomic_fetch_add_explicit(&st->counters[c], 1, memory_order_relaxed);
+}
+
+void simstate_count_api(struct simstate *st, enum simstate_api api)
+{
+    atomic_fetch_add_explicit(&st->by_api[api], 1, memory_order_relaxed);
+}
+
+void simstate_count_status(struct simstate *st, int status)
+{
+    if (status >= 100 && status < 600)
+        atomic_fetch_add_explicit(&st->by_status[status], 1, memory_order_relaxed);
+}
+
+void simstate_arrival(struct simstate *st, int64_t now_us)
+{
+    int64_t t0 = atomic_load_explicit(&st->t0_us, memory_order_relaxed);
+    if (t0 == 0) {
+        int64_t zero = 0;
+        if (atomic_compare_exchange_strong(&st->t0_us, &zero, now_us))
+            t0 = now_us;
+        else
+            t0 = zero;
+    }
+    int64_t bin = now_us > t0 ? (now_us - t0) / BIN_US : 0;
+    if (bin >= BINS)
+        bin = BINS - 1;
+    atomic_fetch_add_explicit(&st->bins[bin], 1, memory_order_relaxed);
+    int64_t last = atomic_load_explicit(&st->last_bin, memory_order_relaxed);
+    while (bin > last && !atomic_compare_exchange_weak(&st->last_bin, &last, bin))
+        ;
+}
+
+/* ---- stats ---- */
+
+static const char *const api_names[SIMSTATE_API_N] = {
+    "createInstances", "describeInstance", "describeInstances", "describeRegiones",
+    "describeDeviceTypes", "describeOS", "describeDeviceRaids", "describeSoftware", "unknown",
+};
+
+static const char *const counter_names[SIMSTATE_COUNTER_N] = {
+    "requests", "creates", "replays", "resets_before", "resets_after", "rate_limited",
+    "quota_exceeded",
+};
+
+static uint64_t load(_Atomic uint64_t *a)
+{
+    return atomic_load_explicit(a, memory_order_relaxed);
+}
+
+static void stats_counts(struct simstate *st, struct simbuf *b)
+{
+    for (int i = 0; i < SIMSTATE_COUNTER_N; i++)
+        simbuf_printf(b, "%s\"%s\":%llu", i ? "," : "", counter_names[i],
+                      (unsigned long long)load(&st->counters[i]));
+    simbuf_puts(b, ",\"by_status\":{");
+    const char *sep = "";
+    for (int i = 100; i < 600; i++) {
+        uint64_t n = load(&st->by_status[i]);
+        if (n) {
+            simbuf_printf(b, "%s\"%d\":%llu", sep, i, (unsigned long long)n);
+            sep = ",";
+        }
+    }
+    simbuf_puts(b, "},\"by_api\":{");
+    sep = "";
+    for (int i = 0; i < SIMSTATE_API_N; i++) {
+        uint64_t n = load(&st->by_api[i]);
+        if (n) {
+            simbuf_printf(b, "%s\"%s\":%llu", sep, api_names[i], (unsigned long long)n);
+            sep = ",";
+        }
+    }
+    simbuf_putc(b, '}');
+    pthread_mutex_lock(&st->ilock);
+    uint64_t live = st->next - st->base;
+    pthread_mutex_unlock(&st->ilock);
+    simbuf_printf(b, ",\"instances\":%llu", (unsigned long long)live);
+}
+
+/* arrivals_per_s from the 10 ms bins, and the most in any 100 consecutive bins. */
+static void stats_arrivals(struct simstate *st, struct simbuf *b)
+{
+    int64_t last = atomic_load(&st->last_bin);
+    uint64_t window = 0, max = 0, second = 0;
+    simbuf_puts(b, ",\"arrivals_per_s\":[");
+    for (int64_t i = 0; i <= last; i++) {
+        uint32_t n = atomic_load_explicit(&st->bins[i], memory_order_relaxed);
+        window += n;
+        second += n;
+        if (i >= 100)
+            window -= atomic_load_explicit(&st->bins[i - 100], memory_order_relaxed);
+        if (window > max)
+            max = window;
+        if (i % 100 == 99 || i == last) {
+            simbuf_printf(b, "%s%llu", i >= 100 ? "," : "", (unsigned long long)second);
+            second = 0;
+        }
+    }
+    simbuf_printf(b, "],\"arrivals_bin_ms\":%d,\"arrivals_max_1s\":%llu", BIN_US / 1000,
+                  (unsigned long long)max);
+}
+
+static void stats_tokens(struct simstate *st, struct simbuf *b)
+{
+    simbuf_puts(b, ",\"tokens\":{");
+    bool first = true;
+    for (int i = 0; i < SHARDS; i++) {
+        struct shard *sh = &st->shards[i];
+        /* Lock: one shard at a time; the listing is not an atomic snapshot. */
+        pthread_mutex_lock(&sh->lock);
+        for (size_t j = 0; j < sh->nbuckets; j++) {
+            for (struct simorder *o = sh->buckets[j]; o; o = o->next) {
+                simbuf_puts(b, first ? "" : ",");
+                simbuf_json_str(b, simstate_order_text(o, FIELD_CLIENT_TOKEN));
+                simbuf_puts(b, ":1");
+                first = false;
+            }
+        }
+        pthread_mutex_unlock(&sh->lock);
+    }
+    simbuf_putc(b, '}');
+}
+
+void simstate_stats(struct simstate *st, bool with_tokens, struct simbuf *b)
+{
+    simbuf_putc(b, '{');
+    stats_counts(st, b);
+    stats_arrivals(st, b);
+    if (with_tokens)
+        stats_tokens(st, b);
+    simbuf_putc(b, '}');
+}

@@ -1,0 +1,122 @@
+/* simstate.h - what cps-sim remembers: orders (accepted createInstances), the instances they
+ * made, the clientTokens that made them, and the counts that GET /__sim/stats shows.
+ *
+ * Instances are numbered by a serial that only grows (never reused, not even after a reset);
+ * an instance id is the serial scrambled by a keyed bijection and written in base 36
+ * ("cps-" + 10 characters), so an id leads back to its serial without a lookup table.
+ *
+ * Invariants:
+ *  1. A clientToken creates at most once: the token shard's lock is held from the lookup to
+ *     the insert, so two concurrent requests with one token create one order.
+ *  2. Serials [base, next) are the live instances; slot[serial - base] points to its order;
+ *     an order owns serials [first, first + count).
+ *  3. quota >= 0 means next - base + count <= quota after every create (checked and reserved
+ *     under ilock).
+ *  4. Orders are freed only by simstate_reset and simstate_free; readers see them only
+ *     inside the callbacks below, under ilock.
+ * Lock order: a token shard's lock, then ilock. Counters are atomics and take no lock.
+ */
+#ifndef CPSBATCH_SIMSTATE_H
+#define CPSBATCH_SIMSTATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "field.h"
+#include "simbuf.h"
+#include "spec.h"
+
+#define SIMSTATE_ID_LEN 14 /* "cps-" + 10 */
+#define SIMSTATE_MAX_COUNT 10000 /* instances one order may make (a memory bound of cps-sim) */
+#define SIMSTATE_ABSENT 0xffff
+
+/* One accepted createInstances: the request's values (password and softwares left out). */
+struct simorder {
+    struct simorder *next; /* chain in its token shard */
+    uint64_t hash;         /* of the token */
+    uint64_t first;        /* serial of its first instance */
+    int64_t created_us;    /* monotonic */
+    long long created_wall;/* epoch seconds */
+    int count;
+    long long bandwidth;   /* -1 when absent */
+    long long charge_duration; /* -1 when absent */
+    uint16_t off[FIELD_N]; /* offset of a text field in text, or SIMSTATE_ABSENT */
+    char text[];
+};
+
+/* A new order from a checked spec (borrowed); region and token from the spec. NULL when out
+ * of memory. Free with free() unless handed to simstate_create. */
+struct simorder *simstate_order_new(const struct spec *s, int64_t now_us, long long wall);
+
+/* Field f of o (text fields only), or NULL when absent. */
+const char *simstate_order_text(const struct simorder *o, enum field_id f);
+
+enum simstate_api {
+    SIMSTATE_API_CREATE,
+    SIMSTATE_API_DESCRIBE_INSTANCE,
+    SIMSTATE_API_DESCRIBE_INSTANCES,
+    SIMSTATE_API_REGIONS,
+    SIMSTATE_API_DEVICE_TYPES,
+    SIMSTATE_API_OS,
+    SIMSTATE_API_RAIDS,
+    SIMSTATE_API_SOFTWARES,
+    SIMSTATE_API_UNKNOWN,
+    SIMSTATE_API_N
+};
+
+enum simstate_counter {
+    SIMSTATE_REQUESTS,
+    SIMSTATE_CREATES,
+    SIMSTATE_REPLAYS,
+    SIMSTATE_RESETS_BEFORE,
+    SIMSTATE_RESETS_AFTER,
+    SIMSTATE_RATE_LIMITED,
+    SIMSTATE_QUOTA_EXCEEDED,
+    SIMSTATE_COUNTER_N
+};
+
+struct simstate;
+
+/* key scrambles the ids (same key, same ids). Returns 0 or ERR_NOMEM. */
+int simstate_new(uint64_t key, struct simstate **out);
+void simstate_free(struct simstate *st);
+
+/* Forget orders, tokens and counts (ids already given out are not reused). Calls that run
+ * at the same time may or may not be counted. */
+void simstate_reset(struct simstate *st);
+
+enum simstate_outcome { SIMSTATE_CREATED, SIMSTATE_REPLAYED, SIMSTATE_OVER_QUOTA };
+
+/* Create the instances of o, or find the order its token made before.
+ * CREATED: o is taken. REPLAYED or OVER_QUOTA: o stays the caller's. first/count: the
+ * serials of the answer (the earlier order's, on a replay). quota < 0 = unlimited.
+ * Returns 0, or ERR_NOMEM / ERR_RANGE (too many instances) with o still the caller's. */
+int simstate_create(struct simstate *st, struct simorder *o, long long quota,
+                    enum simstate_outcome *outcome, uint64_t *first, int *count);
+
+/* The instance id of a serial; out holds SIMSTATE_ID_LEN + 1 bytes. */
+void simstate_id(const struct simstate *st, uint64_t serial, char *out);
+
+/* The serial an id stands for (any id of the right shape), or false. */
+bool simstate_serial(const struct simstate *st, const char *id, uint64_t *serial);
+
+/* Called under ilock for one live instance: its order and serial. Return false to stop. */
+typedef bool (*simstate_visit_fn)(void *ctx, const struct simorder *o, uint64_t serial);
+
+/* Visit the instance with this serial if it is live. Returns whether it was. */
+bool simstate_find(struct simstate *st, uint64_t serial, simstate_visit_fn fn, void *ctx);
+
+/* Visit every live instance in serial order until fn returns false. */
+void simstate_each(struct simstate *st, simstate_visit_fn fn, void *ctx);
+
+/* Counting. */
+void simstate_count(struct simstate *st, enum simstate_counter c);
+void simstate_count_api(struct simstate *st, enum simstate_api api);
+void simstate_count_status(struct simstate *st, int status);
+/* A createInstances arrived at now_us (monotonic). */
+void simstate_arrival(struct simstate *st, int64_t now_us);
+
+/* Write the stats object (see sim.h, sim_stats_json) into b. */
+void simstate_stats(struct simstate *st, bool with_tokens, struct simbuf *b);
+
+#endif

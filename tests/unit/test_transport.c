@@ -1,0 +1,635 @@
+/* test_transport.c - the transport against a real HTTP server (libmicrohttpd on 127.0.0.1).
+ *
+ * The server answers by path: /ok echoes what it saw as JSON, /slow answers after 300 ms, /503
+ * says Retry-After: 2, /reset closes the connection without answering, /big sends 2 MiB.
+ * Each test starts its own server, so its connection count is its own. Every wait is bounded.
+ */
+#include "check.h"
+#include "clock.h"
+#include "err.h"
+#include "transport.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BIG_SIZE ((size_t)2 << 20)
+#define MIB ((size_t)1 << 20)
+
+/* ---- The server ---------------------------------------------------------------------------- */
+
+struct server {
+    struct MHD_Daemon *daemon;
+    unsigned port;
+    atomic_int connections; /* connections ever opened */
+    atomic_int bodies_ok;   /* request bodies equal to body_for(X-Id) */
+    atomic_int bodies_bad;
+    char *big;
+};
+
+/* One request's upload as the server gathers it. */
+struct upload {
+    char *data;
+    size_t len, cap;
+};
+
+/* The test body of request id: 0..1999 bytes of a pattern that includes NULs and high bytes. */
+static size_t body_for(uint64_t id, char *out, size_t cap)
+{
+    size_t len = (size_t)((id * 37) % 2000);
+    for (size_t i = 0; i < len && i < cap; i++)
+        out[i] = (char)(unsigned char)(id * 131 + i * 7);
+    return len;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    (void)c;
+    (void)socket_context;
+    struct server *s = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+        atomic_fetch_add(&s->connections, 1);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)c;
+    (void)toe;
+    struct upload *u = *req_cls;
+    if (u) {
+        free(u->data);
+        free(u);
+        *req_cls = NULL;
+    }
+}
+
+static void upload_append(struct upload *u, const char *data, size_t len)
+{
+    if (u->len + len > u->cap) {
+        u->cap = (u->len + len) * 2;
+        u->data = realloc(u->data, u->cap);
+    }
+    memcpy(u->data + u->len, data, len);
+    u->len += len;
+}
+
+static enum MHD_Result send_response(struct MHD_Connection *c, unsigned status, const void *body,
+                                     size_t len, enum MHD_ResponseMemoryMode mode,
+                                     const char *extra_name, const char *extra_value)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)(uintptr_t)body, mode);
+    if (extra_name)
+        MHD_add_response_header(r, extra_name, extra_value);
+    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* Check the body against the pattern its X-Id names. */
+static void check_upload(struct server *s, struct MHD_Connection *c, const struct upload *u)
+{
+    const char *xid = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Id");
+    if (!xid)
+        return;
+    char want[2000];
+    size_t len = body_for(strtoull(xid, NULL, 10), want, sizeof want);
+    bool same = len == u->len && (len == 0 || memcmp(want, u->data, len) == 0);
+    atomic_fetch_add(same ? &s->bodies_ok : &s->bodies_bad, 1);
+}
+
+/* /ok: {"method":M,"len":N,"ctype":"...","expect":true|false}, x-jdcloud-request-id: req-ID. */
+static enum MHD_Result answer_ok(struct server *s, struct MHD_Connection *c, const char *method,
+                                 const struct upload *u)
+{
+    check_upload(s, c, u);
+    const char *ctype = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+    const char *expect = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Expect");
+    const char *xid = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Id");
+    char json[256], rid[64];
+    int n = snprintf(json, sizeof json, "{\"method\":\"%s\",\"len\":%zu,\"ctype\":\"%s\","
+                     "\"expect\":%s}", method, u->len, ctype ? ctype : "",
+                     expect ? "true" : "false");
+    snprintf(rid, sizeof rid, "req-%s", xid ? xid : "none");
+    return send_response(c, 200, json, (size_t)n, MHD_RESPMEM_MUST_COPY,
+                         "x-jdcloud-request-id", rid);
+}
+
+static enum MHD_Result answer(struct server *s, struct MHD_Connection *c, const char *url,
+                              const char *method, const struct upload *u)
+{
+    if (strcmp(url, "/slow") == 0) {
+        sleep_ms(300);
+        return send_response(c, 200, "slow", 4, MHD_RESPMEM_PERSISTENT, NULL, NULL);
+    }
+    if (strcmp(url, "/503") == 0)
+        return send_response(c, 503, "busy", 4, MHD_RESPMEM_PERSISTENT, "Retry-After", "2");
+    if (strcmp(url, "/big") == 0)
+        return send_response(c, 200, s->big, BIG_SIZE, MHD_RESPMEM_PERSISTENT, NULL, NULL);
+    return answer_ok(s, c, method, u);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_size, void **req_cls)
+{
+    (void)version;
+    struct server *s = cls;
+    if (strcmp(url, "/reset") == 0)
+        return MHD_NO; /* MHD closes the connection without a word */
+    struct upload *u = *req_cls;
+    if (!u) {
+        *req_cls = calloc(1, sizeof *u);
+        return MHD_YES;
+    }
+    if (*upload_size > 0) {
+        upload_append(u, upload_data, *upload_size);
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    return answer(s, c, url, method, u);
+}
+
+static int server_start(struct server *s)
+{
+    memset(s, 0, sizeof *s);
+    s->big = malloc(BIG_SIZE);
+    for (size_t i = 0; i < BIG_SIZE; i++)
+        s->big[i] = (char)('a' + i % 26);
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = 0};
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    s->daemon = MHD_start_daemon(MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_TURBO, 0, NULL, NULL,
+                                 on_request, s, MHD_OPTION_SOCK_ADDR, &addr,
+                                 MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+                                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                                 MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_END);
+    if (!s->daemon) {
+        free(s->big);
+        return -1;
+    }
+    s->port = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT)->port;
+    return 0;
+}
+
+static void server_stop(struct server *s)
+{
+    MHD_stop_daemon(s->daemon);
+    free(s->big);
+}
+
+/* ---- Helpers ------------------------------------------------------------------------------- */
+
+static struct http_request *make(const char *method, const struct server *s, const char *path,
+                                 uint64_t id)
+{
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u%s", s ? s->port : 1u, path);
+    struct http_request *r = http_request_new(method, url);
+    r->id = id;
+    return r;
+}
+
+/* Poll until n responses arrived or timeout_ms passed. Returns how many arrived. */
+static size_t collect(struct transport *t, struct http_response **out, size_t n, int timeout_ms)
+{
+    size_t got = 0;
+    int64_t deadline = clock_now_us() + (int64_t)timeout_ms * 1000;
+    while (got < n && clock_now_us() < deadline)
+        got += transport_poll(t, out + got, n - got, 100);
+    return got;
+}
+
+/* Submit one request, wait for its response (new, or NULL after 10 s). */
+static struct http_response *exchange(struct transport *t, struct http_request *req)
+{
+    struct http_response *resp = NULL;
+    if (transport_submit(t, req) != 0) {
+        http_request_free(req);
+        return NULL;
+    }
+    return collect(t, &resp, 1, 10000) == 1 ? resp : NULL;
+}
+
+static void free_all(struct http_response **r, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        http_response_free(r[i]);
+}
+
+/* ---- Tests --------------------------------------------------------------------------------- */
+
+static void test_request_api(void)
+{
+    CHECK(http_request_new("", "http://x/") == NULL);
+    CHECK(http_request_new("GE T", "http://x/") == NULL);
+    CHECK(http_request_new("GET\r\n", "http://x/") == NULL);
+    struct http_request *r = http_request_new("PUT", "http://127.0.0.1/a?b=c");
+    CHECK_STR(r->method, "PUT");
+    CHECK_STR(r->url, "http://127.0.0.1/a?b=c");
+    CHECK_INT(http_request_add_header(r, "Content-Type", "application/json"), ==, 0);
+    CHECK_INT(http_request_add_header(r, "x-jdcloud-nonce", "abc"), ==, 0);
+    CHECK_INT(http_request_add_header(r, "Bad", "v\r\nInjected: 1"), ==, ERR_INVALID);
+    CHECK_INT(http_request_add_header(r, "Bad:Name", "v"), ==, ERR_INVALID);
+    CHECK_INT(http_request_add_header(r, "", "v"), ==, ERR_INVALID);
+    for (int i = 0; i < 40; i++) /* grows the header buffer */
+        CHECK_INT(http_request_add_header(r, "X-Filler", "0123456789abcdef"), ==, 0);
+    CHECK_INT(r->hdr_count, ==, 42);
+    CHECK_STR(http_request_header(r, 0), "Content-Type: application/json");
+    CHECK_STR(http_request_header(r, 1), "x-jdcloud-nonce: abc");
+    CHECK_STR(http_request_header(r, 41), "X-Filler: 0123456789abcdef");
+    CHECK(http_request_header(r, 42) == NULL);
+    CHECK_INT(http_request_set_body(r, "a\0b", 3), ==, 0);
+    CHECK_INT(r->body_len, ==, 3);
+    CHECK(memcmp(r->body, "a\0b", 3) == 0);
+    CHECK_INT(http_request_set_body(r, "", 0), ==, 0);
+    CHECK_INT(r->body_len, ==, 0);
+    http_request_free(r);
+    http_request_free(NULL);
+    http_response_free(NULL);
+    CHECK_STR(transport_error_name(TRANSPORT_ERROR_NONE), "none");
+    CHECK_STR(transport_error_name(TRANSPORT_ERROR_RESET), "reset");
+    CHECK_STR(transport_error_name(TRANSPORT_ERROR_ABORTED), "aborted");
+}
+
+static void test_config(void)
+{
+    struct transport *t = NULL;
+    struct transport_config cfg = {.workers = 65};
+    CHECK_INT(transport_new(&cfg, &t), ==, ERR_RANGE);
+    CHECK(t == NULL);
+    cfg = (struct transport_config){.timeout_ms = -1};
+    CHECK_INT(transport_new(&cfg, &t), ==, ERR_RANGE);
+    CHECK_INT(transport_new(NULL, &t), ==, 0); /* all defaults */
+    CHECK_INT(transport_inflight(t), ==, 0);
+    transport_free(t);
+    transport_free(NULL);
+}
+
+#define MANY 1000
+
+static struct http_request *make_put(const struct server *s, uint64_t id, int *users)
+{
+    char path[64], xid[32], body[2000];
+    snprintf(path, sizeof path, "/ok?id=%llu", (unsigned long long)id);
+    struct http_request *r = make("PUT", s, path, id);
+    r->user = &users[id];
+    snprintf(xid, sizeof xid, "%llu", (unsigned long long)id);
+    http_request_add_header(r, "Content-Type", "application/octet-stream");
+    http_request_add_header(r, "X-Id", xid);
+    http_request_set_body(r, body, body_for(id, body, sizeof body));
+    return r;
+}
+
+/* Check one /ok PUT response; returns whether all was right. */
+static bool put_ok(const struct http_response *r, int *users)
+{
+    char want[256], rid[64];
+    snprintf(want, sizeof want,
+             "{\"method\":\"PUT\",\"len\":%zu,\"ctype\":\"application/octet-stream\","
+             "\"expect\":false}", body_for(r->id, NULL, 0));
+    snprintf(rid, sizeof rid, "req-%llu", (unsigned long long)r->id);
+    return r->error == TRANSPORT_ERROR_NONE && r->status == 200 && r->user == &users[r->id] &&
+           r->req && r->req->id == r->id && r->body && strcmp(r->body, want) == 0 &&
+           strcmp(r->request_id, rid) == 0 && r->t_sent > 0 && r->t_done >= r->t_sent;
+}
+
+static void test_many_puts(void)
+{
+    struct server s;
+    CHECK_INT(server_start(&s), ==, 0);
+    struct transport_config cfg = {.workers = 2, .max_connections = 4};
+    struct transport *t = NULL;
+    CHECK_INT(transport_new(&cfg, &t), ==, 0);
+    static int users[MANY];
+    static struct http_response *resp[MANY];
+    for (uint64_t id = 0; id < MANY; id++)
+        CHECK_INT(transport_submit(t, make_put(&s, id, users)), ==, 0);
+    size_t got = collect(t, resp, MANY, 30000);
+    CHECK_INT(got, ==, MANY);
+    static unsigned char seen[MANY];
+    int bad = 0, dup = 0;
+    for (size_t i = 0; i < got; i++) {
+        bad += !put_ok(resp[i], users);
+        dup += resp[i]->id >= MANY || seen[resp[i]->id]++;
+    }
+    CHECK_INT(bad, ==, 0);
+    CHECK_INT(dup, ==, 0);
+    CHECK_INT(transport_inflight(t), ==, 0);
+    CHECK_INT(atomic_load(&s.bodies_ok), ==, MANY);
+    CHECK_INT(atomic_load(&s.bodies_bad), ==, 0);
+    /* Keep-alive: a handful of connections carried the thousand requests. */
+    CHECK_INT(atomic_load(&s.connections), >=, 1);
+    CHECK_INT(atomic_load(&s.connections), <=, 2 * 4);
+    free_all(resp, got);
+    transport_free(t);
+    server_stop(&s);
+}
+
+/* What goes on the wire: no Expect, no default Content-Type, the method as given. */
+static void test_wire(void)
+{
+    struct server s;
+    CHECK_INT(server_start(&s), ==, 0);
+    struct transport *t = NULL;
+    CHECK_INT(transport_new(NULL, &t), ==, 0);
+    struct http_request *req = make("POST", &s, "/ok", 1);
+    char body[5000];
+    memset(body, 'x', sizeof body);
+    http_request_set_body(req, body, sizeof body); /* big enough for libcurl to want Expect */
+    struct http_response *r = exchange(t, req);
+    CHECK(r != NULL);
+    if (r)
+        CHECK_STR(r->body, "{\"method\":\"POST\",\"len\":5000,\"ctype\":\"\",\"expect\":false}");
+    http_response_free(r);
+    const char *methods[] = {"GET", "DELETE", "PATCH"};
+    for (int i = 0; i < 3; i++) {
+        r = exchange(t, make(methods[i], &s, "/ok", 2));
+        CHECK(r != NULL && r->status == 200);
+        char want[128];
+        snprintf(want, sizeof want, "{\"method\":\"%s\",\"len\":0,\"ctype\":\"\",\"expect\":false}",
+                 methods[i]);
+        if (r)
+            CHECK_STR(r->body, want);
+        http_response_free(r);
+    }
+    r = exchange(t, make("HEAD", &s, "/ok", 3));
+    CHECK(r != NULL && r->status == 200 && r->body_len == 0 && r->error == TRANSPORT_ERROR_NONE);
+    http_response_free(r);
+    transport_free(t);
+    server_stop(&s);
+}
+
+static void test_timeout(void)
+{
+    struct server s;
+    CHECK_INT(server_start(&s), ==, 0);
+    struct transport_config cfg = {.timeout_ms = 100};
+    struct transport *t = NULL;
+    CHECK_INT(transport_new(&cfg, &t), ==, 0);
+    struct http_response *r = exchange(t, make("GET", &s, "/slow", 7));
+    CHECK(r != NULL);
+    if (r) {
+        CHECK_STR(transport_error_name(r->error), "timeout");
+        CHECK_INT(r->status, ==, 0);
+        CHECK_INT(r->id, ==, 7);
+        CHECK(r->message[0] != '\0');
+        CHECK_INT(r->t_done - r->t_sent, >=, 90000);
+        CHECK_INT(r->t_done - r->t_sent, <, 290000);
+    }
+    http_response_free(r);
+    transport_free(t);
+    server_stop(&s);
+}
+
+static void test_reset(void)
+{
+    struct server s;
+    CHECK_INT(server_start(&s), ==, 0);
+    struct transport *t = NULL;
+    CHECK_INT(transport_new(NULL, &t), ==, 0);
+    /* A kept-alive connection first, so the reset also hits a reused one. */
+    http_response_free(exchange(t, make("GET", &s, "/ok", 1)));
+    struct http_response *r = exchange(t, make("GET", &s, "/reset", 2));
+    CHECK(r != NULL);
+    if (r) {
+        CHECK_STR(transport_error_name(r->error), "reset");
+        CHECK_INT(r->status, ==, 0);
+    }
+    http_response_free(r);
+    r = exchange(t, make("GET", &s, "/ok", 3)); /* and the transport goes on */
+    CHECK(r != NULL && r->status == 200);
+    http_response_free(r);
+    transport_free(t);
+    server_stop(&s);
+}
+
+/* A loopback port nobody listens on: bind one, read it, close it. */
+static unsigned closed_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = 0};
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    bind(fd, (struct sockaddr *)&addr, sizeof addr);
+    getsockname(fd, (struct sockaddr *)&addr, &len);
+    close(fd);
+    return ntohs(addr.sin_port);
+}
+
+static void test_connect_refused(void)
+{
+    struct transport *t = NULL;
+    CHECK_INT(transport_new(NULL, &t), ==, 0);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/ok", closed_port());
+    struct http_request *req = http_request_new("GET", url);
+    struct http_response *r = exchange(t, req);
+    CHECK(r != NULL);
+    if (r) {
+        CHECK_STR(transport_error_name(r->error), "connect");
+        CHECK_INT(r->status, ==, 0);
+        CHECK(r->message[0] != '\0');
+    }
+    http_response_free(r);
+    transport_free(t);
+}
+
+static void test_retry_after(void)
+{
+    struct server s;
+    CHECK_INT(server_start(&s), ==, 0);
+    struct transport *t = NULL;
+    CHECK_INT(transport_new(NULL, &t), ==, 0);
+    struct http_response *r = exchange(t, make("PUT", &s, "/503", 5));
+    CHECK(r != NULL);
+    if (r) {
+        CHECK_INT(r->error, ==, TRANSPORT_ERROR_NONE);
+        CHECK_INT(r->status, ==, 503);
+        CHECK_STR(r->retry_after, "2");
+        CHECK_STR(r->request_id, "");
+        CHECK_STR(r->body, "busy");
+    }
+    http_response_free(r);
+    transport_free(t);
+    server_stop(&s);
+}
+
+static void test_big_body(void)
+{
+    struct server s;
+    CHECK_INT(server_start(&s), ==, 0);
+    struct transport *t = NULL;
+    CHECK_INT(transport_new(NULL, &t), ==, 0);
+    struct http_response *r = exchange(t, make("GET", &s, "/big", 1));
+    CHECK(r != NULL);
+    if (r) {
+        CHECK_INT(r->error, ==, TRANSPORT_ERROR_NONE);
+        CHECK_INT(r->status, ==, 200);
+        CHECK_INT(r->body_len, ==, MIB);
+        CHECK(r->body_truncated);
+        CHECK(r->body && memcmp(r->body, s.big, MIB) == 0 && r->body[MIB] == '\0');
+    }
+    http_response_free(r);
+    transport_free(t);
+    struct transport_config cfg = {.max_body = 1000};
+    CHECK_INT(transport_new(&cfg, &t), ==, 0);
+    r = exchange(t, make("GET", &s, "/big", 2));
+    CHECK(r != NULL && r->body_len == 1000 && r->body_truncated && r->status == 200);
+    http_response_free(r);
+    r = exchange(t, make("GET", &s, "/ok", 3)); /* small bodies are whole */
+    CHECK(r != NULL && r->body_len > 0 && !r->body_truncated);
+    http_response_free(r);
+    transport_free(t);
+    server_stop(&s);
+}
+
+/* TLS spoken to a plain HTTP server: the handshake fails. */
+static void test_tls_failure(void)
+{
+    struct server s;
+    CHECK_INT(server_start(&s), ==, 0);
+    struct transport *t = NULL;
+    CHECK_INT(transport_new(NULL, &t), ==, 0);
+    char url[64];
+    snprintf(url, sizeof url, "https://127.0.0.1:%u/ok", s.port);
+    struct http_response *r = exchange(t, http_request_new("GET", url));
+    CHECK(r != NULL);
+    if (r) {
+        CHECK_STR(transport_error_name(r->error), "tls");
+        CHECK_INT(r->status, ==, 0);
+    }
+    http_response_free(r);
+    transport_free(t);
+    server_stop(&s);
+}
+
+/* Stop with a deadline that passes while requests run: each comes back once, aborted. */
+static void test_stop_aborts(void)
+{
+    struct server s;
+    CHECK_INT(server_start(&s), ==, 0);
+    struct transport_config cfg = {.workers = 2};
+    struct transport *t = NULL;
+    CHECK_INT(transport_new(&cfg, &t), ==, 0);
+    for (uint64_t id = 0; id < 4; id++)
+        CHECK_INT(transport_submit(t, make("GET", &s, "/slow", id)), ==, 0);
+    sleep_ms(50); /* let them start */
+    transport_stop(t, clock_now_us() + 50000);
+    struct http_request *late = make("GET", &s, "/ok", 99);
+    CHECK_INT(transport_submit(t, late), ==, ERR_STOPPED);
+    http_request_free(late); /* refused: still ours */
+    struct http_response *resp[4];
+    int64_t t0 = clock_now_us();
+    size_t got = collect(t, resp, 4, 5000);
+    CHECK_INT(got, ==, 4);
+    CHECK_INT(clock_now_us() - t0, <, 1000000);
+    int aborted = 0;
+    for (size_t i = 0; i < got; i++)
+        aborted += resp[i]->error == TRANSPORT_ERROR_ABORTED && resp[i]->status == 0;
+    CHECK_INT(aborted, ==, 4);
+    CHECK_INT(transport_inflight(t), ==, 0);
+    CHECK_INT(transport_poll(t, resp, 4, 0), ==, 0);
+    free_all(resp, got);
+    transport_free(t);
+    server_stop(&s);
+}
+
+/* Stop with a generous deadline: what was accepted finishes normally. */
+static void test_stop_graceful(void)
+{
+    struct server s;
+    CHECK_INT(server_start(&s), ==, 0);
+    struct transport *t = NULL;
+    CHECK_INT(transport_new(NULL, &t), ==, 0);
+    static int users[50];
+    for (uint64_t id = 0; id < 50; id++)
+        CHECK_INT(transport_submit(t, make_put(&s, id, users)), ==, 0);
+    transport_stop(t, clock_now_us() + 10000000);
+    transport_stop(t, clock_now_us() + 20000000); /* a later deadline changes nothing */
+    struct http_response *resp[50];
+    size_t got = collect(t, resp, 50, 10000);
+    CHECK_INT(got, ==, 50);
+    int ok = 0;
+    for (size_t i = 0; i < got; i++)
+        ok += put_ok(resp[i], users);
+    CHECK_INT(ok, ==, 50);
+    CHECK_INT(transport_inflight(t), ==, 0);
+    free_all(resp, got);
+    transport_free(t);
+    server_stop(&s);
+}
+
+/* Free with requests queued, running and finished-but-unpolled: nothing leaks or hangs. */
+static void test_free_busy(void)
+{
+    struct server s;
+    CHECK_INT(server_start(&s), ==, 0);
+    struct transport_config cfg = {.workers = 2, .max_connections = 2};
+    struct transport *t = NULL;
+    CHECK_INT(transport_new(&cfg, &t), ==, 0);
+    static int users[100];
+    for (uint64_t id = 0; id < 100; id++)
+        CHECK_INT(transport_submit(t, make_put(&s, id, users)), ==, 0);
+    for (uint64_t id = 100; id < 103; id++)
+        CHECK_INT(transport_submit(t, make("GET", &s, "/slow", id)), ==, 0);
+    sleep_ms(20);
+    int64_t t0 = clock_now_us();
+    transport_free(t);
+    CHECK_INT(clock_now_us() - t0, <, 2000000);
+    server_stop(&s);
+}
+
+/* Taking the request out of a response and sending it again. */
+static void test_resubmit(void)
+{
+    struct server s;
+    CHECK_INT(server_start(&s), ==, 0);
+    struct transport *t = NULL;
+    CHECK_INT(transport_new(NULL, &t), ==, 0);
+    struct http_response *r = exchange(t, make("GET", &s, "/503", 1));
+    CHECK(r != NULL && r->status == 503);
+    if (!r)
+        goto out;
+    struct http_request *again = r->req;
+    r->req = NULL;
+    http_response_free(r);
+    r = exchange(t, again);
+    CHECK(r != NULL && r->status == 503 && r->req == again);
+    http_response_free(r);
+out:
+    transport_free(t);
+    server_stop(&s);
+}
+
+int main(void)
+{
+    test_request_api();
+    test_config();
+    test_many_puts();
+    test_wire();
+    test_timeout();
+    test_reset();
+    test_connect_refused();
+    test_retry_after();
+    test_big_body();
+    test_tls_failure();
+    test_stop_aborts();
+    test_stop_graceful();
+    test_free_busy();
+    test_resubmit();
+    return check_done();
+}
