@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 static const char answer_body[] = "{\"requestId\":\"bench\",\"result\":{\"instanceIds\":[\"cps-1\"]}}";
@@ -107,10 +108,20 @@ static void count(struct tally *t, const struct http_response *r)
     t->ok += r->error == TRANSPORT_ERROR_NONE && r->status / 100 == 2;
 }
 
-static void report(const struct run_opts *o, const struct tally *t, double secs)
+/* CPU seconds (user + system) this process has used so far. */
+static double cpu_seconds(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+static void report(const struct run_opts *o, const struct tally *t, double secs, double cpu)
 {
     printf("transport_bench: %ld requests in %.2fs = %.0f req/s (concurrency %ld, workers %u)\n",
            t->done, secs, t->done / secs, o->concurrency, o->cfg.workers ? o->cfg.workers : 1);
+    printf("  client CPU %.2fs = %.2f us per request\n", cpu, t->done ? cpu * 1e6 / t->done : 0);
     printf("  2xx %ld  3xx %ld  4xx %ld  5xx %ld\n", t->statuses[2], t->statuses[3],
            t->statuses[4], t->statuses[5]);
     for (int e = 1; e <= TRANSPORT_ERROR_OTHER; e++)
@@ -131,6 +142,7 @@ static int run(const struct run_opts *o)
     memset(body, 'x', (size_t)o->body_bytes);
     struct tally tally = {0};
     uint64_t next_id = 0;
+    double cpu0 = cpu_seconds();
     int64_t start = clock_now_us(), end = start + o->seconds * 1000000;
     for (long i = 0; i < o->concurrency; i++)
         transport_submit(t, bench_request(o, next_id++, body));
@@ -143,7 +155,7 @@ static int run(const struct run_opts *o)
             transport_submit(t, bench_request(o, next_id++, body));
         }
     }
-    double secs = (double)(clock_now_us() - start) / 1e6;
+    double secs = (double)(clock_now_us() - start) / 1e6, cpu = cpu_seconds() - cpu0;
     struct tally counted = tally;
     transport_stop(t, clock_now_us() + 2000000);
     for (int i = 0; i < 100 && transport_inflight(t) > 0; i++) {
@@ -153,7 +165,7 @@ static int run(const struct run_opts *o)
     }
     transport_free(t);
     free(body);
-    report(o, &counted, secs);
+    report(o, &counted, secs, cpu);
     return counted.ok == counted.done ? 0 : 1;
 }
 

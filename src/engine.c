@@ -244,7 +244,7 @@ static void leave_in_doubt(struct engine *e, struct task *t, const struct outcom
 {
     if (o && o->kind != OUTCOME_ABORTED)
         ledger_failed(e, ledger_append_attempt(e->ledger, t->item.token, t->attempts, o->http,
-                                               o->status[0] ? o->status : NULL, -1,
+                                               o->status[0] ? o->status : NULL, 0,
                                                o->message[0] ? o->message : NULL),
                       now);
     e->st->in_doubt++;

@@ -144,14 +144,12 @@ bool queue_take_all(struct queue *q, struct queue_chain *out)
 
 size_t queue_wait_take(struct queue *q, struct queue_chain *out, size_t max, int64_t deadline_us)
 {
-    if (deadline_us < 0)
-        deadline_us = 0;
     struct timespec until = {.tv_sec = (time_t)(deadline_us / 1000000),
                              .tv_nsec = (long)(deadline_us % 1000000) * 1000};
     size_t before = out->len;
     /* Lock: guards items, closed, waiters; released while sleeping in the timed wait. */
     pthread_mutex_lock(&q->lock);
-    while (q->items.len == 0 && !q->closed) {
+    while (q->items.len == 0 && !q->closed && deadline_us > 0) {
         q->waiters++;
         int rc = pthread_cond_timedwait(&q->ready, &q->lock, &until);
         q->waiters--;

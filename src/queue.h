@@ -78,14 +78,15 @@ int queue_push(struct queue *q, struct queue_node *n, bool *was_empty);
  * 0, or ERR_STOPPED when the queue is closed (c is left as it was). */
 int queue_push_chain(struct queue *q, struct queue_chain *c);
 
-/* Take everything q holds, without waiting: *out (empty on entry) receives the items, given to
- * the caller. Returns whether the queue is closed; when it is and *out is empty, nothing will
+/* Take everything q holds, without waiting: *out receives the items (appended), given to the
+ * caller. Returns whether the queue is closed; when it is and *out is empty, nothing will
  * ever come out of q again. */
 bool queue_take_all(struct queue *q, struct queue_chain *out);
 
 /* Take up to max items (max > 0), sleeping until at least one is there, the queue is closed, or
- * deadline_us (clock_now_us() scale) passes. *out (empty on entry) receives the items. Returns
- * how many were taken: 0 on a deadline or a closed, empty queue. */
+ * deadline_us (clock_now_us() scale) passes; deadline_us <= 0 means "do not sleep". *out
+ * receives the items (appended). Returns how many were taken: 0 on a deadline or a closed,
+ * empty queue. */
 size_t queue_wait_take(struct queue *q, struct queue_chain *out, size_t max, int64_t deadline_us);
 
 /* Refuse pushes from now on and wake every thread sleeping in queue_wait_take(). Idempotent. */

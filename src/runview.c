@@ -127,9 +127,12 @@ void runview_summary(struct runview *v, const struct engine_stats *s,
     }
     double elapsed = (double)(clock_now_us() - v->start_us) / 1e6;
     fprintf(out,
-            "cpsbatch: %ld done (%lld instances), %ld failed, %ld in doubt, %ld refused; "
-            "%ld requests (%ld retries) in %.1f s\n",
+            "cpsbatch: this run: %ld done (%lld instances), %ld failed, %ld left in doubt, "
+            "%ld refused; %ld requests (%ld retries) in %.1f s\n",
             s->done, s->instances, s->failed, s->in_doubt, refused, s->sent, s->retries, elapsed);
+    if (v->skipped)
+        fprintf(out, "cpsbatch: before this run: %ld done (%lld instances), %ld failed\n",
+                c->actions[RESUME_SKIP_DONE], c->instances_done, c->actions[RESUME_SKIP_FAILED]);
     if (s->stop_message[0])
         fprintf(out, "cpsbatch: stopped: %s\n", s->stop_message);
     if (status == 3)

@@ -37,7 +37,7 @@ struct simcall {
     const char *method;
     const char *url;             /* the decoded path */
     const char *raw_uri;         /* the request target as on the wire: path[?query] */
-    const char *body;
+    char *body;                  /* the create path may write NULs into it (simbody.h) */
     size_t body_len;
     int64_t now_us;              /* monotonic, when the request was complete */
 };

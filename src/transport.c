@@ -29,6 +29,7 @@
 #include "err.h"
 
 #include <curl/curl.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -383,10 +384,12 @@ static int set_headers(struct transfer *x, struct http_request *req)
     bool has_expect = false, has_type = false;
     size_t n = 0;
     char *p = req->hdr_buf;
-    for (size_t i = 0; i < req->hdr_count; i++, p += strlen(p) + 1) {
-        has_expect = has_expect || header_is(p, strlen(p), "expect");
-        has_type = has_type || header_is(p, strlen(p), "content-type");
+    for (size_t i = 0; i < req->hdr_count; i++) {
+        size_t len = strlen(p);
+        has_expect = has_expect || header_is(p, len, "expect");
+        has_type = has_type || header_is(p, len, "content-type");
         x->hdr_nodes[n++].data = p;
+        p += len + 1;
     }
     if (!has_expect)
         x->hdr_nodes[n++].data = hdr_no_expect;
@@ -404,11 +407,14 @@ static bool method_is(const struct http_request *req, const char *m)
 }
 
 /* Method and body: the body goes out exactly as given, with its length, in one request. Every
- * option that a earlier request on the same handle may have set is set again. */
+ * option that an earlier request on the same handle may have set is set again. */
 static void set_method(CURL *e, const struct http_request *req)
 {
     static char empty[] = "";
-    curl_easy_setopt(e, CURLOPT_HTTPGET, 1L); /* back to a plain GET: no body, no NOBODY */
+    /* Back to a plain GET: forget the last request's body pointer, method and NOBODY. */
+    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)-1);
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, NULL);
+    curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
     bool head = method_is(req, "HEAD"), get = method_is(req, "GET"), post = method_is(req, "POST");
     bool body_method = post || method_is(req, "PUT") || method_is(req, "PATCH");
     if (head) {
@@ -461,6 +467,12 @@ static int transfer_prepare(struct transfer *x, struct http_request *req)
 static bool past_deadline(const struct transport *t, int64_t now)
 {
     return now >= atomic_load(&t->deadline_us);
+}
+
+/* past_deadline() for when the time is not at hand: reads the clock only once stopping. */
+static bool past_deadline_now(const struct transport *t)
+{
+    return atomic_load(&t->deadline_us) != NO_DEADLINE && past_deadline(t, clock_now_us());
 }
 
 /* An idle transfer, made when none is idle. NULL when out of memory. */
@@ -603,7 +615,7 @@ static void *worker_main(void *arg)
         struct queue_node *n;
         while ((n = queue_chain_shift(&batch)) != NULL)
             worker_start(w, queue_item(n, struct http_request, node));
-        if (w->active > 0 && past_deadline(w->t, clock_now_us()))
+        if (w->active > 0 && past_deadline_now(w->t))
             worker_abort_running(w);
         if (w->active > 0)
             worker_perform(w);
@@ -692,6 +704,25 @@ static int config_resolve(const struct transport_config *cfg, struct transport_c
     return 0;
 }
 
+/* Start the threads with every signal blocked (they inherit the mask), so signal handlers run
+ * on the caller's threads and never interrupt a worker. */
+static int transport_spawn(struct transport *t)
+{
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int rc = 0;
+    for (unsigned i = 0; i < t->nworkers && rc == 0; i++) {
+        struct worker *w = &t->workers[i];
+        if (pthread_create(&w->thread, NULL, worker_main, w) != 0)
+            rc = ERR_NOMEM;
+        else
+            w->thread_started = true;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rc;
+}
+
 static int transport_start_workers(struct transport *t)
 {
     for (unsigned i = 0; i < t->nworkers; i++) {
@@ -699,13 +730,7 @@ static int transport_start_workers(struct transport *t)
         if (rc != 0)
             return rc;
     }
-    for (unsigned i = 0; i < t->nworkers; i++) {
-        struct worker *w = &t->workers[i];
-        if (pthread_create(&w->thread, NULL, worker_main, w) != 0)
-            return ERR_NOMEM;
-        w->thread_started = true;
-    }
-    return 0;
+    return transport_spawn(t);
 }
 
 int transport_new(const struct transport_config *cfg, struct transport **out)

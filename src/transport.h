@@ -19,6 +19,12 @@
  *   empty, and it takes the whole queue at each wakeup, so a burst of submits costs one wakeup.
  *   Finished exchanges are pushed back in batches, one lock round per batch.
  *   The worker for a request is the least loaded one (fewest requests given and not finished).
+ *   Workers run with every signal blocked: signal handlers run on the caller's threads.
+ *
+ * Connections: each worker keeps up to config.max_connections keep-alive connections (its own
+ * cache; workers do not share connections). A request beyond that waits inside libcurl for a
+ * free connection; its t_sent and its timeout count from when the worker took it, not from
+ * when its bytes left. The caller is expected to cap what it has in flight itself.
  *
  * Invariants:
  *   1. Every request that transport_submit() accepted comes back exactly once, as the req of one
@@ -117,7 +123,8 @@ struct http_response {
     uint64_t id;              /* req->id */
     void *user;               /* req->user */
     int64_t due_us;           /* req->due_us */
-    long status;              /* HTTP status; 0 when no response arrived */
+    long status;              /* HTTP status; 0 when no response arrived (a transfer that
+                               * failed after the status line keeps it: check error first) */
     enum transport_error error;
     char message[TRANSPORT_MESSAGE_SIZE]; /* libcurl's words for the error; "" when none */
     char *body;            /* owned; NUL-terminated for convenience (not counted); may be NULL */
@@ -125,7 +132,8 @@ struct http_response {
     bool body_truncated;   /* the server sent more than max_body; the rest was dropped */
     char retry_after[TRANSPORT_HEADER_VALUE_SIZE]; /* Retry-After value, trimmed; "" if none */
     char request_id[TRANSPORT_HEADER_VALUE_SIZE];  /* x-jdcloud-request-id; "" if none */
-    int64_t t_sent;        /* clock_now_us() when the worker started the transfer; 0 if never */
+    int64_t t_sent;        /* clock_now_us() when the worker started the transfer (handed it
+                            * to libcurl); 0 if it never started */
     int64_t t_done;        /* clock_now_us() when it finished (or was aborted) */
 };
 

@@ -369,6 +369,16 @@ static void test_wire(void)
     r = exchange(t, make("HEAD", &s, "/ok", 3));
     CHECK(r != NULL && r->status == 200 && r->body_len == 0 && r->error == TRANSPORT_ERROR_NONE);
     http_response_free(r);
+    /* The same easy handle again: nothing of the HEAD or the POST body is left over. */
+    r = exchange(t, make("GET", &s, "/ok", 4));
+    if (r)
+        CHECK_STR(r->body, "{\"method\":\"GET\",\"len\":0,\"ctype\":\"\",\"expect\":false}");
+    http_response_free(r);
+    req = make("PUT", &s, "/ok", 5); /* a PUT with no body sends Content-Length: 0 */
+    r = exchange(t, req);
+    if (r)
+        CHECK_STR(r->body, "{\"method\":\"PUT\",\"len\":0,\"ctype\":\"\",\"expect\":false}");
+    http_response_free(r);
     transport_free(t);
     server_stop(&s);
 }

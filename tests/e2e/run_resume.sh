@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Resuming: the sandbox quick start, reruns that send nothing twice, dry runs that show the
+# ledger's tokens, edited rows, a second run on the same ledger refused, SIGINT then resume.
+. "$SRC/tests/e2e/lib.sh"
+export JDCLOUD_ACCESS_KEY=AKE2ETESTKEY JDCLOUD_SECRET_KEY=SKE2ETESTSECRET
+
+# The README's quick start: the sample job on the built-in sandbox.
+cp "$SRC/jobs/sample.csv" "$WORK/sample.csv"
+(cd "$WORK" && timeout 60 "$BUILD/cpsbatch" run --sandbox sample.csv >"$WORK/sb.out" 2>&1)
+check "sandbox: exit 0" [ $? = 0 ]
+check "sandbox: 10 done" [ "$(grep -c '"type":"done"' "$WORK/sample.sandbox.ledger.jsonl")" = 10 ]
+check "sandbox: ledger mode 0600" [ "$(stat -c %a "$WORK/sample.sandbox.ledger.jsonl")" = 600 ]
+check "sandbox: no password in the ledger" bash -c "! grep -q 'Sample#Passw0rd' '$WORK/sample.sandbox.ledger.jsonl'"
+check "sandbox: no password in the output" bash -c "! grep -q 'Sample#Passw0rd' '$WORK/sb.out'"
+
+JOB="$WORK/job.csv"
+LEDGER="$WORK/job.ledger.jsonl"
+make_job "$JOB" 50
+start_sim --verify-signatures
+run() { timeout 120 "$BUILD/cpsbatch" run "$JOB" --endpoint "$SIM_URL" --rate 0 --progress never "$@" >"$WORK/run.out" 2>&1; RC=$?; }
+requests() { python3 -c "import json,sys; print(json.loads(sys.argv[1])['requests'])" "$(sim_stats)"; }
+
+run
+check "first run: exit 0" [ $RC = 0 ]
+check "first run: default ledger beside the CSV" [ -f "$LEDGER" ]
+run
+check "rerun: exit 0" [ $RC = 0 ]
+check "rerun: nothing sent (requests $(requests))" [ "$(requests)" = 50 ]
+check "rerun: says so" grep -q "0 new, 0 in doubt.*50 already done" "$WORK/run.out"
+
+# The dry run now shows the ledger's tokens: the ones the run sent.
+"$BUILD/cpsbatch" run --dry-run "$JOB" 2>/dev/null | python3 -c "
+import json, sys
+ledger = {r['row']: r['token'] for r in map(json.loads, open(sys.argv[1])) if r['type'] == 'intent'}
+shown = {r['row']: r['token'] for r in map(json.loads, sys.stdin)}
+sys.exit(ledger != shown)" "$LEDGER"
+check "dry run shows the ledger's tokens" [ $? = 0 ]
+
+# An edited row gets a new token; the other rows are not sent again.
+sed -i '10s/node-00009/node-00009-renamed/' "$JOB"
+run
+check "edited: exit 0" [ $RC = 0 ]
+check "edited: one request more" [ "$(requests)" = 51 ]
+check "edited: the old token is reported as a stray" grep -q "1 token in the ledger match no row" "$WORK/run.out"
+
+# A second run on the same ledger while one is running is refused.
+sim_reset
+sim_faults '{"latency_ms":300}'
+make_job "$WORK/slow.csv" 40
+timeout 60 "$BUILD/cpsbatch" run "$WORK/slow.csv" --endpoint "$SIM_URL" --rate 0 --concurrency 2 --progress never >/dev/null 2>&1 &
+first=$!
+for _ in $(seq 50); do [ -s "$WORK/slow.ledger.jsonl" ] && break; sleep 0.05; done
+timeout 60 "$BUILD/cpsbatch" run "$WORK/slow.csv" --endpoint "$SIM_URL" --progress never >"$WORK/second.out" 2>&1
+RC=$?
+check "concurrent run refused (exit $RC)" [ $RC = 2 ]
+check "concurrent run says why" grep -qi "lock" "$WORK/second.out"
+
+# SIGINT: stop, finish what is in flight, exit 3; the same command then finishes: exit 0.
+kill -INT $first
+wait $first
+RC=$?
+check "SIGINT: exit 3 (got $RC)" [ $RC = 3 ]
+sim_faults '{"latency_ms":0}'
+timeout 60 "$BUILD/cpsbatch" run "$WORK/slow.csv" --endpoint "$SIM_URL" --rate 0 --progress never >"$WORK/resume.out" 2>&1
+check "after SIGINT: resume exit 0" [ $? = 0 ]
+check "after SIGINT: every row created once" exactly_once "$WORK/slow.ledger.jsonl" 40
+finish
