@@ -27,9 +27,18 @@ for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.05; done
 [ -s "$tmp/port" ] || { echo "bench/sim.sh: cps-sim did not start" >&2; exit 1; }
 port=$(cat "$tmp/port")
 
+# CPU time of the emulator (utime + stime, in clock ticks) before and after: on a shared
+# machine req/s depends on the neighbours, CPU per request much less.
+cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+cpu0=$(cpu)
 wrk -t "$threads" -c "$connections" -d "$duration" -s "$here/sim_create.lua" \
     "http://127.0.0.1:$port" | tee "$tmp/out"
+cpu1=$(cpu)
 stats=$(curl -s "http://127.0.0.1:$port/__sim/stats?tokens=0" || true)
 echo "cps-sim stats: $stats" | cut -c1-300
 rps=$(awk '/^Requests\/sec:/ {print $2}' "$tmp/out")
+reqs=$(awk '/requests in/ {print $1}' "$tmp/out")
+hz=$(getconf CLK_TCK)
+awk -v t=$((cpu1 - cpu0)) -v hz="$hz" -v n="$reqs" 'BEGIN {
+    if (n > 0) printf "cps-sim CPU: %.2f us per request (%.2f s for %d requests)\n", t / hz * 1e6 / n, t / hz, n }'
 echo "cps-sim createInstances: $rps req/s (wrk -t$threads -c$connections -d$duration, sim threads $sim_threads)"

@@ -105,7 +105,7 @@ static int field_at_level(int level, const char *key, size_t n)
     int hi = level == 0 ? FIELD_AZ : level == 1 ? FIELD_CHARGE_MODE : FIELD_N;
     for (int f = lo; f < hi; f++) {
         const char *k = field_json_key((enum field_id)f);
-        if (strlen(k) == n && memcmp(k, key, n) == 0)
+        if (k[0] == key[0] && strncmp(k, key, n) == 0 && k[n] == '\0')
             return f;
     }
     return -1;
