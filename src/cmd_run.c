@@ -10,6 +10,7 @@
 #include "cmd_run.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -446,9 +447,11 @@ static int create_ledger(struct run *r)
     struct ledger_diag diag = {0};
     if (strcmp(r->o.csv, "-") != 0 && file_sha256(r->o.csv, sha))
         return ERR_IO;
-    struct ledger_batch batch = {.csv = r->o.csv, .csv_sha256 = sha,
+    char *csv = realpath(r->o.csv, NULL); /* so export finds it from anywhere */
+    struct ledger_batch batch = {.csv = csv ? csv : r->o.csv, .csv_sha256 = sha,
                                  .endpoint = r->ledger_endpoint};
     int rc = ledger_open(r->ledger_path, &batch, NULL, &r->ledger, &diag);
+    free(csv);
     if (rc) {
         fprintf(stderr, "cpsbatch: %s\n", diag.msg[0] ? diag.msg : err_str(rc));
         return rc;

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cmd_export.h"
 #include "cmd_run.h"
 #include "cmd_sign.h"
 #include "cmd_status.h"
@@ -18,6 +19,7 @@ static const struct command commands[] = {
     {"validate", cmd_validate, "check every row of a job CSV; send nothing"},
     {"run", cmd_run, "provision every row; rerun the same command to resume"},
     {"status", cmd_status, "what a ledger says: done, failed, in doubt, instance ids"},
+    {"export", cmd_export, "the job's rows with each one's outcome and instance ids"},
     {"sign", cmd_sign, "sign one request (JDCLOUD2-HMAC-SHA256) and print every step"},
 };
 

@@ -13,6 +13,21 @@ check "sandbox: ledger mode 0600" [ "$(stat -c %a "$WORK/sample.sandbox.ledger.j
 check "sandbox: no password in the ledger" bash -c "! grep -q 'Sample#Passw0rd' '$WORK/sample.sandbox.ledger.jsonl'"
 check "sandbox: no password in the output" bash -c "! grep -q 'Sample#Passw0rd' '$WORK/sb.out'"
 
+# export: the sheet back, from another directory, with every row's ids and the password blank.
+(cd / && "$BUILD/cpsbatch" export "$WORK/sample.sandbox.ledger.jsonl" -o "$WORK/out.csv" 2>/dev/null)
+check "export: exit 0" [ $? = 0 ]
+check "export: rows, columns, outcomes" python3 - "$WORK/out.csv" "$WORK/sample.sandbox.ledger.jsonl" <<'PY'
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+done = {r["token"]: r["instanceIds"] for r in map(json.loads, open(sys.argv[2])) if r["type"] == "done"}
+assert len(rows) == 10, len(rows)
+assert all(r["password"] == "" for r in rows)
+assert all(r["status"] == "done" for r in rows)
+assert all(r["instanceIds"].split(";") == done[r["clientToken"]] for r in rows)
+assert rows[0]["description"] == "web tier, front end" and rows[0]["#owner"] == "alice"
+assert sum(len(r["instanceIds"].split(";")) for r in rows) == 14
+PY
+
 JOB="$WORK/job.csv"
 LEDGER="$WORK/job.ledger.jsonl"
 make_job "$JOB" 50

@@ -1,0 +1,245 @@
+/* cmd_export.c - the job CSV's rows with each one's outcome from the ledger.
+ *
+ * Output columns: the CSV's own (the password column blanked), then clientToken (unless the
+ * CSV has one), status (done, failed, in doubt, not sent, invalid), instanceIds (";"-joined),
+ * error, requestId, attempts. Rows are matched to the ledger by their token, derived again
+ * from the ledger's salt exactly as `run` derived it. The ledger is opened read-only, so this
+ * works while a run is writing. With -o the file appears whole (written aside, then renamed).
+ */
+#include "cmd_export.h"
+
+#include <csv.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "exitcode.h"
+#include "jobcli.h"
+#include "ledger.h"
+
+static const char usage[] =
+    "usage: cpsbatch export LEDGER [-o OUT.csv] [--csv JOB.csv] [options]\n"
+    "Print the job's rows with each one's outcome: the CSV's columns (password blanked), then\n"
+    "clientToken, status, instanceIds, error, requestId, attempts.\n"
+    "\n"
+    "  -o, --output FILE      write to FILE (default: standard output)\n"
+    "  --csv FILE             the job CSV (default: the one the ledger names)\n" JOBCLI_HELP
+    "  -h, --help             this text\n"
+    "Give the same --region and --password-env/--password-file as the run had, so rows match.\n";
+
+/* Stands in for the password of rows that have none: the token does not depend on it. */
+#define PLACEHOLDER_PASSWORD "Export#Placeholder1"
+
+enum { OPT_CSV = 1 };
+
+struct export {
+    const char *ledger_path, *csv, *output;
+    struct jobcli cli;
+    struct ledger *ledger;
+    FILE *out;
+    char *tmp_path;
+    bool token_column; /* the CSV has its own clientToken column */
+    long rows, matched;
+};
+
+static int parse(int argc, char **argv, struct export *x)
+{
+    static const struct option longopts[] = {JOBCLI_LONG_OPTIONS,
+                                             {"output", required_argument, NULL, 'o'},
+                                             {"csv", required_argument, NULL, OPT_CSV},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    int opt;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+        if (opt == 'h') {
+            fputs(usage, stdout);
+            return 1;
+        } else if (opt == 'o') {
+            x->output = optarg;
+        } else if (opt == OPT_CSV) {
+            x->csv = optarg;
+        } else if (opt == '?' || !jobcli_take(&x->cli, opt, optarg)) {
+            fputs("Try 'cpsbatch export --help'.\n", stderr);
+            return ERR_INVALID;
+        }
+    }
+    if (optind != argc - 1) {
+        fputs(usage, stderr);
+        return ERR_INVALID;
+    }
+    x->ledger_path = argv[optind];
+    return 0;
+}
+
+static void put_field(FILE *out, const char *text, bool first)
+{
+    if (!first)
+        fputc(',', out);
+    csv_fwrite(out, text, strlen(text));
+}
+
+static void put_header(struct export *x, struct job *j)
+{
+    const char *const *names;
+    const int *fields;
+    size_t n = job_columns(j, &names, &fields);
+    for (size_t c = 0; c < n; c++)
+        put_field(x->out, names[c], c == 0);
+    if (!x->token_column)
+        put_field(x->out, "clientToken", n == 0);
+    static const char *const extra[] = {"status", "instanceIds", "error", "requestId", "attempts"};
+    for (size_t i = 0; i < 5; i++)
+        put_field(x->out, extra[i], false);
+    fputc('\n', x->out);
+}
+
+static const char *state_name(const struct ledger_entry *e)
+{
+    if (!e)
+        return "not sent";
+    switch (e->state) {
+    case LEDGER_DONE: return "done";
+    case LEDGER_FAILED: return "failed";
+    default: return "in doubt";
+    }
+}
+
+/* error: "HTTP 400 INVALID_ARGUMENT: message" for failed rows and in-doubt rows' last try. */
+static void put_outcome(FILE *out, const struct ledger_entry *e)
+{
+    char ids[4096] = "", error[512] = "", attempts[16] = "";
+    for (size_t i = 0; e && i < e->n_instance_ids; i++) {
+        size_t used = strlen(ids);
+        snprintf(ids + used, sizeof(ids) - used, "%s%s", i ? ";" : "", e->instance_ids[i]);
+    }
+    if (e && e->state != LEDGER_DONE && (e->http || e->status))
+        snprintf(error, sizeof(error), "HTTP %d %s%s%.300s", e->http, e->status ? e->status : "",
+                 e->message ? ": " : "", e->message ? e->message : "");
+    if (e && e->attempts)
+        snprintf(attempts, sizeof(attempts), "%d", e->attempts);
+    put_field(out, state_name(e), false);
+    put_field(out, ids, false);
+    put_field(out, error, false);
+    put_field(out, e && e->request_id ? e->request_id : "", false);
+    put_field(out, attempts, false);
+}
+
+static void put_row(struct export *x, struct job *j, const struct job_row *r)
+{
+    const char *const *names, *const *cells;
+    const int *fields;
+    size_t n = job_columns(j, &names, &fields), have = job_cells(j, &cells);
+    for (size_t c = 0; c < n; c++)
+        put_field(x->out, c < have && fields[c] != FIELD_PASSWORD ? cells[c] : "", c == 0);
+    if (!x->token_column)
+        put_field(x->out, r->valid ? r->token : "", n == 0);
+    const struct ledger_entry *e = r->valid ? ledger_find(x->ledger, r->token) : NULL;
+    x->matched += e != NULL;
+    if (r->valid) {
+        put_outcome(x->out, e);
+    } else {
+        for (int i = 0; i < 5; i++)
+            put_field(x->out, i == 0 ? "invalid" : "", false);
+    }
+    fputc('\n', x->out);
+}
+
+static int write_rows(struct export *x, struct job_options *jo)
+{
+    struct job *j;
+    int rc = job_open(jo, jobcli_report, NULL, &j);
+    if (rc)
+        return rc;
+    const char *const *names;
+    const int *fields;
+    size_t n = job_columns(j, &names, &fields);
+    for (size_t c = 0; c < n; c++)
+        x->token_column |= fields[c] == FIELD_CLIENT_TOKEN;
+    put_header(x, j);
+    struct job_row row = {0};
+    while ((rc = job_next(j, &row)) == 1) {
+        put_row(x, j, &row);
+        x->rows++;
+    }
+    job_row_release(&row);
+    job_close(j);
+    return rc;
+}
+
+static int open_output(struct export *x)
+{
+    if (!x->output) {
+        x->out = stdout;
+        return 0;
+    }
+    size_t len = strlen(x->output) + 16;
+    x->tmp_path = malloc(len);
+    if (!x->tmp_path)
+        return ERR_NOMEM;
+    snprintf(x->tmp_path, len, "%s.tmp.%ld", x->output, (long)getpid());
+    x->out = fopen(x->tmp_path, "w");
+    return x->out ? 0 : ERR_IO;
+}
+
+static int close_output(struct export *x, int rc)
+{
+    if (x->out == stdout || !x->out)
+        return fflush(stdout) ? ERR_IO : rc;
+    if (fclose(x->out) != 0 && !rc)
+        rc = ERR_IO;
+    if (!rc && rename(x->tmp_path, x->output) != 0)
+        rc = ERR_IO;
+    if (rc)
+        unlink(x->tmp_path);
+    return rc;
+}
+
+static int export_all(struct export *x)
+{
+    struct ledger_diag diag = {0};
+    struct job_options jo;
+    int rc = ledger_open_readonly(x->ledger_path, NULL, &x->ledger, &diag);
+    if (rc) {
+        fprintf(stderr, "cpsbatch: %s\n", diag.msg[0] ? diag.msg : strerror(errno));
+        return rc == ERR_NOTFOUND || rc == ERR_IO ? EXIT_NOINPUT : EXIT_DATAERR;
+    }
+    const char *csv = x->csv ? x->csv : ledger_header(x->ledger)->csv;
+    if (!csv || !*csv || jobcli_prepare(&x->cli, csv, &jo)) {
+        fputs("cpsbatch: no job CSV: give --csv\n", stderr);
+        return EXIT_USAGE;
+    }
+    if (!jo.password)
+        jo.password = PLACEHOLDER_PASSWORD;
+    jo.salt = ledger_salt(x->ledger);
+    jo.salt_len = LEDGER_SALT_LEN;
+    rc = open_output(x);
+    if (!rc)
+        rc = write_rows(x, &jo);
+    rc = close_output(x, rc);
+    if (rc) {
+        fprintf(stderr, "cpsbatch: export of %s failed: %s\n", csv,
+                rc == ERR_IO ? strerror(errno) : err_str(rc));
+        return rc == ERR_IO ? EXIT_NOINPUT : EXIT_DATAERR;
+    }
+    fprintf(stderr, "cpsbatch: %ld rows, %ld with a ledger record (of %zu tokens)\n", x->rows,
+            x->matched, ledger_size(x->ledger));
+    return EXIT_DONE;
+}
+
+int cmd_export(int argc, char **argv)
+{
+    struct export x = {0};
+    int rc = parse(argc, argv, &x);
+    if (rc)
+        return rc > 0 ? EXIT_DONE : EXIT_USAGE;
+    int status = export_all(&x);
+    ledger_close(x.ledger);
+    jobcli_release(&x.cli);
+    free(x.tmp_path);
+    return status;
+}
