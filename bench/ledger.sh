@@ -16,7 +16,10 @@ set -euo pipefail
 SRC=${SRC:-$(cd "$(dirname "$0")/.." && pwd)}
 BUILD=${BUILD:-$SRC/build}
 LIB=$BUILD/libcpsbatch_core.a
-[ -f "$LIB" ] || { echo "ledger.sh: $LIB not found: build first (cmake --build $BUILD)" >&2; exit 2; }
+if [ ! -f "$LIB" ]; then
+    echo "ledger.sh: $LIB not found: build first (cmake --build $BUILD)" >&2
+    exit 2
+fi
 
 dir=${BENCH_DIR:-$(mktemp -d /tmp/ledger-bench.XXXXXX)}
 [ -n "${BENCH_DIR:-}" ] || trap 'rm -rf "$dir"' EXIT
@@ -43,7 +46,8 @@ ms_of() { # run "$@", print its wall time in ms; its output is discarded
 }
 
 for f in m1 r1; do
-    echo "== (a) replay $f.jsonl ($(du -m "$dir/$f.jsonl" | cut -f1) MB, $(wc -l <"$dir/$f.jsonl") lines)"
+    echo "== (a) replay $f.jsonl ($(du -m "$dir/$f.jsonl" | cut -f1) MB," \
+        "$(wc -l <"$dir/$f.jsonl") lines)"
     "$bin" replay "$dir/$f.jsonl"
     "$bin" replay "$dir/$f.jsonl" jansson
     if "$BUILD/cpsbatch" status "$dir/$f.jsonl" >/dev/null 2>&1; then

@@ -80,8 +80,10 @@ static double row_cost_s(long rows)
 static int open_new(const char *path, struct ledger **l)
 {
     remove(path);
-    struct ledger_batch b = {"jobs.csv", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789"
-                                         "abcdef", "https://cps.jdcloud-api.com", NULL};
+    struct ledger_batch b = {"jobs.csv",
+                             "0123456789abcdef0123456789abcdef0123456789abcdef0123456789"
+                             "abcdef",
+                             "https://cps.jdcloud-api.com", NULL};
     struct ledger_diag d;
     int rc = ledger_open(path, &b, NULL, l, &d);
     if (rc)
@@ -126,10 +128,10 @@ static int bench_append(const char *path, long rows, bool sync_each)
     printf("%s: %ld rows, %.0f records, %.1f MB\n"
            "  append: %.3f us/record wall (%.2f s), %.3f us/record CPU of the appending thread\n"
            "  %.2f s to the last sync; %llu fsyncs (%.0f records per fsync)\n",
-           sync_each ? "fsync each" : "group commit", rows, records,
-           (double)s.bytes_appended / 1e6, (double)(appended - start) / records,
-           (double)(appended - start) / 1e6, cpu * 1e6 / records, (double)(synced - start) / 1e6,
-           (unsigned long long)s.flushes, records / (double)(s.flushes ? s.flushes : 1));
+           sync_each ? "fsync each" : "group commit", rows, records, (double)s.bytes_appended / 1e6,
+           (double)(appended - start) / records, (double)(appended - start) / 1e6,
+           cpu * 1e6 / records, (double)(synced - start) / 1e6, (unsigned long long)s.flushes,
+           records / (double)(s.flushes ? s.flushes : 1));
     return rc;
 }
 
@@ -140,7 +142,8 @@ static int time_open(const char *path, bool readonly, bool jansson)
     struct ledger_diag d;
     double cpu = thread_cpu_s();
     int64_t start = clock_now_us();
-    int rc = readonly ? ledger_open_readonly(path, &o, &l, &d) : ledger_open(path, NULL, &o, &l, &d);
+    int rc =
+        readonly ? ledger_open_readonly(path, &o, &l, &d) : ledger_open(path, NULL, &o, &l, &d);
     int64_t end = clock_now_us();
     cpu = thread_cpu_s() - cpu;
     if (rc) {
@@ -150,8 +153,8 @@ static int time_open(const char *path, bool readonly, bool jansson)
     struct ledger_counts c;
     ledger_counts(l, &c);
     printf("replay %-10s %-8s %zu records, %zu tokens: %.3f s wall, %.3f s CPU (%.3f us/record)\n",
-           readonly ? "read-only" : "read-write", jansson ? "jansson" : "fast", c.records,
-           c.tokens, (double)(end - start) / 1e6, cpu,
+           readonly ? "read-only" : "read-write", jansson ? "jansson" : "fast", c.records, c.tokens,
+           (double)(end - start) / 1e6, cpu,
            (double)(end - start) / (double)(c.records ? c.records : 1));
     return ledger_close(l);
 }

@@ -29,11 +29,12 @@
 #include <sys/resource.h>
 #include <time.h>
 
-static const char answer_body[] = "{\"requestId\":\"bench\",\"result\":{\"instanceIds\":[\"cps-1\"]}}";
+static const char answer_body[] =
+    "{\"requestId\":\"bench\",\"result\":{\"instanceIds\":[\"cps-1\"]}}";
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_size, void **req_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_size, void **req_cls)
 {
     (void)cls, (void)url, (void)method, (void)version, (void)upload_data;
     static int marker;
@@ -57,10 +58,9 @@ static int serve(unsigned port, long seconds)
 {
     struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    struct MHD_Daemon *d =
-        MHD_start_daemon(MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_TURBO, 0, NULL, NULL, on_request,
-                         NULL, MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_CONNECTION_LIMIT, 4000u,
-                         MHD_OPTION_END);
+    struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_TURBO, 0, NULL,
+                                            NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, &addr,
+                                            MHD_OPTION_CONNECTION_LIMIT, 4000u, MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "transport_bench: cannot listen on 127.0.0.1:%u\n", port);
         return 1;
@@ -84,8 +84,7 @@ struct tally {
     long done, ok, statuses[6], errors[TRANSPORT_ERROR_OTHER + 1];
 };
 
-static struct http_request *bench_request(const struct run_opts *o, uint64_t id,
-                                          const char *body)
+static struct http_request *bench_request(const struct run_opts *o, uint64_t id, const char *body)
 {
     struct http_request *r = http_request_new(o->method, o->url);
     if (!r)
@@ -122,8 +121,8 @@ static void report(const struct run_opts *o, const struct tally *t, double secs,
     printf("transport_bench: %ld requests in %.2fs = %.0f req/s (concurrency %ld, workers %u)\n",
            t->done, secs, t->done / secs, o->concurrency, o->cfg.workers ? o->cfg.workers : 1);
     printf("  client CPU %.2fs = %.2f us per request\n", cpu, t->done ? cpu * 1e6 / t->done : 0);
-    printf("  2xx %ld  3xx %ld  4xx %ld  5xx %ld\n", t->statuses[2], t->statuses[3],
-           t->statuses[4], t->statuses[5]);
+    printf("  2xx %ld  3xx %ld  4xx %ld  5xx %ld\n", t->statuses[2], t->statuses[3], t->statuses[4],
+           t->statuses[5]);
     for (int e = 1; e <= TRANSPORT_ERROR_OTHER; e++)
         if (t->errors[e])
             printf("  %s errors: %ld\n", transport_error_name((enum transport_error)e),

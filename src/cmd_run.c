@@ -521,8 +521,9 @@ static int send_rows(struct run *r, struct engine_stats *st, struct runview *vie
                                   .max_connections = r->o.concurrency};
     struct transport *t = NULL;
     struct request_maker *m = NULL;
-    const char *ak = r->sim ? r->sandbox_ak : r->creds.access_key;
-    const char *sk = r->sim ? r->sandbox_sk : r->creds.secret_key;
+    /* An emulator on loopback that checks no signatures may be used without keys. */
+    const char *ak = r->sim ? r->sandbox_ak : r->creds.access_key ? r->creds.access_key : "none";
+    const char *sk = r->sim ? r->sandbox_sk : r->creds.secret_key ? r->creds.secret_key : "none";
     int rc = job_open(&r->jo, jobcli_report, NULL, &r->job);
     rc = rc ? rc : transport_global_init();
     rc = rc ? rc : transport_new(&tc, &t);

@@ -123,8 +123,8 @@ static void group_sorted(const struct ledger_entry **failed, size_t n, struct fa
         struct failure_group *g = f->n ? &f->groups[f->n - 1] : NULL;
         if (!g || cmp_reason(failed[i - 1], e) != 0) {
             g = &f->groups[f->n++];
-            *g = (struct failure_group){.http = e->http, .status = e->status,
-                                        .message = e->message};
+            *g =
+                (struct failure_group){.http = e->http, .status = e->status, .message = e->message};
         }
         if (g->n_rows < EXAMPLE_ROWS)
             g->rows[g->n_rows++] = e->row;
@@ -162,8 +162,8 @@ static void print_header_text(const struct ledger *l)
     const struct ledger_header *h = ledger_header(l);
     const char *first = ledger_first_time(l), *last = ledger_last_time(l);
     printf("ledger     %s\n", ledger_path(l));
-    printf("csv        %s%s%.12s%s\n", h->csv[0] ? h->csv : "-", h->csv_sha256[0] ? " (sha256 " : "",
-           h->csv_sha256, h->csv_sha256[0] ? "...)" : "");
+    printf("csv        %s%s%.12s%s\n", h->csv[0] ? h->csv : "-",
+           h->csv_sha256[0] ? " (sha256 " : "", h->csv_sha256, h->csv_sha256[0] ? "...)" : "");
     printf("endpoint   %s\n", h->endpoint[0] ? h->endpoint : "-");
     printf("created    %s\n", h->created);
     printf("records    %s .. %s\n", first ? first : "-", last ? last : "-");
@@ -231,8 +231,8 @@ static json_t *failures_json(const struct failures *f)
         for (size_t r = 0; rows && r < g->n_rows; r++)
             json_array_append_new(rows, json_integer(g->rows[r]));
         json_t *o = json_pack("{s:i,s:o,s:o,s:I,s:o}", "http", g->http, "status",
-                              text_or_null(g->status), "message", text_or_null(g->message),
-                              "count", (json_int_t)g->count, "rows", rows);
+                              text_or_null(g->status), "message", text_or_null(g->message), "count",
+                              (json_int_t)g->count, "rows", rows);
         if (!o || json_array_append_new(arr, o)) {
             json_decref(arr);
             return NULL;
@@ -275,18 +275,16 @@ static json_t *header_json(const struct ledger *l)
                      text_or_null(ledger_last_time(l)));
 }
 
-static int print_json(const struct ledger *l, const struct failures *f,
-                      const struct ledger_diag *d)
+static int print_json(const struct ledger *l, const struct failures *f, const struct ledger_diag *d)
 {
     struct ledger_counts c;
     ledger_counts(l, &c);
     json_t *o = header_json(l); /* new */
-    json_t *counts = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:o}", "records",
-                               (json_int_t)c.records, "rows", (json_int_t)c.tokens, "done",
-                               (json_int_t)c.done, "failed", (json_int_t)c.failed, "in_doubt",
-                               (json_int_t)c.in_doubt, "instances", (json_int_t)c.instances,
-                               "failures", failures_json(f), "in_doubt_rows", in_doubt_json(l),
-                               "torn_tail", torn_json(d));
+    json_t *counts = json_pack(
+        "{s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:o}", "records", (json_int_t)c.records, "rows",
+        (json_int_t)c.tokens, "done", (json_int_t)c.done, "failed", (json_int_t)c.failed,
+        "in_doubt", (json_int_t)c.in_doubt, "instances", (json_int_t)c.instances, "failures",
+        failures_json(f), "in_doubt_rows", in_doubt_json(l), "torn_tail", torn_json(d));
     int rc = o && counts && json_object_update(o, counts) == 0 ? 0 : ERR_NOMEM;
     if (rc == 0 && (json_dumpf(o, stdout, JSON_COMPACT) != 0 || fputc('\n', stdout) == EOF ||
                     fflush(stdout) != 0))

@@ -10,10 +10,12 @@
  *
  * FILE FORMAT (DESIGN.md "Ledger"; version 1)
  * JSON Lines, UTF-8, file mode 0600. Every record is one compact JSON object on one line,
- * terminated by '\n'. Members appear in the order shown (readers must not depend on it; the
- * replay has a fast path for exactly this order and falls back to a full JSON parse for any
- * other spelling). Readers ignore members they do not know; a record type they do not know is
- * corruption. Times "t"/"created" are ISO 8601 UTC with milliseconds ("2026-11-27T03:37:35.123Z").
+ * terminated by '\n'. The writer puts members in the order shown; readers must not depend on
+ * the order or the spelling (the replay's fast path reads the writer's compact spelling and
+ * hands anything else to a full JSON parser, ledger_record.h). Readers ignore members they do
+ * not know; a record type they do not know is corruption. Integers are JSON integers (no
+ * fraction); row, n, wait_ms and attempts are >= 0, http is 0..999. Times "t"/"created" are ISO
+ * 8601 UTC with milliseconds ("2026-11-27T03:37:35.123Z").
  *
  *   line 1, the batch header, exactly once:
  *   {"type":"batch","v":1,"salt":S,"created":T,"csv":P,"csv_sha256":H,"endpoint":U}
@@ -47,17 +49,21 @@
  *
  * THE LIFE OF A TOKEN (the index's state; ledger_index.c is the one place that changes it)
  *
- *              intent                 done
- *     (none) ---------> INTENT ----------------> DONE
- *                       |    ^ \
- *               attempt |    |  \   failed
- *                       +----+   +-------------> FAILED
+ *                intent                  done
+ *     (none) -----------> INTENT ------------------> DONE
+ *                         |    ^  \
+ *                 attempt |    |   \    failed
+ *                         +----+    +--------------> FAILED
  *
  *   "In doubt" = INTENT: a request may have been sent, its outcome is not recorded. Resending
  *   with the same token is safe (the API replays the first result), so a lost record can only
- *   cost a resend, never a duplicate. The last record of a token wins: the index is what the
- *   state diagram gives after applying a token's records in file order. (An attempt, done or
- *   failed whose token had no intent still creates the entry; an attempt alone gives INTENT.)
+ *   cost a resend, never a duplicate.
+ *
+ *   The last record of a token wins, whatever came before: intent gives INTENT (and clears
+ *   the outcome), done gives DONE, failed gives FAILED; an attempt keeps the state and updates
+ *   the last-attempt fields (from (none) it gives INTENT: a request went out). So a token seen
+ *   first in an attempt, done or failed still gets an entry, without a spec (has_spec false)
+ *   and, for an attempt, with row 0. The runner only writes the arrows drawn above.
  *
  * INVARIANTS
  *  1. A file at the ledger's path always begins with a complete, durable header: the header is
@@ -123,7 +129,7 @@ enum ledger_state {
 /* One token's state after replay: what its records say, the last one winning. */
 struct ledger_entry {
     const char *token;
-    long long row;                   /* spreadsheet row; 0 when no record carried one */
+    long long row; /* spreadsheet row; 0 when no record carried one */
     enum ledger_state state;
     bool has_spec;                   /* an intent gave spec_sha256 */
     unsigned char spec_sha256[32];   /* the request's digest (spec_digest), raw bytes */
@@ -165,15 +171,15 @@ struct ledger_options {
  * (read-write) or ignored (read-only). msg is one line without '\n', "" if nothing to say,
  * and names the file: "x.ledger.jsonl:1001: torn last line (57 bytes) cut off". */
 struct ledger_diag {
-    bool torn;        /* a torn tail was found */
-    long long line;   /* line of the torn tail or of the corrupt record; 0 if none */
-    long long bytes;  /* bytes of the torn tail */
+    bool torn;       /* a torn tail was found */
+    long long line;  /* line of the torn tail or of the corrupt record; 0 if none */
+    long long bytes; /* bytes of the torn tail */
     char msg[512];
 };
 
 struct ledger_counts {
-    size_t tokens;    /* distinct tokens */
-    size_t in_doubt;  /* state INTENT */
+    size_t tokens;   /* distinct tokens */
+    size_t in_doubt; /* state INTENT */
     size_t done;
     size_t failed;
     size_t instances; /* instance ids over done tokens */
@@ -199,8 +205,8 @@ int ledger_open(const char *path, const struct ledger_batch *batch,
 
 /* Open path read-only: no lock, a torn tail is ignored, the file is never modified. For
  * status/export while a run is writing. Appends return ERR_INVALID. */
-int ledger_open_readonly(const char *path, const struct ledger_options *opt,
-                         struct ledger **out, struct ledger_diag *diag);
+int ledger_open_readonly(const char *path, const struct ledger_options *opt, struct ledger **out,
+                         struct ledger_diag *diag);
 
 /* Write and fsync everything appended so far, then return. 0 or ERR_IO (sticky). */
 int ledger_sync(struct ledger *l);
@@ -212,13 +218,14 @@ int ledger_close(struct ledger *l);
 /* ---- Appending (main thread; see DURABILITY) --------------------------------------------- */
 
 /* Each returns 0, ERR_INVALID (a NULL or empty token, a read-only ledger, a string that is not
- * UTF-8), ERR_NOMEM, or ERR_IO when an earlier write or fsync failed. The record is in the
- * index on return, on disk within the flush interval. status, error, message and request_id
- * may be NULL (omitted). */
+ * UTF-8, a value a replay would refuse: row, n, wait_ms or attempts < 0, http outside 0..999),
+ * ERR_NOMEM, or ERR_IO when an earlier write or fsync failed. Nothing is written then. The record
+ * is in the index on return, on disk within the flush interval. status, error, message and
+ * request_id may be NULL (omitted). */
 int ledger_append_intent(struct ledger *l, const char *token, long long row,
                          const unsigned char spec_sha256[32]);
-int ledger_append_attempt(struct ledger *l, const char *token, int n, int http,
-                          const char *status, long long wait_ms, const char *error);
+int ledger_append_attempt(struct ledger *l, const char *token, int n, int http, const char *status,
+                          long long wait_ms, const char *error);
 int ledger_append_done(struct ledger *l, const char *token, long long row,
                        const char *const *instance_ids, size_t n_ids, const char *request_id,
                        int attempts);

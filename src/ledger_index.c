@@ -9,8 +9,8 @@
 #include "strmap.h"
 
 enum {
-    LEDGER_INDEX_BLOCK = 4096,  /* entries per block */
-    ARENA_BLOCK = 256 * 1024    /* bytes per arena block, unless one string is larger */
+    LEDGER_INDEX_BLOCK = 4096, /* entries per block */
+    ARENA_BLOCK = 256 * 1024   /* bytes per arena block, unless one string is larger */
 };
 
 /* ---- Arena: bump allocation, freed all at once ------------------------------------------- */
@@ -278,11 +278,20 @@ int ledger_index_apply(struct ledger_index *ix, const struct ledger_record *r)
         return rc;
     count(ix, e, -1);
     switch (r->type) {
-    case LEDGER_R_INTENT: rc = apply_intent(e, r); break;
-    case LEDGER_R_ATTEMPT: rc = apply_attempt(ix, e, r); break;
-    case LEDGER_R_DONE: rc = apply_done(ix, e, r); break;
-    case LEDGER_R_FAILED: rc = apply_failed(ix, e, r); break;
-    case LEDGER_R_BATCH: break;
+    case LEDGER_R_INTENT:
+        rc = apply_intent(e, r);
+        break;
+    case LEDGER_R_ATTEMPT:
+        rc = apply_attempt(ix, e, r);
+        break;
+    case LEDGER_R_DONE:
+        rc = apply_done(ix, e, r);
+        break;
+    case LEDGER_R_FAILED:
+        rc = apply_failed(ix, e, r);
+        break;
+    case LEDGER_R_BATCH:
+        break;
     }
     count(ix, e, +1);
     ix->counts.records++;

@@ -25,11 +25,11 @@ struct ledger_arena_block;
 struct strmap;
 
 struct ledger_index {
-    struct strmap *by_token;          /* token -> entry number */
-    struct strmap *by_text;           /* interned text -> number in texts */
+    struct strmap *by_token; /* token -> entry number */
+    struct strmap *by_text;  /* interned text -> number in texts */
     const char **texts;
     size_t n_texts, texts_cap;
-    struct ledger_entry **blocks;     /* LEDGER_INDEX_BLOCK entries each */
+    struct ledger_entry **blocks; /* LEDGER_INDEX_BLOCK entries each */
     size_t n_blocks, blocks_cap;
     size_t n;                         /* entries */
     struct ledger_arena_block *arena; /* newest first */

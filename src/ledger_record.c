@@ -9,16 +9,36 @@
 
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
+#include "ledger.h"
 
 /* ---- Member names ------------------------------------------------------------------------ */
 
 enum member_key {
-    K_TYPE, K_TOKEN, K_ROW, K_SPEC, K_T, K_N, K_HTTP, K_STATUS, K_WAIT_MS, K_ERROR, K_IDS,
-    K_REQUEST_ID, K_ATTEMPTS, K_MESSAGE, K_V, K_SALT, K_CREATED, K_CSV, K_CSV_SHA256,
-    K_ENDPOINT, K_COUNT,
+    K_TYPE,
+    K_TOKEN,
+    K_ROW,
+    K_SPEC,
+    K_T,
+    K_N,
+    K_HTTP,
+    K_STATUS,
+    K_WAIT_MS,
+    K_ERROR,
+    K_IDS,
+    K_REQUEST_ID,
+    K_ATTEMPTS,
+    K_MESSAGE,
+    K_V,
+    K_SALT,
+    K_CREATED,
+    K_CSV,
+    K_CSV_SHA256,
+    K_ENDPOINT,
+    K_COUNT,
     K_UNKNOWN = K_COUNT
 };
 
@@ -26,29 +46,40 @@ static const struct {
     const char *name;
     size_t len;
 } key_names[K_COUNT] = {
-    [K_TYPE] = {"type", 4},         [K_TOKEN] = {"token", 5},
-    [K_ROW] = {"row", 3},           [K_SPEC] = {"spec_sha256", 11},
-    [K_T] = {"t", 1},               [K_N] = {"n", 1},
-    [K_HTTP] = {"http", 4},         [K_STATUS] = {"status", 6},
-    [K_WAIT_MS] = {"wait_ms", 7},   [K_ERROR] = {"error", 5},
-    [K_IDS] = {"instanceIds", 11},  [K_REQUEST_ID] = {"requestId", 9},
-    [K_ATTEMPTS] = {"attempts", 8}, [K_MESSAGE] = {"message", 7},
-    [K_V] = {"v", 1},               [K_SALT] = {"salt", 4},
-    [K_CREATED] = {"created", 7},   [K_CSV] = {"csv", 3},
-    [K_CSV_SHA256] = {"csv_sha256", 10}, [K_ENDPOINT] = {"endpoint", 8},
+    [K_TYPE] = {"type", 4},
+    [K_TOKEN] = {"token", 5},
+    [K_ROW] = {"row", 3},
+    [K_SPEC] = {"spec_sha256", 11},
+    [K_T] = {"t", 1},
+    [K_N] = {"n", 1},
+    [K_HTTP] = {"http", 4},
+    [K_STATUS] = {"status", 6},
+    [K_WAIT_MS] = {"wait_ms", 7},
+    [K_ERROR] = {"error", 5},
+    [K_IDS] = {"instanceIds", 11},
+    [K_REQUEST_ID] = {"requestId", 9},
+    [K_ATTEMPTS] = {"attempts", 8},
+    [K_MESSAGE] = {"message", 7},
+    [K_V] = {"v", 1},
+    [K_SALT] = {"salt", 4},
+    [K_CREATED] = {"created", 7},
+    [K_CSV] = {"csv", 3},
+    [K_CSV_SHA256] = {"csv_sha256", 10},
+    [K_ENDPOINT] = {"endpoint", 8},
 };
 
 static enum member_key key_lookup(const char *name, size_t len)
 {
     for (int k = 0; k < K_COUNT; k++)
-        if (key_names[k].len == len && memcmp(key_names[k].name, name, len) == 0)
+        if (key_names[k].len == len && key_names[k].name[0] == name[0] &&
+            memcmp(key_names[k].name, name, len) == 0)
             return (enum member_key)k;
     return K_UNKNOWN;
 }
 
 static const char *const type_names[] = {
-    [LEDGER_R_BATCH] = "batch",   [LEDGER_R_INTENT] = "intent", [LEDGER_R_ATTEMPT] = "attempt",
-    [LEDGER_R_DONE] = "done",     [LEDGER_R_FAILED] = "failed",
+    [LEDGER_R_BATCH] = "batch", [LEDGER_R_INTENT] = "intent", [LEDGER_R_ATTEMPT] = "attempt",
+    [LEDGER_R_DONE] = "done",   [LEDGER_R_FAILED] = "failed",
 };
 
 /* ---- The member table both lexers fill ---------------------------------------------------- */
@@ -136,7 +167,8 @@ static int lex_jansson(struct ledger_parser *p, const char *line, size_t len, st
     }
     const char *key;
     json_t *value; /* borrowed */
-    json_object_foreach(p->doc, key, value) {
+    json_object_foreach(p->doc, key, value)
+    {
         enum member_key k = key_lookup(key, strlen(key));
         if (k != K_UNKNOWN && json_member(p, k, value, ms))
             return ERR_NOMEM;
@@ -261,27 +293,42 @@ struct rule {
 
 #define RULES_MAX 8
 static const struct rule type_rules[][RULES_MAX] = {
-    [LEDGER_R_BATCH] = {{K_V, KIND_INT, true}, {K_SALT, KIND_STRING, true},
-                        {K_CREATED, KIND_STRING, true}, {K_CSV, KIND_STRING, true},
-                        {K_CSV_SHA256, KIND_STRING, true}, {K_ENDPOINT, KIND_STRING, true}},
-    [LEDGER_R_INTENT] = {{K_TOKEN, KIND_STRING, true}, {K_ROW, KIND_INT, true},
-                         {K_SPEC, KIND_STRING, true}, {K_T, KIND_STRING, true}},
-    [LEDGER_R_ATTEMPT] = {{K_TOKEN, KIND_STRING, true}, {K_N, KIND_INT, true},
-                          {K_HTTP, KIND_INT, true}, {K_STATUS, KIND_STRING, false},
-                          {K_WAIT_MS, KIND_INT, true}, {K_ERROR, KIND_STRING, false},
+    [LEDGER_R_BATCH] = {{K_V, KIND_INT, true},
+                        {K_SALT, KIND_STRING, true},
+                        {K_CREATED, KIND_STRING, true},
+                        {K_CSV, KIND_STRING, true},
+                        {K_CSV_SHA256, KIND_STRING, true},
+                        {K_ENDPOINT, KIND_STRING, true}},
+    [LEDGER_R_INTENT] = {{K_TOKEN, KIND_STRING, true},
+                         {K_ROW, KIND_INT, true},
+                         {K_SPEC, KIND_STRING, true},
+                         {K_T, KIND_STRING, true}},
+    [LEDGER_R_ATTEMPT] = {{K_TOKEN, KIND_STRING, true},
+                          {K_N, KIND_INT, true},
+                          {K_HTTP, KIND_INT, true},
+                          {K_STATUS, KIND_STRING, false},
+                          {K_WAIT_MS, KIND_INT, true},
+                          {K_ERROR, KIND_STRING, false},
                           {K_T, KIND_STRING, true}},
-    [LEDGER_R_DONE] = {{K_TOKEN, KIND_STRING, true}, {K_ROW, KIND_INT, true},
-                       {K_IDS, KIND_STRINGS, true}, {K_REQUEST_ID, KIND_STRING, false},
-                       {K_ATTEMPTS, KIND_INT, true}, {K_T, KIND_STRING, true}},
-    [LEDGER_R_FAILED] = {{K_TOKEN, KIND_STRING, true}, {K_ROW, KIND_INT, true},
-                         {K_HTTP, KIND_INT, true}, {K_STATUS, KIND_STRING, false},
-                         {K_MESSAGE, KIND_STRING, false}, {K_REQUEST_ID, KIND_STRING, false},
+    [LEDGER_R_DONE] = {{K_TOKEN, KIND_STRING, true},
+                       {K_ROW, KIND_INT, true},
+                       {K_IDS, KIND_STRINGS, true},
+                       {K_REQUEST_ID, KIND_STRING, false},
+                       {K_ATTEMPTS, KIND_INT, true},
+                       {K_T, KIND_STRING, true}},
+    [LEDGER_R_FAILED] = {{K_TOKEN, KIND_STRING, true},
+                         {K_ROW, KIND_INT, true},
+                         {K_HTTP, KIND_INT, true},
+                         {K_STATUS, KIND_STRING, false},
+                         {K_MESSAGE, KIND_STRING, false},
+                         {K_REQUEST_ID, KIND_STRING, false},
                          {K_T, KIND_STRING, true}},
 };
 
 static const char *const kind_names[] = {
-    [KIND_ABSENT] = "absent", [KIND_STRING] = "a string", [KIND_INT] = "an integer",
-    [KIND_STRINGS] = "an array of strings", [KIND_NULL] = "null", [KIND_OTHER] = "other",
+    [KIND_ABSENT] = "absent",  [KIND_STRING] = "a string",
+    [KIND_INT] = "an integer", [KIND_STRINGS] = "an array of strings",
+    [KIND_NULL] = "null",      [KIND_OTHER] = "other",
 };
 
 static int record_type(struct ledger_parser *p, const struct member *m, enum ledger_rtype *out)
@@ -296,8 +343,8 @@ static int record_type(struct ledger_parser *p, const struct member *m, enum led
             return 0;
         }
     }
-    snprintf(p->why, sizeof(p->why), "unknown record type \"%.*s\"", (int)(m->s.n > 40 ? 40 : m->s.n),
-             m->s.p);
+    snprintf(p->why, sizeof(p->why), "unknown record type \"%.*s\"",
+             (int)(m->s.n > 40 ? 40 : m->s.n), m->s.p);
     return ERR_CORRUPT;
 }
 
@@ -323,12 +370,12 @@ static int check_kinds(struct ledger_parser *p, enum ledger_rtype type, struct m
     return 0;
 }
 
-static bool in_range(struct ledger_parser *p, const char *name, long long v, long long lo,
+static bool in_range(char *why, size_t len, const char *name, long long v, long long lo,
                      long long hi)
 {
     if (v >= lo && v <= hi)
         return true;
-    snprintf(p->why, sizeof(p->why), "\"%s\" must be %lld..%lld, got %lld", name, lo, hi, v);
+    snprintf(why, len, "\"%s\" must be %lld..%lld, got %lld", name, lo, hi, v);
     return false;
 }
 
@@ -369,25 +416,34 @@ static void fill_record(const struct ledger_parser *p, const struct members *ms,
     r->n_ids = ms->m[K_IDS].kind == KIND_STRINGS ? ms->n_ids : 0;
 }
 
-/* Values: ranges, digests, a non-empty token. Kinds are already checked. */
-static bool check_values(struct ledger_parser *p, struct ledger_record *r, const struct members *ms)
+/* The digests of a parsed record, from hex. */
+static bool check_hex(struct ledger_parser *p, struct ledger_record *r, const struct members *ms)
 {
-    if (r->type == LEDGER_R_BATCH) {
-        if (r->v != 1) {
-            snprintf(p->why, sizeof(p->why), "ledger version %lld: only 1 is known", r->v);
-            return false;
-        }
+    if (r->type == LEDGER_R_BATCH)
         return hex_member(p, "salt", ms->m[K_SALT].s, r->salt);
+    if (r->type == LEDGER_R_INTENT)
+        return hex_member(p, "spec_sha256", ms->m[K_SPEC].s, r->spec_sha256);
+    return true;
+}
+
+int ledger_record_check(const struct ledger_record *r, char *why, size_t len)
+{
+    if (r->type == LEDGER_R_BATCH && r->v != LEDGER_VERSION) {
+        snprintf(why, len, "ledger version %lld: only %d is known", r->v, LEDGER_VERSION);
+        return ERR_INVALID;
     }
-    if (r->token.n == 0) {
-        snprintf(p->why, sizeof(p->why), "empty \"token\"");
-        return false;
+    if (r->type == LEDGER_R_BATCH)
+        return 0;
+    if (!r->token.p || r->token.n == 0 || !r->t.p) {
+        snprintf(why, len, "%s", r->t.p ? "empty \"token\"" : "no \"t\"");
+        return ERR_INVALID;
     }
-    return in_range(p, "row", r->row, 0, LLONG_MAX) && in_range(p, "n", r->n, 0, INT_MAX) &&
-           in_range(p, "http", r->http, 0, 999) && in_range(p, "wait_ms", r->wait_ms, 0, LLONG_MAX) &&
-           in_range(p, "attempts", r->attempts, 0, INT_MAX) &&
-           (r->type != LEDGER_R_INTENT || hex_member(p, "spec_sha256", ms->m[K_SPEC].s,
-                                                     r->spec_sha256));
+    bool ok = in_range(why, len, "row", r->row, 0, LLONG_MAX) &&
+              in_range(why, len, "n", r->n, 0, INT_MAX) &&
+              in_range(why, len, "http", r->http, 0, 999) &&
+              in_range(why, len, "wait_ms", r->wait_ms, 0, LLONG_MAX) &&
+              in_range(why, len, "attempts", r->attempts, 0, INT_MAX);
+    return ok ? 0 : ERR_INVALID;
 }
 
 static int check_record(struct ledger_parser *p, struct members *ms, struct ledger_record *r)
@@ -399,7 +455,9 @@ static int check_record(struct ledger_parser *p, struct members *ms, struct ledg
     if (rc)
         return rc;
     fill_record(p, ms, r);
-    return check_values(p, r, ms) ? 0 : ERR_CORRUPT;
+    if (!check_hex(p, r, ms) || ledger_record_check(r, p->why, sizeof(p->why)) != 0)
+        return ERR_CORRUPT;
+    return 0;
 }
 
 int ledger_record_parse(struct ledger_parser *p, const char *line, size_t len,
@@ -535,7 +593,8 @@ int ledger_record_to_json(const struct ledger_record *r, json_t **out)
     return 0;
 }
 
-/* ---- Hex -------------------------------------------------------------------------------------- */
+/* ---- Hex --------------------------------------------------------------------------------------
+ */
 
 void ledger_hex32(const unsigned char in[32], char out[65])
 {
@@ -547,26 +606,24 @@ void ledger_hex32(const unsigned char in[32], char out[65])
     out[64] = '\0';
 }
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
+/* Value + 1 of each hex digit, 0 for any other byte: a table, because replay decodes a
+ * digest per intent and branching on random digits is slow. */
+static const unsigned char hex_value[256] = {
+    ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,
+    ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+    ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
 
 bool ledger_unhex32(const char *hex, size_t n, unsigned char out[32])
 {
     if (!hex || n != 64)
         return false;
+    unsigned bad = 0;
     for (int i = 0; i < 32; i++) {
-        int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return false;
-        out[i] = (unsigned char)(hi << 4 | lo);
+        unsigned hi = hex_value[(unsigned char)hex[2 * i]];
+        unsigned lo = hex_value[(unsigned char)hex[2 * i + 1]];
+        bad |= (hi == 0) | (lo == 0);
+        out[i] = (unsigned char)((hi - 1) << 4 | ((lo - 1) & 15));
     }
-    return true;
+    return !bad;
 }

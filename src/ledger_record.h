@@ -46,22 +46,24 @@ struct ledger_record {
     struct ledger_str token, t;
     long long row, n, http, wait_ms, attempts;
     struct ledger_str status, message, error, request_id;
-    unsigned char spec_sha256[32];      /* intent */
-    const struct ledger_str *ids;       /* done: instanceIds */
+    unsigned char spec_sha256[32]; /* intent */
+    const struct ledger_str *ids;  /* done: instanceIds */
     size_t n_ids;
-    long long v;                        /* batch */
+    long long v; /* batch */
     unsigned char salt[32];
     struct ledger_str created, csv, csv_sha256, endpoint;
 };
+
+#define LEDGER_WHY_MAX 200
 
 /* Scratch space reused from line to line. Zero it (= {0}) before the first use. */
 struct ledger_parser {
     json_t *doc;            /* the last jansson parse (new reference), or NULL */
     struct ledger_str *ids; /* instanceIds of the last record */
     size_t ids_cap;
-    bool jansson_only;      /* skip the fast path */
-    bool used_fast;         /* the last line was read by the fast path */
-    char why[200];          /* what was wrong with the last line that failed */
+    bool jansson_only;        /* skip the fast path */
+    bool used_fast;           /* the last line was read by the fast path */
+    char why[LEDGER_WHY_MAX]; /* what was wrong with the last line that failed */
 };
 
 void ledger_parser_release(struct ledger_parser *p);
@@ -71,6 +73,12 @@ void ledger_parser_release(struct ledger_parser *p);
  * p->why says what is wrong. */
 int ledger_record_parse(struct ledger_parser *p, const char *line, size_t len,
                         struct ledger_record *r);
+
+/* The rules on values that the kinds of the members do not say: a known version, a non-empty
+ * token, a time, ranges (row, n, wait_ms, attempts >= 0; http 0..999). The parser applies them
+ * to every line and the writer to every record it is given, so nothing is written that a
+ * replay would refuse. Returns 0 or ERR_INVALID with why (len bytes) saying what. */
+int ledger_record_check(const struct ledger_record *r, char *why, size_t len);
 
 /* The record as a JSON object, members in the documented order, absent optional members
  * omitted. A new reference in *out. Returns 0, ERR_INVALID (a string is not valid UTF-8 -

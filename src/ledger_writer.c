@@ -122,7 +122,8 @@ static void *flusher_main(void *arg)
     return NULL;
 }
 
-/* ---- The owner's side -------------------------------------------------------------------------- */
+/* ---- The owner's side --------------------------------------------------------------------------
+ */
 
 static int init_sync(struct ledger_writer *w)
 {
@@ -130,8 +131,8 @@ static int init_sync(struct ledger_writer *w)
     if (pthread_condattr_init(&attr))
         return ERR_NOMEM;
     /* clock_now_us() is CLOCK_MONOTONIC: the timed wait must use the same clock. */
-    int rc = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) ||
-             pthread_mutex_init(&w->lock, NULL);
+    int rc =
+        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) || pthread_mutex_init(&w->lock, NULL);
     if (rc == 0 && pthread_cond_init(&w->wake, &attr) != 0) {
         pthread_mutex_destroy(&w->lock);
         rc = 1;

@@ -38,22 +38,22 @@ struct ledger_wbuf {
 };
 
 struct ledger_writer {
-    int fd;                   /* borrowed, opened with O_APPEND */
+    int fd; /* borrowed, opened with O_APPEND */
     int64_t interval_us;
-    off_t size;               /* file size after the last successful write (flusher only) */
+    off_t size; /* file size after the last successful write (flusher only) */
     pthread_t thread;
     pthread_mutex_t lock;
-    pthread_cond_t wake;      /* to the flusher: something to do */
-    pthread_cond_t flushed;   /* from the flusher: a flush ended */
+    pthread_cond_t wake;    /* to the flusher: something to do */
+    pthread_cond_t flushed; /* from the flusher: a flush ended */
     struct ledger_wbuf fill;
     struct ledger_wbuf drain;
-    uint64_t appended;        /* bytes given to ledger_writer_append */
-    uint64_t durable;         /* of those, written and fdatasync'd */
+    uint64_t appended; /* bytes given to ledger_writer_append */
+    uint64_t durable;  /* of those, written and fdatasync'd */
     uint64_t flushes;
-    int64_t dirty_since_us;   /* clock_now_us() when fill became non-empty */
+    int64_t dirty_since_us; /* clock_now_us() when fill became non-empty */
     bool flush_now;
     bool stop;
-    int err;                  /* 0 or ERR_IO */
+    int err; /* 0 or ERR_IO */
     int err_errno;
 };
 

@@ -37,7 +37,7 @@ struct queue_node {
 };
 
 /* The struct of type T whose queue_node member is named MEMBER, from a pointer to that node. */
-#define queue_item(node, T, member) ((T *)(void *)((char *)(node) - offsetof(T, member)))
+#define queue_item(node, T, member) ((T *)(void *)((char *)(node)-offsetof(T, member)))
 
 /* A private list of items, owned by one thread; needs no lock. A zeroed chain is empty. */
 struct queue_chain {

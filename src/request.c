@@ -16,6 +16,8 @@ struct target {
     char region[64];
     char *url;  /* full URL as sent */
     char *path; /* percent-encoded path */
+    char key_date[9];       /* the scope date key was derived for ("" until then) */
+    unsigned char key[32];  /* signing key of (key_date, region, "cps") */
 };
 
 struct request_maker {
@@ -59,6 +61,7 @@ void request_maker_free(struct request_maker *m)
         free(m->targets[i].url);
         free(m->targets[i].path);
     }
+    OPENSSL_cleanse(m->targets, sizeof(m->targets));
     free(m);
 }
 
@@ -119,6 +122,20 @@ static int add_headers(struct http_request *r, const struct sign_request *s, con
     return rc;
 }
 
+/* The target's signing key for date's day: derived once per day, not per request. */
+static int signing_key(struct request_maker *m, struct target *t, const char *date)
+{
+    if (strncmp(t->key_date, date, 8) == 0)
+        return 0;
+    char day[9];
+    memcpy(day, date, 8);
+    day[8] = '\0';
+    int rc = sign_signing_key(m->secret_key, day, t->region, "cps", t->key);
+    if (!rc)
+        memcpy(t->key_date, day, sizeof(day));
+    return rc;
+}
+
 int request_make_create(struct request_maker *m, const char *region, const char *body,
                         size_t body_len, time_t now_wall, struct http_request **out)
 {
@@ -134,7 +151,8 @@ int request_make_create(struct request_maker *m, const char *region, const char 
                              .content_type = "application/json", .date = date,
                              .nonce = nonce, .region = t->region, .service = "cps"};
     struct sign_result sig;
-    int rc = sign_compute(&s, m->access_key, m->secret_key, &sig);
+    int rc = signing_key(m, t, date);
+    rc = rc ? rc : sign_compute_keyed(&s, m->access_key, t->key, &sig);
     if (rc)
         return rc;
     struct http_request *r = http_request_new("PUT", t->url);

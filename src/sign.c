@@ -459,17 +459,10 @@ static char *string_to_sign(const struct sign_request *req, const char *canonica
 }
 
 /* API.md 4.5: the hex HMAC of the string to sign under the derived key. */
-static int signature(const struct sign_request *req, const char *secret_key, const char *sts,
-                     char out[65])
+static int signature(const unsigned char key[SIGN_SHA256_LEN], const char *sts, char out[65])
 {
-    char scope_date[9];
-    unsigned char key[SIGN_SHA256_LEN], mac[SIGN_SHA256_LEN];
-    memcpy(scope_date, req->date, 8);
-    scope_date[8] = '\0';
-    int rc = sign_signing_key(secret_key, scope_date, req->region, req->service, key);
-    if (rc == 0)
-        rc = hmac_sha256(key, sizeof key, sts, strlen(sts), mac);
-    OPENSSL_cleanse(key, sizeof key);
+    unsigned char mac[SIGN_SHA256_LEN];
+    int rc = hmac_sha256(key, SIGN_SHA256_LEN, sts, strlen(sts), mac);
     if (rc == 0)
         hex_encode(mac, sizeof mac, out);
     return rc;
@@ -558,21 +551,38 @@ static int sign_strings(const struct sign_request *req, struct sign_result *out)
     return out->string_to_sign ? 0 : ERR_NOMEM;
 }
 
-int sign_compute(const struct sign_request *req, const char *access_key, const char *secret_key,
-                 struct sign_result *out)
+int sign_compute_keyed(const struct sign_request *req, const char *access_key,
+                       const unsigned char key[SIGN_SHA256_LEN], struct sign_result *out)
 {
     *out = (struct sign_result){0};
-    if (!request_ok(req) || !scope_part_ok(access_key) || !secret_key || !*secret_key)
+    if (!request_ok(req) || !scope_part_ok(access_key))
         return ERR_INVALID;
     int rc = sign_strings(req, out);
     if (rc == 0)
-        rc = signature(req, secret_key, out->string_to_sign, out->signature);
+        rc = signature(key, out->string_to_sign, out->signature);
     if (rc == 0) {
         out->authorization = authorization(req, access_key, out->signature);
         rc = out->authorization ? 0 : ERR_NOMEM;
     }
     if (rc)
         sign_result_release(out);
+    return rc;
+}
+
+int sign_compute(const struct sign_request *req, const char *access_key, const char *secret_key,
+                 struct sign_result *out)
+{
+    *out = (struct sign_result){0};
+    if (!request_ok(req) || !secret_key || !*secret_key)
+        return ERR_INVALID;
+    char scope_date[9];
+    unsigned char key[SIGN_SHA256_LEN];
+    memcpy(scope_date, req->date, 8);
+    scope_date[8] = '\0';
+    int rc = sign_signing_key(secret_key, scope_date, req->region, req->service, key);
+    if (rc == 0)
+        rc = sign_compute_keyed(req, access_key, key, out);
+    OPENSSL_cleanse(key, sizeof key);
     return rc;
 }
 

@@ -78,6 +78,12 @@ int sign_compute(const struct sign_request *req, const char *access_key, const c
 /* Free r's strings and zero it; safe on a zeroed or already released result. */
 void sign_result_release(struct sign_result *r);
 
+/* sign_compute with the signing key already derived (sign_signing_key for the request's scope
+ * date, region and service): a caller signing many requests derives it once per day and
+ * region instead of four HMACs per request. key is borrowed. */
+int sign_compute_keyed(const struct sign_request *req, const char *access_key,
+                       const unsigned char key[32], struct sign_result *out);
+
 /* A URL split into what a request needs. Owned strings (release with sign_url_release). */
 struct sign_url {
     char *scheme;  /* "http" or "https", lower case */

@@ -129,7 +129,8 @@ json_t *sim_faults_json(struct sim *s);
  *  "resets_before":N, "resets_after":N, "rate_limited":N, "quota_exceeded":N,
  *  "arrivals_per_s":[n0,n1,...],       createInstances arrivals per second since the first
  *  "arrivals_max_1s":N,                most arrivals in any 1 s window (10 ms resolution)
- *  "tokens":{"<token>":1,...}}         per clientToken, the times it created (with_tokens)
+ *  "tokens":{"<token>":1,...},         per clientToken, the times it created (with_tokens)
+ *  "token_ids":{"<token>":["cps-..."]}} per clientToken, the ids it created (with_tokens)
  */
 char *sim_stats_json(struct sim *s, bool with_tokens);
 

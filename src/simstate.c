@@ -501,10 +501,12 @@ static void stats_arrivals(struct simstate *st, struct simbuf *b)
                   (unsigned long long)max);
 }
 
-static void stats_tokens(struct simstate *st, struct simbuf *b)
+/* "tokens":{token:1,...} or, with ids, "token_ids":{token:[ids],...}. */
+static void stats_token_map(struct simstate *st, bool ids, struct simbuf *b)
 {
-    simbuf_puts(b, ",\"tokens\":{");
+    char id[SIMSTATE_ID_LEN + 1];
     bool first = true;
+    simbuf_puts(b, ids ? ",\"token_ids\":{" : ",\"tokens\":{");
     for (int i = 0; i < SHARDS; i++) {
         struct shard *sh = &st->shards[i];
         /* Lock: one shard at a time; the listing is not an atomic snapshot. */
@@ -513,8 +515,16 @@ static void stats_tokens(struct simstate *st, struct simbuf *b)
             for (struct simorder *o = sh->buckets[j]; o; o = o->next) {
                 simbuf_puts(b, first ? "" : ",");
                 simbuf_json_str(b, simstate_order_text(o, FIELD_CLIENT_TOKEN));
-                simbuf_puts(b, ":1");
                 first = false;
+                if (!ids) {
+                    simbuf_puts(b, ":1");
+                    continue;
+                }
+                for (int k = 0; k < o->count; k++) {
+                    simstate_id(st, o->first + (uint64_t)k, id);
+                    simbuf_printf(b, "%s\"%s\"", k ? "," : ":[", id);
+                }
+                simbuf_putc(b, ']');
             }
         }
         pthread_mutex_unlock(&sh->lock);
@@ -527,7 +537,9 @@ void simstate_stats(struct simstate *st, bool with_tokens, struct simbuf *b)
     simbuf_putc(b, '{');
     stats_counts(st, b);
     stats_arrivals(st, b);
-    if (with_tokens)
-        stats_tokens(st, b);
+    if (with_tokens) {
+        stats_token_map(st, false, b);
+        stats_token_map(st, true, b);
+    }
     simbuf_putc(b, '}');
 }

@@ -480,14 +480,51 @@ json_t *spec_to_json(const struct spec *s, bool mask_password)
     return build_body(s, mask_password, true, true);
 }
 
+/* The identity's bytes: each present field but password and token, in field order, as its
+ * index, its value (integers in decimal, softwares as sorted compact JSON) and a NUL. */
+static int digest_append(char **buf, size_t *len, size_t *cap, int f, const char *v)
+{
+    size_t n = strlen(v);
+    if (*len + n + 2 > *cap) {
+        size_t c = (*len + n + 2) * 2;
+        char *b = realloc(*buf, c);
+        if (!b)
+            return ERR_NOMEM;
+        *buf = b;
+        *cap = c;
+    }
+    (*buf)[(*len)++] = (char)('A' + f);
+    memcpy(*buf + *len, v, n + 1);
+    *len += n + 1;
+    return 0;
+}
+
+static int digest_field(const struct spec *s, int f, char **buf, size_t *len, size_t *cap)
+{
+    char num[24];
+    if (field_is_integer((enum field_id)f)) {
+        snprintf(num, sizeof(num), "%lld", s->num[f]);
+        return digest_append(buf, len, cap, f, num);
+    }
+    if (f != FIELD_SOFTWARES)
+        return digest_append(buf, len, cap, f, s->str[f]);
+    char *text = json_dumps(s->softwares, JSON_COMPACT | JSON_SORT_KEYS);
+    int rc = text ? digest_append(buf, len, cap, f, text) : ERR_NOMEM;
+    free(text);
+    return rc;
+}
+
 int spec_digest(const struct spec *s, unsigned char out[32])
 {
-    json_t *body = build_body(s, false, false, false);
-    char *text = body ? json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    json_decref(body);
-    if (!text)
-        return ERR_NOMEM;
-    SHA256((const unsigned char *)text, strlen(text), out);
-    free(text);
-    return 0;
+    size_t len = 0, cap = 512;
+    char *buf = malloc(cap);
+    int rc = buf ? 0 : ERR_NOMEM;
+    for (int f = 0; !rc && f < FIELD_N; f++) {
+        if (s->present[f] && f != FIELD_PASSWORD && f != FIELD_CLIENT_TOKEN)
+            rc = digest_field(s, f, &buf, &len, &cap);
+    }
+    if (!rc)
+        SHA256((const unsigned char *)buf, len, out);
+    free(buf);
+    return rc;
 }

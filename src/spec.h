@@ -55,8 +55,11 @@ int spec_check(const struct spec *s, spec_report_fn report, void *ctx);
  * NULL when out of memory. */
 json_t *spec_to_json(const struct spec *s, bool mask_password);
 
-/* SHA-256 over the canonical (sorted-key, compact) JSON of the request without password and
- * clientToken: the identity of "the same request". Returns 0 or ERR_NOMEM. */
+/* SHA-256 over a canonical encoding of the request without password and clientToken: each
+ * present field in field order as its index, its value and a NUL (integers in decimal,
+ * softwares as sorted compact JSON). The identity of "the same request": the ledger's
+ * spec_sha256 and the input of token derivation, so it must never change. Returns 0 or
+ * ERR_NOMEM. */
 int spec_digest(const struct spec *s, unsigned char out[32]);
 
 #endif

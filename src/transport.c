@@ -52,9 +52,9 @@ static char hdr_no_content_type[] = "Content-Type:";
 struct transfer {
     CURL *easy;
     struct worker *w;
-    struct http_request *req;   /* NULL while idle */
-    struct http_response *resp; /* req->resp while running */
-    size_t body_cap;            /* bytes allocated at resp->body */
+    struct http_request *req;     /* NULL while idle */
+    struct http_response *resp;   /* req->resp while running */
+    size_t body_cap;              /* bytes allocated at resp->body */
     struct curl_slist *hdr_nodes; /* reused nodes pointing into req->hdr_buf */
     size_t hdr_nodes_cap;
     struct transfer *all_next;  /* every transfer of the worker */
@@ -217,13 +217,20 @@ void http_response_free(struct http_response *r)
 const char *transport_error_name(enum transport_error e)
 {
     switch (e) {
-    case TRANSPORT_ERROR_NONE: return "none";
-    case TRANSPORT_ERROR_TIMEOUT: return "timeout";
-    case TRANSPORT_ERROR_CONNECT: return "connect";
-    case TRANSPORT_ERROR_RESET: return "reset";
-    case TRANSPORT_ERROR_TLS: return "tls";
-    case TRANSPORT_ERROR_ABORTED: return "aborted";
-    case TRANSPORT_ERROR_OTHER: return "other";
+    case TRANSPORT_ERROR_NONE:
+        return "none";
+    case TRANSPORT_ERROR_TIMEOUT:
+        return "timeout";
+    case TRANSPORT_ERROR_CONNECT:
+        return "connect";
+    case TRANSPORT_ERROR_RESET:
+        return "reset";
+    case TRANSPORT_ERROR_TLS:
+        return "tls";
+    case TRANSPORT_ERROR_ABORTED:
+        return "aborted";
+    case TRANSPORT_ERROR_OTHER:
+        return "other";
     }
     return "other";
 }
@@ -232,16 +239,20 @@ const char *transport_error_name(enum transport_error e)
 static enum transport_error error_kind(CURLcode code)
 {
     switch (code) {
-    case CURLE_OK: return TRANSPORT_ERROR_NONE;
-    case CURLE_OPERATION_TIMEDOUT: return TRANSPORT_ERROR_TIMEOUT;
+    case CURLE_OK:
+        return TRANSPORT_ERROR_NONE;
+    case CURLE_OPERATION_TIMEDOUT:
+        return TRANSPORT_ERROR_TIMEOUT;
     case CURLE_COULDNT_CONNECT:
     case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_RESOLVE_PROXY: return TRANSPORT_ERROR_CONNECT;
+    case CURLE_COULDNT_RESOLVE_PROXY:
+        return TRANSPORT_ERROR_CONNECT;
     case CURLE_RECV_ERROR:
     case CURLE_SEND_ERROR:
     case CURLE_GOT_NOTHING:
     case CURLE_PARTIAL_FILE:
-    case CURLE_HTTP2_STREAM: return TRANSPORT_ERROR_RESET;
+    case CURLE_HTTP2_STREAM:
+        return TRANSPORT_ERROR_RESET;
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CERTPROBLEM:
@@ -252,8 +263,10 @@ static enum transport_error error_kind(CURLcode code)
     case CURLE_SSL_INVALIDCERTSTATUS:
     case CURLE_SSL_CRL_BADFILE:
     case CURLE_SSL_CLIENTCERT:
-    case CURLE_USE_SSL_FAILED: return TRANSPORT_ERROR_TLS;
-    default: return TRANSPORT_ERROR_OTHER;
+    case CURLE_USE_SSL_FAILED:
+        return TRANSPORT_ERROR_TLS;
+    default:
+        return TRANSPORT_ERROR_OTHER;
     }
 }
 
@@ -294,8 +307,8 @@ static void capture_header(const char *p, size_t len, const char *name, char *ou
     size_t start = strlen(name) + 1, end = len;
     while (start < end && (p[start] == ' ' || p[start] == '\t'))
         start++;
-    while (end > start && (p[end - 1] == '\r' || p[end - 1] == '\n' || p[end - 1] == ' ' ||
-                           p[end - 1] == '\t'))
+    while (end > start &&
+           (p[end - 1] == '\r' || p[end - 1] == '\n' || p[end - 1] == ' ' || p[end - 1] == '\t'))
         end--;
     size_t n = end - start < size - 1 ? end - start : size - 1;
     memcpy(out, p + start, n);
@@ -433,6 +446,7 @@ static void set_common(struct transfer *x, const struct transport_config *cfg)
     CURL *e = x->easy;
     curl_easy_setopt(e, CURLOPT_PRIVATE, (void *)x);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https"); /* no file://, ftp://, ... */
     curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, cfg->timeout_ms);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, cfg->connect_timeout_ms);
@@ -825,8 +839,7 @@ int transport_submit(struct transport *t, struct http_request *req)
     return 0;
 }
 
-size_t transport_poll(struct transport *t, struct http_response **out, size_t max,
-                      int timeout_ms)
+size_t transport_poll(struct transport *t, struct http_response **out, size_t max, int timeout_ms)
 {
     if (max == 0)
         return 0;

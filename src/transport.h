@@ -37,7 +37,8 @@
  *   4. The transport sends the caller's header lines as given. libcurl adds only what HTTP
  *      needs: Host (unless given), Content-Length and an Accept for any type. It suppresses
  *      "Expect: 100-continue" and libcurl's default form Content-Type, so what goes on the
- *      wire is what the caller signed. Redirects are not followed.
+ *      wire is what the caller signed. Redirects are not followed; only http and https URLs
+ *      are served (others fail with TRANSPORT_ERROR_OTHER).
  *   5. TLS peers are verified against the system CA store unless config.insecure is set (tests
  *      only).
  *
@@ -127,14 +128,14 @@ struct http_response {
                                * failed after the status line keeps it: check error first) */
     enum transport_error error;
     char message[TRANSPORT_MESSAGE_SIZE]; /* libcurl's words for the error; "" when none */
-    char *body;            /* owned; NUL-terminated for convenience (not counted); may be NULL */
-    size_t body_len;       /* at most config.max_body */
-    bool body_truncated;   /* the server sent more than max_body; the rest was dropped */
+    char *body;          /* owned; NUL-terminated for convenience (not counted); may be NULL */
+    size_t body_len;     /* at most config.max_body */
+    bool body_truncated; /* the server sent more than max_body; the rest was dropped */
     char retry_after[TRANSPORT_HEADER_VALUE_SIZE]; /* Retry-After value, trimmed; "" if none */
     char request_id[TRANSPORT_HEADER_VALUE_SIZE];  /* x-jdcloud-request-id; "" if none */
-    int64_t t_sent;        /* clock_now_us() when the worker started the transfer (handed it
-                            * to libcurl); 0 if it never started */
-    int64_t t_done;        /* clock_now_us() when it finished (or was aborted) */
+    int64_t t_sent; /* clock_now_us() when the worker started the transfer (handed it
+                     * to libcurl); 0 if it never started */
+    int64_t t_done; /* clock_now_us() when it finished (or was aborted) */
 };
 
 /* Free r, its body and its req. NULL is fine. */
@@ -172,8 +173,7 @@ int transport_submit(struct transport *t, struct http_request *req);
  * timeout_ms for the first one (0: do not wait). Returns how many; 0 on timeout. Call it from
  * one thread (the owner). Loop on it with bounded timeouts, checking your own stop flags in
  * between; once transport_inflight() is 0, nothing more will come. */
-size_t transport_poll(struct transport *t, struct http_response **out, size_t max,
-                      int timeout_ms);
+size_t transport_poll(struct transport *t, struct http_response **out, size_t max, int timeout_ms);
 
 /* Requests accepted and not yet returned by transport_poll(). Thread-safe; stale at once. */
 size_t transport_inflight(struct transport *t);
@@ -185,7 +185,8 @@ size_t transport_inflight(struct transport *t);
 void transport_stop(struct transport *t, int64_t deadline_us);
 
 /* Abort whatever is left (as transport_stop(t, 0)), wait for the workers to end, free the
- * responses nobody polled, close the connections and free t. NULL is fine. */
+ * responses nobody polled, close the connections and free t. No other thread may be using t.
+ * NULL is fine. */
 void transport_free(struct transport *t);
 
 #endif

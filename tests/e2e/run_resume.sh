@@ -28,6 +28,20 @@ assert rows[0]["description"] == "web tier, front end" and rows[0]["#owner"] == 
 assert sum(len(r["instanceIds"].split(";")) for r in rows) == 14
 PY
 
+# An emulator on loopback that checks no signatures needs no keys.
+make_job "$WORK/nokeys.csv" 3
+start_sim
+env -u JDCLOUD_ACCESS_KEY -u JDCLOUD_SECRET_KEY HOME="$WORK" timeout 60 "$BUILD/cpsbatch" run "$WORK/nokeys.csv" \
+    --endpoint "$SIM_URL" --progress never >/dev/null 2>&1
+check "no keys, loopback emulator: exit 0" [ $? = 0 ]
+# ... but a real endpoint needs them, and nothing is sent or written without.
+env -u JDCLOUD_ACCESS_KEY -u JDCLOUD_SECRET_KEY HOME="$WORK" timeout 60 "$BUILD/cpsbatch" run "$WORK/nokeys.csv" \
+    --endpoint https://cps.example.invalid --ledger "$WORK/nokeys2.jsonl" --yes >"$WORK/nokeys.out" 2>&1
+RC=$?
+check "no keys, remote endpoint: refused (exit $RC)" [ $RC = 2 ]
+check "no keys: says which variables" grep -q JDCLOUD_ACCESS_KEY "$WORK/nokeys.out"
+check "no keys: no ledger" [ ! -e "$WORK/nokeys2.jsonl" ]
+
 JOB="$WORK/job.csv"
 LEDGER="$WORK/job.ledger.jsonl"
 make_job "$JOB" 50

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <jansson.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -167,8 +168,7 @@ static void test_not_found(void)
     CHECK_INT(ledger_open(path_of("absent.jsonl"), NULL, NULL, &l, &d), ==, ERR_NOTFOUND);
     CHECK(strstr(d.msg, "absent.jsonl") != NULL);
     CHECK_INT(ledger_open_readonly(path_of("absent.jsonl"), NULL, &l, &d), ==, ERR_NOTFOUND);
-    CHECK_INT(ledger_open(path_of("nodir/x.jsonl"), &(struct ledger_batch){0}, NULL, &l, &d), <,
-              0);
+    CHECK_INT(ledger_open(path_of("nodir/x.jsonl"), &(struct ledger_batch){0}, NULL, &l, &d), <, 0);
 }
 
 /* ---- Round trip, last record wins --------------------------------------------------------- */
@@ -257,6 +257,12 @@ static void test_append_invalid(void)
     CHECK_INT(ledger_append_failed(l, "t", 2, 400, "\xff\xfe", NULL, NULL), ==, ERR_INVALID);
     const char *ids[] = {"cps-1", NULL};
     CHECK_INT(ledger_append_done(l, "t", 2, ids, 2, NULL, 1), ==, ERR_INVALID);
+    /* What a replay would refuse is never written. */
+    CHECK_INT(ledger_append_intent(l, "t", -1, spec_a), ==, ERR_INVALID);
+    CHECK_INT(ledger_append_attempt(l, "t", -1, 503, NULL, 0, NULL), ==, ERR_INVALID);
+    CHECK_INT(ledger_append_attempt(l, "t", 1, 1000, NULL, 0, NULL), ==, ERR_INVALID);
+    CHECK_INT(ledger_append_attempt(l, "t", 1, 503, NULL, -5, NULL), ==, ERR_INVALID);
+    CHECK_INT(ledger_append_done(l, "t", 2, ids, 1, NULL, -1), ==, ERR_INVALID);
     CHECK(ledger_find(l, "t") == NULL);
     CHECK_INT(ledger_close(l), ==, 0);
     size_t len;
@@ -355,8 +361,10 @@ static void test_corrupt(void)
     expect_corrupt("bad3.jsonl", "{\"type\":\"wat\",\"token\":\"x\",\"t\":\"x\"}\n", 5);
     snprintf(buf, sizeof(buf), "garbage\n%s", "{\"type\":\"intent\"");
     expect_corrupt("bad4.jsonl", buf, 5); /* a bad line, then more */
-    snprintf(buf, sizeof(buf), "{\"type\":\"batch\",\"v\":1,\"salt\":\"%064d\",\"created\":\"\","
-             "\"csv\":\"\",\"csv_sha256\":\"\",\"endpoint\":\"\"}\n", 0);
+    snprintf(buf, sizeof(buf),
+             "{\"type\":\"batch\",\"v\":1,\"salt\":\"%064d\",\"created\":\"\","
+             "\"csv\":\"\",\"csv_sha256\":\"\",\"endpoint\":\"\"}\n",
+             0);
     expect_corrupt("bad5.jsonl", buf, 5); /* a second header */
 
     struct ledger *l = NULL;
@@ -440,8 +448,13 @@ static void test_flusher(void)
             sleep_ms(5);
     }
     CHECK(seen);
+    /* Written is not yet synced: the fdatasync follows the write. */
     struct ledger_stats s;
     ledger_stats(l, &s);
+    while (s.bytes_durable < s.bytes_appended && clock_now_us() - start < 2000000) {
+        sleep_ms(5);
+        ledger_stats(l, &s);
+    }
     CHECK(s.flushes >= 1 && s.bytes_durable == s.bytes_appended && s.bytes_appended > 0);
     CHECK_INT(ledger_append_intent(l, "synced-token", 3, spec_a), ==, 0);
     CHECK_INT(ledger_sync(l), ==, 0);
@@ -452,6 +465,65 @@ static void test_flusher(void)
     CHECK(text && strstr(text, "synced-token") != NULL);
     free(text);
     CHECK_INT(ledger_close(l), ==, 0);
+}
+
+/* ---- kill -9 ------------------------------------------------------------------------------ */
+
+/* The child appends intents without end, syncing every 500 and telling the parent how far the
+ * sync got. Never returns. */
+static void kill9_child(int out)
+{
+    struct ledger *l = NULL;
+    struct ledger_batch b = {"k.csv", "", "", salt};
+    struct ledger_options o = {5, false};
+    if (ledger_open(path_of("kill.jsonl"), &b, &o, &l, NULL) != 0)
+        _exit(1);
+    char token[32];
+    for (long i = 0;; i++) {
+        snprintf(token, sizeof(token), "k-%ld", i);
+        if (ledger_append_intent(l, token, i + 2, spec_a) != 0)
+            _exit(2);
+        if (i % 500 == 499 && (ledger_sync(l) != 0 || write(out, &i, sizeof(i)) != sizeof(i)))
+            _exit(3);
+    }
+}
+
+static void test_kill9(void)
+{
+    int fds[2];
+    CHECK_INT(pipe(fds), ==, 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+        kill9_child(fds[1]);
+    }
+    close(fds[1]);
+    long synced = -1, v;
+    while (synced < 20000 && read(fds[0], &v, sizeof(v)) == (ssize_t)sizeof(v))
+        synced = v;
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    close(fds[0]);
+    CHECK_INT(synced, >=, 20000);
+    struct ledger *l = NULL;
+    struct ledger_diag d;
+    CHECK_INT(ledger_open(path_of("kill.jsonl"), NULL, NULL, &l, &d), ==, 0);
+    if (!l)
+        return;
+    long missing = 0;
+    char token[32];
+    for (long i = 0; i <= synced; i++) {
+        snprintf(token, sizeof(token), "k-%ld", i);
+        missing += ledger_find(l, token) == NULL;
+    }
+    CHECK_INT(missing, ==, 0);
+    CHECK_INT(ledger_append_intent(l, "after-the-crash", 2, spec_a), ==, 0);
+    CHECK_INT(ledger_close(l), ==, 0);
+    size_t len;
+    char *text = slurp(path_of("kill.jsonl"), &len);
+    CHECK(text && len > 0 && text[len - 1] == '\n');
+    free(text);
 }
 
 /* ---- Many records; fast path and jansson agree -------------------------------------------- */
@@ -492,9 +564,8 @@ static bool same_entry(const struct ledger_entry *a, const struct ledger_entry *
     bool same = strcmp(a->token, b->token) == 0 && a->row == b->row && a->state == b->state &&
                 a->attempts == b->attempts && a->http == b->http &&
                 same_text(a->status, b->status) && same_text(a->message, b->message) &&
-                same_text(a->request_id, b->request_id) &&
-                a->n_instance_ids == b->n_instance_ids && a->has_spec == b->has_spec &&
-                memcmp(a->spec_sha256, b->spec_sha256, 32) == 0;
+                same_text(a->request_id, b->request_id) && a->n_instance_ids == b->n_instance_ids &&
+                a->has_spec == b->has_spec && memcmp(a->spec_sha256, b->spec_sha256, 32) == 0;
     for (size_t i = 0; same && i < a->n_instance_ids; i++)
         same = strcmp(a->instance_ids[i], b->instance_ids[i]) == 0;
     return same;
@@ -578,8 +649,10 @@ static const char *const corpus[] = {
     "\"timeout\",\"t\":\"x\"}",
     "{\"type\":\"done\",\"token\":\"abc\",\"row\":12,\"instanceIds\":[\"cps-1\",\"cps-2\"],"
     "\"requestId\":\"r\",\"attempts\":2,\"t\":\"x\"}",
-    "{\"type\":\"done\",\"token\":\"abc\",\"row\":12,\"instanceIds\":[],\"attempts\":1,\"t\":\"x\"}",
-    "{\"type\":\"failed\",\"token\":\"abc\",\"row\":12,\"http\":400,\"status\":\"INVALID_ARGUMENT\","
+    "{\"type\":\"done\",\"token\":\"abc\",\"row\":12,\"instanceIds\":[],\"attempts\":1,\"t\":"
+    "\"x\"}",
+    "{\"type\":\"failed\",\"token\":\"abc\",\"row\":12,\"http\":400,\"status\":\"INVALID_"
+    "ARGUMENT\","
     "\"message\":\"bandwidth must be 1..200\",\"requestId\":\"q\",\"t\":\"x\"}",
     /* Not canonical: jansson decides, the fast path declines. */
     "{ \"type\":\"attempt\",\"token\":\"abc\",\"n\":1,\"http\":503,\"wait_ms\":1,\"t\":\"x\"}",
@@ -596,11 +669,19 @@ static const char *const corpus[] = {
     "{\"type\":\"failed\",\"token\":\"k\",\"row\":1,\"http\":409,\"t\":\"x\",\"more\":[\"a\"]}",
     "{\"type\":\"failed\",\"token\":\"k\",\"row\":1,\"http\":409,\"t\":\"x\",\"extra\":\"ok\"}",
     "{\"type\":\"failed\",\"token\":\"k\",\"row\":1,\"row\":2,\"http\":409,\"t\":\"x\"}",
-    "{\"type\":\"done\",\"token\":\"k\",\"row\":1,\"instanceIds\":[\"a\",1],\"attempts\":1,\"t\":\"x\"}",
-    "{\"type\":\"done\",\"token\":\"k\",\"row\":1,\"instanceIds\":\"a\",\"attempts\":1,\"t\":\"x\"}",
+    "{\"type\":\"done\",\"token\":\"k\",\"row\":1,\"instanceIds\":[\"a\",1],\"attempts\":1,\"t\":"
+    "\"x\"}",
+    "{\"type\":\"done\",\"token\":\"k\",\"row\":1,\"instanceIds\":\"a\",\"attempts\":1,\"t\":"
+    "\"x\"}",
     "{\"type\":\"done\",\"token\":\"\",\"row\":1,\"instanceIds\":[],\"attempts\":1,\"t\":\"x\"}",
     "{\"type\":\"failed\",\"token\":\"k\",\"row\":1,\"http\":1000,\"t\":\"x\"}",
-    "{\"type\":\"nope\"}", "{}", "[]", "[1,2]", "\"str\"", "{\"type\":1}", "",
+    "{\"type\":\"nope\"}",
+    "{}",
+    "[]",
+    "[1,2]",
+    "\"str\"",
+    "{\"type\":1}",
+    "",
     "{\"type\":\"intent\",\"token\":\"k\",\"row\":1,\"spec_sha256\":\"xyz\",\"t\":\"x\"}",
     "{\"type\":\"intent\",\"token\":\"k\",\"row\":true,\"spec_sha256\":\"00\",\"t\":\"x\"}",
 };
@@ -670,6 +751,7 @@ int main(void)
     test_corrupt();
     test_lock();
     test_flusher();
+    test_kill9();
     test_many();
     test_fast_path_agrees();
     test_record_json();

@@ -121,12 +121,13 @@ static enum MHD_Result answer_ok(struct server *s, struct MHD_Connection *c, con
     const char *expect = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Expect");
     const char *xid = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Id");
     char json[256], rid[64];
-    int n = snprintf(json, sizeof json, "{\"method\":\"%s\",\"len\":%zu,\"ctype\":\"%s\","
-                     "\"expect\":%s}", method, u->len, ctype ? ctype : "",
-                     expect ? "true" : "false");
+    int n = snprintf(json, sizeof json,
+                     "{\"method\":\"%s\",\"len\":%zu,\"ctype\":\"%s\","
+                     "\"expect\":%s}",
+                     method, u->len, ctype ? ctype : "", expect ? "true" : "false");
     snprintf(rid, sizeof rid, "req-%s", xid ? xid : "none");
-    return send_response(c, 200, json, (size_t)n, MHD_RESPMEM_MUST_COPY,
-                         "x-jdcloud-request-id", rid);
+    return send_response(c, 200, json, (size_t)n, MHD_RESPMEM_MUST_COPY, "x-jdcloud-request-id",
+                         rid);
 }
 
 static enum MHD_Result answer(struct server *s, struct MHD_Connection *c, const char *url,
@@ -144,8 +145,8 @@ static enum MHD_Result answer(struct server *s, struct MHD_Connection *c, const 
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_size, void **req_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_size, void **req_cls)
 {
     (void)version;
     struct server *s = cls;
@@ -172,11 +173,11 @@ static int server_start(struct server *s)
         s->big[i] = (char)('a' + i % 26);
     struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = 0};
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    s->daemon = MHD_start_daemon(MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_TURBO, 0, NULL, NULL,
-                                 on_request, s, MHD_OPTION_SOCK_ADDR, &addr,
-                                 MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
-                                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-                                 MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_END);
+    s->daemon =
+        MHD_start_daemon(MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_TURBO, 0, NULL, NULL, on_request, s,
+                         MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
+                         s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                         MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_END);
     if (!s->daemon) {
         free(s->big);
         return -1;
@@ -300,7 +301,8 @@ static bool put_ok(const struct http_response *r, int *users)
     char want[256], rid[64];
     snprintf(want, sizeof want,
              "{\"method\":\"PUT\",\"len\":%zu,\"ctype\":\"application/octet-stream\","
-             "\"expect\":false}", body_for(r->id, NULL, 0));
+             "\"expect\":false}",
+             body_for(r->id, NULL, 0));
     snprintf(rid, sizeof rid, "req-%llu", (unsigned long long)r->id);
     return r->error == TRANSPORT_ERROR_NONE && r->status == 200 && r->user == &users[r->id] &&
            r->req && r->req->id == r->id && r->body && strcmp(r->body, want) == 0 &&
@@ -350,6 +352,8 @@ static void test_wire(void)
     char body[5000];
     memset(body, 'x', sizeof body);
     http_request_set_body(req, body, sizeof body); /* big enough for libcurl to want Expect */
+    for (int i = 0; i < 30; i++) /* more header lines than a transfer starts with room for */
+        http_request_add_header(req, "X-Filler", "0123456789");
     struct http_response *r = exchange(t, req);
     CHECK(r != NULL);
     if (r)
@@ -527,6 +531,31 @@ static void test_tls_failure(void)
     server_stop(&s);
 }
 
+/* URLs libcurl cannot or must not serve fail as "other", and the transport goes on. */
+static void test_bad_urls(void)
+{
+    struct server s;
+    CHECK_INT(server_start(&s), ==, 0);
+    struct transport *t = NULL;
+    CHECK_INT(transport_new(NULL, &t), ==, 0);
+    const char *urls[] = {"ftp://127.0.0.1/x", "file:///etc/passwd", "http://[::1/x", ""};
+    for (int i = 0; i < 4; i++) {
+        struct http_response *r = exchange(t, http_request_new("GET", urls[i]));
+        CHECK(r != NULL);
+        if (r) {
+            CHECK_STR(transport_error_name(r->error), "other");
+            CHECK_INT(r->status, ==, 0);
+            CHECK(r->body == NULL);
+        }
+        http_response_free(r);
+    }
+    struct http_response *r = exchange(t, make("GET", &s, "/ok", 1));
+    CHECK(r != NULL && r->status == 200);
+    http_response_free(r);
+    transport_free(t);
+    server_stop(&s);
+}
+
 /* Stop with a deadline that passes while requests run: each comes back once, aborted. */
 static void test_stop_aborts(void)
 {
@@ -637,6 +666,7 @@ int main(void)
     test_retry_after();
     test_big_body();
     test_tls_failure();
+    test_bad_urls();
     test_stop_aborts();
     test_stop_graceful();
     test_free_busy();

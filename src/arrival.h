@@ -1,0 +1,56 @@
+/* arrival.h - when each request of a load test is due: the open-loop schedule.
+ *
+ * At a fixed rate, request i is due at t0 + i / rate, whatever happened to the requests before
+ * it: a slow answer delays nothing, and a request the sender could not start on time (the
+ * concurrency cap was reached) keeps its due time, so the lateness shows in the latency
+ * measured from it (no coordinated omission). The due times are computed from i, never by
+ * adding intervals, so rounding does not accumulate over a long run.
+ *
+ * Closed loop (rate 0, --max): each request is due when it is taken; the sender takes one
+ * whenever a slot is free.
+ *
+ *   t0 ........ warmup ........ | ............ measured ............ | end
+ *   sent, not recorded             sent and recorded                    nothing is due
+ *
+ * The measured phase ends after `duration_us` (a request due at or after t0 + warmup +
+ * duration is not sent) or after `requests` measured requests, whichever is set.
+ *
+ * Time is a parameter: nothing here reads a clock. Owned by the load scheduler (one thread).
+ */
+#ifndef CPSBATCH_ARRIVAL_H
+#define CPSBATCH_ARRIVAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct arrival {
+    int64_t t0_us;       /* when request 0 is due */
+    double rate;         /* requests per second; 0 = closed loop */
+    int64_t warmup_us;   /* requests due before t0 + warmup are not measured */
+    int64_t duration_us; /* the measured phase's length; 0 = until `requests` were sent */
+    uint64_t requests;   /* measured requests to send; 0 = until the duration is over */
+    uint64_t next;       /* requests taken so far (the index of the next one) */
+    uint64_t measured;   /* of which measured */
+};
+
+enum arrival_state {
+    ARRIVAL_SEND, /* the next request is due (or overdue): send it */
+    ARRIVAL_WAIT, /* the next request is due later */
+    ARRIVAL_END   /* nothing more is due */
+};
+
+/* Set a up. rate >= 0; exactly one of duration_us and requests is non-zero. */
+void arrival_init(struct arrival *a, int64_t t0_us, double rate, int64_t warmup_us,
+                  int64_t duration_us, uint64_t requests);
+
+/* When request i is due (fixed rate only). */
+int64_t arrival_due_us(const struct arrival *a, uint64_t i);
+
+/* What to do at now. ARRIVAL_SEND takes the next request: *due_us is its due time and
+ * *measured whether it counts. ARRIVAL_WAIT sets *due_us to when the next one is due. */
+enum arrival_state arrival_take(struct arrival *a, int64_t now, int64_t *due_us, bool *measured);
+
+/* Where the measured phase starts (t0 + warmup). */
+int64_t arrival_measure_start(const struct arrival *a);
+
+#endif

@@ -1,0 +1,69 @@
+/* threshold.h - pass/fail conditions on a load test's results, for CI: "p99<250ms".
+ *
+ * Grammar (blanks allowed between the parts):
+ *
+ *     threshold := metric op value
+ *     metric    := p50 | p90 | p99 | p999 | p9999 | max     (corrected latency: from due time)
+ *                | errors                                   (requests that failed)
+ *                | rate                                     (achieved requests per second)
+ *     op        := < | <= | > | >=
+ *     value     := duration (latency; "250ms", "1s"; a bare number is milliseconds)
+ *                | number% (errors: share of requests) | number (errors: a count)
+ *                | number or number/s (rate)
+ *
+ * p99.9 and p99.99 are accepted for p999 and p9999. Latency thresholds apply to the corrected
+ * latency (measured from when each request was due), the one that tells what users would see.
+ * A threshold on errors with no requests at all fails with '%' (no share can be computed)
+ * and is a plain count otherwise.
+ */
+#ifndef CPSBATCH_THRESHOLD_H
+#define CPSBATCH_THRESHOLD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum threshold_metric {
+    THRESHOLD_P50,
+    THRESHOLD_P90,
+    THRESHOLD_P99,
+    THRESHOLD_P999,
+    THRESHOLD_P9999,
+    THRESHOLD_MAX,
+    THRESHOLD_ERRORS,
+    THRESHOLD_RATE
+};
+
+/* The latency metrics come first, in this order; this many of them. */
+#define THRESHOLD_LATENCIES (THRESHOLD_MAX + 1)
+
+enum threshold_op { THRESHOLD_LT, THRESHOLD_LE, THRESHOLD_GT, THRESHOLD_GE };
+
+struct threshold {
+    enum threshold_metric metric;
+    enum threshold_op op;
+    double limit;  /* microseconds (latency), percent or count (errors), requests/s (rate) */
+    bool percent;  /* errors given as a share of requests */
+    char text[64]; /* as written (cut to fit), for messages */
+};
+
+/* What a run measured, as thresholds see it. */
+struct threshold_values {
+    int64_t latency_us[THRESHOLD_LATENCIES]; /* p50, p90, p99, p99.9, p99.99, max */
+    uint64_t requests;                       /* answered or failed (warmup excluded) */
+    uint64_t errors;
+    double rate; /* achieved requests per second */
+};
+
+/* Parse text (borrowed) into *out. Returns 0, or ERR_PARSE with a sentence in msg naming what
+ * is wrong ("threshold 'p98<1s': unknown metric 'p98' (p50, p90, ...)"). */
+int threshold_parse(const char *text, struct threshold *out, char *msg, size_t msglen);
+
+/* Whether v meets t. The measured value goes to *got (same units as limit) when got is set. */
+bool threshold_passes(const struct threshold *t, const struct threshold_values *v, double *got);
+
+/* One line for people: "p99<250ms: ok (312ms)" or "errors<1%: FAILED (3.20%)". Returns buf. */
+char *threshold_describe(const struct threshold *t, const struct threshold_values *v, char *buf,
+                         size_t len);
+
+#endif
