@@ -78,7 +78,7 @@ static int exit_for_open(int rc, const struct ledger_diag *diag)
     return EXIT_SOFTWARE;
 }
 
-/* ---- Failures, grouped -------------------------------------------------------------------- */
+/* ---- Failures, grouped ----------------------------------------------------------------------- */
 
 static int cmp_text(const char *a, const char *b)
 {
@@ -169,6 +169,16 @@ static void print_header_text(const struct ledger *l)
     printf("records    %s .. %s\n", first ? first : "-", last ? last : "-");
 }
 
+/* Text from the ledger (API messages, user tokens) with control characters shown as '?', so
+ * a message cannot break the layout or send escape sequences to the terminal; "-" for NULL. */
+static void put_clean(const char *s)
+{
+    if (!s)
+        s = "-";
+    for (; *s; s++)
+        putchar((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s);
+}
+
 static void print_failures_text(const struct failures *f)
 {
     if (f->n == 0)
@@ -176,8 +186,11 @@ static void print_failures_text(const struct failures *f)
     printf("\nfailures (rows, HTTP status, API status, message):\n");
     for (size_t i = 0; i < f->n; i++) {
         const struct failure_group *g = &f->groups[i];
-        printf("%7zu  %3d %s  %s\n         rows", g->count, g->http, g->status ? g->status : "-",
-               g->message ? g->message : "-");
+        printf("%7zu  %3d ", g->count, g->http);
+        put_clean(g->status);
+        fputs("  ", stdout);
+        put_clean(g->message);
+        fputs("\n         rows", stdout);
         for (size_t r = 0; r < g->n_rows; r++)
             printf("%s %lld", r ? "," : "", g->rows[r]);
         printf("%s\n", g->count > g->n_rows ? ", ..." : "");
@@ -194,7 +207,9 @@ static void print_in_doubt_text(const struct ledger *l, size_t in_doubt)
         const struct ledger_entry *e = ledger_entry_at(l, i);
         if (e->state != LEDGER_INTENT)
             continue;
-        printf("  row %-8lld %s\n", e->row, e->token);
+        printf("  row %-8lld ", e->row);
+        put_clean(e->token);
+        putchar('\n');
         shown++;
     }
     if (in_doubt > shown)
@@ -294,7 +309,7 @@ static int print_json(const struct ledger *l, const struct failures *f, const st
     return rc;
 }
 
-/* ---- The command -------------------------------------------------------------------------- */
+/* ---- The command ----------------------------------------------------------------------------- */
 
 int cmd_status(int argc, char **argv)
 {

@@ -48,7 +48,7 @@ struct ledger {
     int64_t now_t_us;
 };
 
-/* ---- Messages ----------------------------------------------------------------------------- */
+/* ---- Messages -------------------------------------------------------------------------------- */
 
 static void say(struct ledger_diag *diag, const char *fmt, ...)
 {
@@ -67,7 +67,7 @@ static int fail_errno(struct ledger_diag *diag, const char *path, const char *wh
     return e == ENOENT ? ERR_NOTFOUND : ERR_IO;
 }
 
-/* ---- The ledger object -------------------------------------------------------------------- */
+/* ---- The ledger object ----------------------------------------------------------------------- */
 
 static int ledger_new(const char *path, const struct ledger_options *opt, bool readonly,
                       struct ledger **out)
@@ -161,7 +161,7 @@ out_decref:
     return ERR_NOMEM;
 }
 
-/* ---- Creating a new ledger (invariant 1) ---------------------------------------------------- */
+/* ---- Creating a new ledger (invariant 1) ----------------------------------------------------- */
 
 static struct ledger_str str_or_empty(const char *s)
 {
@@ -281,7 +281,7 @@ out_free:
     return rc;
 }
 
-/* ---- Replay ------------------------------------------------------------------------------ */
+/* ---- Replay ---------------------------------------------------------------------------------- */
 
 struct replay {
     struct ledger *l;
@@ -436,7 +436,7 @@ static int replay(struct ledger *l, struct ledger_diag *diag)
     return rc;
 }
 
-/* ---- Opening ----------------------------------------------------------------------------- */
+/* ---- Opening --------------------------------------------------------------------------------- */
 
 static int lock_file(struct ledger *l, struct ledger_diag *diag)
 {
@@ -537,7 +537,7 @@ int ledger_close(struct ledger *l)
     return rc;
 }
 
-/* ---- Appending ---------------------------------------------------------------------------- */
+/* ---- Appending ------------------------------------------------------------------------------- */
 
 /* The time to stamp on an append. clock_iso8601 costs ~0.16 us (gmtime + snprintf), a tenth
  * of the budget of an append, and "t" has millisecond resolution: so the text is made again
@@ -636,7 +636,7 @@ int ledger_append_failed(struct ledger *l, const char *token, long long row, int
     return append_record(l, &r);
 }
 
-/* ---- Reading ------------------------------------------------------------------------------ */
+/* ---- Reading --------------------------------------------------------------------------------- */
 
 const struct ledger_entry *ledger_find(const struct ledger *l, const char *token)
 {

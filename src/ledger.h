@@ -193,7 +193,7 @@ struct ledger_stats {
     uint64_t flushes;       /* write + fdatasync rounds */
 };
 
-/* ---- Opening and closing ---------------------------------------------------------------- */
+/* ---- Opening and closing --------------------------------------------------------------------- */
 
 /* Open path for writing. If it does not exist and batch is not NULL, create it with a header
  * made of batch (invariant 1); if it does not exist and batch is NULL: ERR_NOTFOUND. If it
@@ -215,7 +215,7 @@ int ledger_sync(struct ledger *l);
  * NULL is allowed. */
 int ledger_close(struct ledger *l);
 
-/* ---- Appending (main thread; see DURABILITY) --------------------------------------------- */
+/* ---- Appending (main thread; see DURABILITY) ------------------------------------------------- */
 
 /* Each returns 0, ERR_INVALID (a NULL or empty token, a read-only ledger, a string that is not
  * UTF-8, a value a replay would refuse: row, n, wait_ms or attempts < 0, http outside 0..999),
@@ -232,7 +232,7 @@ int ledger_append_done(struct ledger *l, const char *token, long long row,
 int ledger_append_failed(struct ledger *l, const char *token, long long row, int http,
                          const char *status, const char *message, const char *request_id);
 
-/* ---- Reading ------------------------------------------------------------------------------ */
+/* ---- Reading --------------------------------------------------------------------------------- */
 
 /* The entry of token (borrowed), or NULL when the ledger has never seen it. */
 const struct ledger_entry *ledger_find(const struct ledger *l, const char *token);

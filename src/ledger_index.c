@@ -13,7 +13,7 @@ enum {
     ARENA_BLOCK = 256 * 1024   /* bytes per arena block, unless one string is larger */
 };
 
-/* ---- Arena: bump allocation, freed all at once ------------------------------------------- */
+/* ---- Arena: bump allocation, freed all at once ----------------------------------------------- */
 
 struct ledger_arena_block {
     struct ledger_arena_block *next;
@@ -76,7 +76,7 @@ out_nomem:
     return NULL;
 }
 
-/* ---- Entries ------------------------------------------------------------------------------ */
+/* ---- Entries --------------------------------------------------------------------------------- */
 
 int ledger_index_init(struct ledger_index *ix)
 {
@@ -163,7 +163,7 @@ static int entry_get(struct ledger_index *ix, struct ledger_str token, struct le
     return 0;
 }
 
-/* ---- The state machine -------------------------------------------------------------------- */
+/* ---- The state machine ----------------------------------------------------------------------- */
 
 static void count_one(size_t *counter, int sign, size_t n)
 {

@@ -15,7 +15,7 @@
 #include "err.h"
 #include "ledger.h"
 
-/* ---- Member names ------------------------------------------------------------------------ */
+/* ---- Member names ---------------------------------------------------------------------------- */
 
 enum member_key {
     K_TYPE,
@@ -82,7 +82,7 @@ static const char *const type_names[] = {
     [LEDGER_R_DONE] = "done",   [LEDGER_R_FAILED] = "failed",
 };
 
-/* ---- The member table both lexers fill ---------------------------------------------------- */
+/* ---- The member table both lexers fill ------------------------------------------------------- */
 
 enum member_kind { KIND_ABSENT = 0, KIND_STRING, KIND_INT, KIND_STRINGS, KIND_NULL, KIND_OTHER };
 
@@ -112,7 +112,7 @@ static int ids_reserve(struct ledger_parser *p, size_t n)
     return 0;
 }
 
-/* ---- Lexer 1: jansson ---------------------------------------------------------------------- */
+/* ---- Lexer 1: jansson ------------------------------------------------------------------------ */
 
 /* instanceIds from a JSON array: KIND_STRINGS when every element is a string. */
 static int json_ids(struct ledger_parser *p, const json_t *arr, struct members *ms)
@@ -176,7 +176,7 @@ static int lex_jansson(struct ledger_parser *p, const char *line, size_t len, st
     return 0;
 }
 
-/* ---- Lexer 2: the canonical fast path ------------------------------------------------------ */
+/* ---- Lexer 2: the canonical fast path -------------------------------------------------------- */
 
 /* The cursor of the fast path. Every scan_* returns false to decline the line. */
 struct cursor {
@@ -283,7 +283,7 @@ static bool lex_fast(struct ledger_parser *p, const char *line, size_t len, stru
     }
 }
 
-/* ---- The rules of each record type --------------------------------------------------------- */
+/* ---- The rules of each record type ----------------------------------------------------------- */
 
 struct rule {
     enum member_key key;
@@ -349,12 +349,15 @@ static int record_type(struct ledger_parser *p, const struct member *m, enum led
 }
 
 /* Every member the type names is there (or optional and absent/null) with the right kind.
- * Optional members given as null count as absent. */
+ * Optional members given as null count as absent; members the type does not name are
+ * ignored (forgotten here, so no later rule sees them). */
 static int check_kinds(struct ledger_parser *p, enum ledger_rtype type, struct members *ms)
 {
+    bool named[K_COUNT] = {[K_TYPE] = true};
     for (const struct rule *r = type_rules[type]; r < type_rules[type] + RULES_MAX; r++) {
         if (r->kind == KIND_ABSENT)
             break;
+        named[r->key] = true;
         struct member *m = &ms->m[r->key];
         if (m->kind == r->kind)
             continue;
@@ -367,6 +370,9 @@ static int check_kinds(struct ledger_parser *p, enum ledger_rtype type, struct m
                  kind_names[r->kind]);
         return ERR_CORRUPT;
     }
+    for (int k = 0; k < K_COUNT; k++)
+        if (!named[k])
+            ms->m[k].kind = KIND_ABSENT;
     return 0;
 }
 
@@ -393,6 +399,11 @@ static struct ledger_str str_of(const struct members *ms, enum member_key k)
     return ms->m[k].kind == KIND_STRING ? ms->m[k].s : (struct ledger_str){NULL, 0};
 }
 
+static long long int_of(const struct members *ms, enum member_key k)
+{
+    return ms->m[k].kind == KIND_INT ? ms->m[k].i : 0;
+}
+
 static void fill_record(const struct ledger_parser *p, const struct members *ms,
                         struct ledger_record *r)
 {
@@ -406,12 +417,12 @@ static void fill_record(const struct ledger_parser *p, const struct members *ms,
     r->csv = str_of(ms, K_CSV);
     r->csv_sha256 = str_of(ms, K_CSV_SHA256);
     r->endpoint = str_of(ms, K_ENDPOINT);
-    r->row = ms->m[K_ROW].i;
-    r->n = ms->m[K_N].i;
-    r->http = ms->m[K_HTTP].i;
-    r->wait_ms = ms->m[K_WAIT_MS].i;
-    r->attempts = ms->m[K_ATTEMPTS].i;
-    r->v = ms->m[K_V].i;
+    r->row = int_of(ms, K_ROW);
+    r->n = int_of(ms, K_N);
+    r->http = int_of(ms, K_HTTP);
+    r->wait_ms = int_of(ms, K_WAIT_MS);
+    r->attempts = int_of(ms, K_ATTEMPTS);
+    r->v = int_of(ms, K_V);
     r->ids = ms->m[K_IDS].kind == KIND_STRINGS ? p->ids : NULL;
     r->n_ids = ms->m[K_IDS].kind == KIND_STRINGS ? ms->n_ids : 0;
 }
@@ -485,7 +496,7 @@ void ledger_parser_release(struct ledger_parser *p)
     p->ids_cap = 0;
 }
 
-/* ---- Building a line ------------------------------------------------------------------------ */
+/* ---- Building a line ------------------------------------------------------------------------- */
 
 /* Builds an object member by member; the first failure sticks and later calls do nothing. */
 struct builder {
@@ -593,8 +604,7 @@ int ledger_record_to_json(const struct ledger_record *r, json_t **out)
     return 0;
 }
 
-/* ---- Hex --------------------------------------------------------------------------------------
- */
+/* ---- Hex ------------------------------------------------------------------------------------- */
 
 void ledger_hex32(const unsigned char in[32], char out[65])
 {

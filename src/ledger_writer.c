@@ -29,7 +29,7 @@ static int wbuf_put(struct ledger_wbuf *b, const char *data, size_t n)
     return 0;
 }
 
-/* ---- The flusher thread --------------------------------------------------------------------- */
+/* ---- The flusher thread ---------------------------------------------------------------------- */
 
 int ledger_writer_write_all(int fd, const char *p, size_t n)
 {
@@ -122,8 +122,7 @@ static void *flusher_main(void *arg)
     return NULL;
 }
 
-/* ---- The owner's side --------------------------------------------------------------------------
- */
+/* ---- The owner's side ------------------------------------------------------------------------ */
 
 static int init_sync(struct ledger_writer *w)
 {

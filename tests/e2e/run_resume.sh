@@ -72,6 +72,29 @@ check "edited: exit 0" [ $RC = 0 ]
 check "edited: one request more" [ "$(requests)" = 51 ]
 check "edited: the old token is reported as a stray" grep -q "1 token in the ledger match no row" "$WORK/run.out"
 
+# A torn last line (a crash mid-write) is reported, cut off, and the batch completes.
+python3 - "$LEDGER" <<'PY'
+import sys
+path = sys.argv[1]
+data = open(path, "rb").read()
+last = data.rstrip(b"\n").rfind(b"\n")            # cut the last record in half
+open(path, "wb").write(data[: last + 1 + (len(data) - last) // 2])
+PY
+run
+check "torn tail: exit 0 (got $RC)" [ $RC = 0 ]
+check "torn tail: reported" grep -q "torn" "$WORK/run.out"
+check "torn tail: the file ends with a whole line" [ -z "$(tail -c 1 "$LEDGER")" ]
+check "torn tail: every token done, once (50 rows + the edited row's old token)" exactly_once "$LEDGER" 51
+
+# A corrupt line in the middle is an error naming the line; the file is left as it was.
+cp "$LEDGER" "$WORK/before.jsonl"
+sed -i '5s/.*/{"type":"intent","token":/' "$LEDGER"
+run
+check "corrupt line: refused (exit $RC)" [ $RC != 0 ]
+check "corrupt line: names line 5" grep -q ":5:" "$WORK/run.out"
+check "corrupt line: file untouched" cmp -s "$LEDGER" <(sed '5s/.*/{"type":"intent","token":/' "$WORK/before.jsonl")
+cp "$WORK/before.jsonl" "$LEDGER"
+
 # A second run on the same ledger while one is running is refused.
 sim_reset
 sim_faults '{"latency_ms":300}'

@@ -130,6 +130,17 @@ expect_status 2 "$bin" status --bogus "$L"
 expect_status 0 "$bin" status --help
 has "$dir/out" "usage: cpsbatch status LEDGER [--json]"
 
+# Messages come from the API: control characters must not reach the terminal.
+{
+    head -n 1 "$L"
+    intent tok-x 9 1
+    rec '{"type":"failed","token":"tok-x","row":9,"http":400,"status":"INVALID_ARGUMENT",' \
+        '"message":"\u001b[31mred\nline","t":"'"$(t 2)"'"}'
+} >"$dir/esc.jsonl"
+expect_status 0 "$bin" status "$dir/esc.jsonl"
+has "$dir/out" "INVALID_ARGUMENT  ?[31mred?line"
+if grep -q $'\x1b' "$dir/out"; then bad "an escape character reached the output"; else ok; fi
+
 # An empty batch: a header only.
 head -n 1 "$L" >"$dir/new.jsonl"
 expect_status 0 "$bin" status "$dir/new.jsonl"

@@ -25,7 +25,7 @@ static char dir[256];
 static unsigned char salt[LEDGER_SALT_LEN];
 static unsigned char spec_a[32], spec_b[32];
 
-/* ---- Helpers ---------------------------------------------------------------------------- */
+/* ---- Helpers --------------------------------------------------------------------------------- */
 
 static const char *path_of(const char *name)
 {
@@ -109,7 +109,7 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-/* ---- Creation ------------------------------------------------------------------------------ */
+/* ---- Creation -------------------------------------------------------------------------------- */
 
 static void test_create(void)
 {
@@ -171,7 +171,7 @@ static void test_not_found(void)
     CHECK_INT(ledger_open(path_of("nodir/x.jsonl"), &(struct ledger_batch){0}, NULL, &l, &d), <, 0);
 }
 
-/* ---- Round trip, last record wins --------------------------------------------------------- */
+/* ---- Round trip, last record wins ------------------------------------------------------------ */
 
 static void append_sample(struct ledger *l)
 {
@@ -275,7 +275,7 @@ static void test_append_invalid(void)
     ledger_close(l);
 }
 
-/* ---- Torn tails and corruption ------------------------------------------------------------- */
+/* ---- Torn tails and corruption --------------------------------------------------------------- */
 
 static void make_three(const char *name)
 {
@@ -378,7 +378,7 @@ static void test_corrupt(void)
     CHECK_INT(ledger_open(path_of("v2.jsonl"), NULL, NULL, &l, &d), ==, ERR_CORRUPT);
 }
 
-/* ---- The lock ------------------------------------------------------------------------------- */
+/* ---- The lock -------------------------------------------------------------------------------- */
 
 /* In a child process: what does ledger_open say? Exit status 0 when it was ERR_LOCKED. */
 static int open_in_child(const char *path)
@@ -429,7 +429,7 @@ static void test_lock(void)
     CHECK_INT(open_in_child(path_of("lock.jsonl")), ==, 1); /* free again: it opens */
 }
 
-/* ---- Group commit ------------------------------------------------------------------------- */
+/* ---- Group commit ---------------------------------------------------------------------------- */
 
 static void test_flusher(void)
 {
@@ -467,7 +467,7 @@ static void test_flusher(void)
     CHECK_INT(ledger_close(l), ==, 0);
 }
 
-/* ---- kill -9 ------------------------------------------------------------------------------ */
+/* ---- kill -9 --------------------------------------------------------------------------------- */
 
 /* The child appends intents without end, syncing every 500 and telling the parent how far the
  * sync got. Never returns. */
@@ -526,7 +526,7 @@ static void test_kill9(void)
     free(text);
 }
 
-/* ---- Many records; fast path and jansson agree -------------------------------------------- */
+/* ---- Many records; fast path and jansson agree ----------------------------------------------- */
 
 enum { MANY = 100000 };
 
@@ -675,6 +675,7 @@ static const char *const corpus[] = {
     "\"x\"}",
     "{\"type\":\"done\",\"token\":\"\",\"row\":1,\"instanceIds\":[],\"attempts\":1,\"t\":\"x\"}",
     "{\"type\":\"failed\",\"token\":\"k\",\"row\":1,\"http\":1000,\"t\":\"x\"}",
+    "{\"type\":\"failed\",\"token\":\"k\",\"row\":1,\"http\":400,\"t\":\"x\",\"n\":-4,\"v\":[1]}",
     "{\"type\":\"nope\"}",
     "{}",
     "[]",
@@ -709,6 +710,19 @@ static void test_fast_path_agrees(void)
             }
         }
     }
+}
+
+/* Members a type does not define are ignored, whatever their value. */
+static void test_stray_members(void)
+{
+    static const char line[] = "{\"type\":\"attempt\",\"token\":\"k\",\"n\":1,\"http\":503,"
+                               "\"wait_ms\":5,\"t\":\"x\",\"row\":-5,\"message\":7,\"v\":[1]}";
+    struct ledger_parser p = {0};
+    struct ledger_record r;
+    CHECK_INT(ledger_record_parse(&p, line, strlen(line), &r), ==, 0);
+    CHECK(r.row == 0 && r.message.p == NULL && r.v == 0 && r.n == 1 && r.wait_ms == 5);
+    CHECK(!p.used_fast); /* "v":[1] is not canonical */
+    ledger_parser_release(&p);
 }
 
 static void test_record_json(void)
@@ -754,6 +768,7 @@ int main(void)
     test_kill9();
     test_many();
     test_fast_path_agrees();
+    test_stray_members();
     test_record_json();
     if (check_failed == 0) {
         char cmd[300];
