@@ -6,11 +6,10 @@
  *       (default 60).
  *   transport_bench run URL [--concurrency C] [--seconds S] [--workers N] [--max-conns M]
  *                           [--method M] [--body-bytes B]
- *       keeps C requests in flight for S seconds (default 64, 5) and prints requests/s, the
- *       statuses and the transport errors seen.
+ *       keeps C requests in flight for S seconds (defaults: 64, 5, 2 workers, max-conns C) and
+ *       prints requests/s, the client's CPU time per request, the statuses and the errors seen.
  *
- * Not a unit test and not built by CMake; build it against the sources (see README/CONTRIBUTING
- * or bench/README when the bench scripts land), e.g.:
+ * Not a unit test and not built by CMake; build it against the sources, e.g.:
  *   gcc -std=c11 -O2 -D_POSIX_C_SOURCE=200809L -Isrc bench/transport_bench.c src/transport.c \
  *       src/queue.c src/clock.c src/err.c -lcurl -lmicrohttpd -lpthread -o transport_bench
  * Compare with: wrk -t2 -cC -dSs URL against the same server.
@@ -200,7 +199,7 @@ int main(int argc, char **argv)
     o.concurrency = arg_long(argc, argv, "--concurrency", 64);
     o.seconds = arg_long(argc, argv, "--seconds", 5);
     o.body_bytes = arg_long(argc, argv, "--body-bytes", 0);
-    o.cfg.workers = (unsigned)arg_long(argc, argv, "--workers", 1);
+    o.cfg.workers = (unsigned)arg_long(argc, argv, "--workers", 2);
     o.cfg.max_connections = arg_long(argc, argv, "--max-conns", o.concurrency);
     if (o.concurrency < 1 || o.seconds < 1 || o.seconds > 600 || o.body_bytes < 0) {
         fprintf(stderr, "transport_bench: out of range\n");

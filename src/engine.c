@@ -223,8 +223,6 @@ static void finish_done(struct engine *e, struct task *t, const struct outcome *
                   now);
     free(ids);
     retrybudget_release_on_success(&e->budget, t->retry_cost);
-    if (e->cfg->adapt)
-        adapt_on_success(&e->adapt, now);
     e->st->done++;
     e->st->instances += (long long)n;
 }
@@ -250,18 +248,25 @@ static void leave_in_doubt(struct engine *e, struct task *t, const struct outcom
     e->st->in_doubt++;
 }
 
-static void slow_down(struct engine *e, int64_t now)
+/* Feed the adaptive controller one answer and put the rate it sets in force. Every answer
+ * that is not throttling counts as a success: the controller measures the answer rate. */
+static void adapt_to(struct engine *e, enum outcome_kind kind, int64_t now)
 {
-    if (e->cfg->adapt && adapt_on_throttle(&e->adapt, now))
-        ratelimit_set_rate(&e->bucket, adapt_rate(&e->adapt), now);
+    if (!e->cfg->adapt || kind == OUTCOME_ABORTED)
+        return;
+    if (kind == OUTCOME_THROTTLED)
+        adapt_on_throttle(&e->adapt, now);
+    else
+        adapt_on_success(&e->adapt, now);
+    double rate = adapt_rate(&e->adapt);
+    if (rate != ratelimit_rate(&e->bucket))
+        ratelimit_set_rate(&e->bucket, rate, now);
 }
 
 /* Schedule another try, or give up for this run. Returns true when the task was kept. */
 static bool schedule_retry(struct engine *e, struct task *t, const struct outcome *o,
                            const struct http_response *r, int64_t now)
 {
-    if (o->kind == OUTCOME_THROTTLED)
-        slow_down(e, now);
     int cost = 0;
     if (t->attempts >= e->cfg->max_attempts ||
         !retrybudget_acquire(&e->budget, o->timeout, &cost)) {
@@ -291,6 +296,7 @@ static void handle(struct engine *e, struct http_response *r, int64_t now)
     struct outcome o;
     outcome_classify(r, &o);
     e->st->inflight--;
+    adapt_to(e, o.kind, now);
     bool kept = false;
     switch (o.kind) {
     case OUTCOME_DONE: finish_done(e, t, &o, now); break;

@@ -553,21 +553,49 @@ static struct ledger_str record_time(struct ledger *l)
     return str_or_empty(l->now_t);
 }
 
-/* The order: stamp, format, hand to the writer, then index. A record the writer refused is not
- * in the index either. */
+/* Texts from the API (status, message, error, requestId) are for people: one that is not
+ * UTF-8 (a message cut mid-character upstream) must not stop a batch. Their bytes >= 0x80
+ * become '?', in copies held by *buf (free it); the token and instance ids stay exact. */
+static int asciify(struct ledger_record *r, char **buf)
+{
+    struct ledger_str *texts[] = {&r->status, &r->message, &r->error, &r->request_id};
+    size_t total = 0;
+    for (size_t i = 0; i < 4; i++)
+        total += texts[i]->n;
+    char *p = *buf = malloc(total + 1);
+    if (!p)
+        return ERR_NOMEM;
+    for (size_t i = 0; i < 4; i++) {
+        for (size_t k = 0; k < texts[i]->n; k++)
+            p[k] = (unsigned char)texts[i]->p[k] >= 0x80 ? '?' : texts[i]->p[k];
+        if (texts[i]->p)
+            texts[i]->p = p;
+        p += texts[i]->n;
+    }
+    return 0;
+}
+
+/* The order: stamp, check, format, hand to the writer, then index. A record the writer
+ * refused is not in the index either. */
 static int append_record(struct ledger *l, struct ledger_record *r)
 {
     if (l->readonly)
         return ERR_INVALID;
     r->t = record_time(l);
-    char why[160];
-    int rc = ledger_record_check(r, why, sizeof(why));
+    char why[LEDGER_WHY_MAX], *ascii = NULL;
     size_t n;
-    if (rc == 0)
+    int rc = ledger_record_check(r, why, sizeof(why));
+    if (rc)
+        return rc;
+    rc = format_line(l, r, &n);
+    if (rc == ERR_INVALID && (rc = asciify(r, &ascii)) == 0)
         rc = format_line(l, r, &n);
     if (rc == 0)
         rc = ledger_writer_append(&l->w, l->line, n);
-    return rc ? rc : apply_record(l, r);
+    if (rc == 0)
+        rc = apply_record(l, r);
+    free(ascii);
+    return rc;
 }
 
 static struct ledger_str opt_str(const char *s)

@@ -217,11 +217,13 @@ int ledger_close(struct ledger *l);
 
 /* ---- Appending (main thread; see DURABILITY) ------------------------------------------------- */
 
-/* Each returns 0, ERR_INVALID (a NULL or empty token, a read-only ledger, a string that is not
- * UTF-8, a value a replay would refuse: row, n, wait_ms or attempts < 0, http outside 0..999),
- * ERR_NOMEM, or ERR_IO when an earlier write or fsync failed. Nothing is written then. The record
- * is in the index on return, on disk within the flush interval. status, error, message and
- * request_id may be NULL (omitted). */
+/* Each returns 0, ERR_INVALID (a NULL or empty token, a read-only ledger, a token or instance
+ * id that is not UTF-8, a value a replay would refuse: row, n, wait_ms or attempts < 0, http
+ * outside 0..999), ERR_NOMEM, or ERR_IO when an earlier write or fsync failed; nothing is
+ * written then. Texts from the API (status, message, error, request_id) that are not UTF-8 are
+ * written with their bytes >= 0x80 as '?' rather than refused: they must not stop a batch.
+ * The record is in the index on return, on disk within the flush interval. status, error,
+ * message and request_id may be NULL (omitted). */
 int ledger_append_intent(struct ledger *l, const char *token, long long row,
                          const unsigned char spec_sha256[32]);
 int ledger_append_attempt(struct ledger *l, const char *token, int n, int http, const char *status,

@@ -99,6 +99,7 @@ static bool parse_value(struct threshold *t, const char *value)
     } else if (t->metric == THRESHOLD_RATE && len > 2 && strncmp(value + len - 2, "/s", 2) == 0) {
         len -= 2;
     }
+    trim_end(value, &len);
     return parse_plain(value, len, &t->limit);
 }
 

@@ -34,7 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DEFAULT_WORKERS 1
+#define DEFAULT_WORKERS 2
 #define MAX_WORKERS 64
 #define DEFAULT_TIMEOUT_MS 30000
 #define DEFAULT_CONNECT_TIMEOUT_MS 10000

@@ -145,7 +145,7 @@ void http_response_free(struct http_response *r);
 
 /* Settings; a zeroed struct gives the defaults in brackets. */
 struct transport_config {
-    unsigned workers;        /* worker threads [1]; at most 64 */
+    unsigned workers;        /* worker threads [2]; at most 64 */
     long timeout_ms;         /* whole-request timeout [30000] */
     long connect_timeout_ms; /* connect (TCP + TLS) timeout [10000] */
     long max_connections;    /* per worker (and so per host per worker) [64] */
@@ -181,7 +181,8 @@ size_t transport_inflight(struct transport *t);
 /* Stop accepting requests; let those accepted finish until deadline_us (clock_now_us() scale),
  * then abort the rest (TRANSPORT_ERROR_ABORTED). Does not wait: keep polling until
  * transport_inflight() is 0. Calling it again can only bring the deadline nearer (a second
- * Ctrl-C: transport_stop(t, 0) aborts at once). Thread-safe. */
+ * Ctrl-C: transport_stop(t, 0) aborts at once). Thread-safe, but not async-signal-safe: call
+ * it from the main loop when it sees the flag a signal handler set, not from the handler. */
 void transport_stop(struct transport *t, int64_t deadline_us);
 
 /* Abort whatever is left (as transport_stop(t, 0)), wait for the workers to end, free the

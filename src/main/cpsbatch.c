@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cmd_export.h"
+#include "cmd_load.h"
 #include "cmd_run.h"
 #include "cmd_sign.h"
 #include "cmd_status.h"
@@ -20,6 +21,7 @@ static const struct command commands[] = {
     {"run", cmd_run, "provision every row; rerun the same command to resume"},
     {"status", cmd_status, "what a ledger says: done, failed, in doubt, instance ids"},
     {"export", cmd_export, "the job's rows with each one's outcome and instance ids"},
+    {"load", cmd_load, "load-test an endpoint at a fixed arrival rate"},
     {"sign", cmd_sign, "sign one request (JDCLOUD2-HMAC-SHA256) and print every step"},
 };
 

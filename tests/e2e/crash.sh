@@ -36,5 +36,5 @@ done
 check "final run: exit 0 (got $RC after $i runs: $(tail -2 "$WORK/final.out"))" [ $RC = 0 ]
 check "exactly once over $kills kills" exactly_once "$LEDGER" $ROWS
 check "cps-sim replayed some tokens (the kills and resets mattered)" python3 -c "
-import json, sys; sys.exit(json.loads(sys.argv[1])['replays'] == 0)" "$(sim_stats)"
+import json, sys; sys.exit(json.load(sys.stdin)['replays'] == 0)" < <(sim_stats)
 finish

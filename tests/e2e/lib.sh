@@ -51,6 +51,8 @@ stop_sim() {
 }
 
 sim_stats() { curl -sf "$SIM_URL/__sim/stats"; }
+# sim_stat EXPR: one value of the stats, e.g. sim_stat "['by_status'].get('429', 0)".
+sim_stat() { sim_stats | python3 -c "import json,sys; print(eval('json.load(sys.stdin)' + sys.argv[1]))" "$1"; }
 sim_faults() { curl -sf -X POST -d "$1" "$SIM_URL/__sim/faults" >/dev/null; }
 sim_reset() { curl -sf -X POST "$SIM_URL/__sim/reset" >/dev/null; }
 
@@ -68,9 +70,10 @@ make_job() {
 # exactly_once LEDGER ROWS: cps-sim created each token of the ledger exactly once, there are
 # ROWS distinct tokens, every row is done, and each done record's ids are what cps-sim made.
 exactly_once() {
-    python3 - "$1" "$2" "$(sim_stats)" <<'PY'
+    sim_stats >"$WORK/stats.json"
+    python3 - "$1" "$2" "$WORK/stats.json" <<'PY'
 import json, sys
-ledger, rows, stats = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3])
+ledger, rows, stats = sys.argv[1], int(sys.argv[2]), json.load(open(sys.argv[3]))
 last, done = {}, {}
 for line in open(ledger):
     r = json.loads(line)

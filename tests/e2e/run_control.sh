@@ -8,7 +8,6 @@ run() { # ledger-name, options... ; sets RC
         --progress never "${@:2}" >"$WORK/$1.out" 2>&1
     RC=$?
 }
-json_get() { python3 -c "import json,sys; print(eval('json.loads(sys.argv[1])' + sys.argv[2]))" "$1" "$2"; }
 
 # Rate: 120 rows at 40/s, burst 5: no 1-s window over 40*1.05+5, and not much slower either.
 JOB="$WORK/rate.csv"
@@ -17,11 +16,28 @@ start_sim --verify-signatures
 start=$(date +%s.%N)
 run rate --rate 40 --burst 5 --no-adapt
 elapsed=$(echo "$(date +%s.%N) - $start" | bc)
-max1s=$(json_get "$(sim_stats)" "['arrivals_max_1s']")
+max1s=$(sim_stat "['arrivals_max_1s']")
 check "rate: exit 0 (got $RC)" [ $RC = 0 ]
 check "rate: at most 47 arrivals in any second (got $max1s)" [ "$max1s" -le 47 ]
 check "rate: took >= 2.8 s (got $elapsed)" [ "$(echo "$elapsed >= 2.8" | bc)" = 1 ]
 check "rate: took < 6 s (got $elapsed)" [ "$(echo "$elapsed < 6" | bc)" = 1 ]
+
+# Adaptive rate: cps-sim takes 40/s and throttles the rest with 429 RATE_LIMIT. Asking for
+# 100/s, the adaptive run slows down toward 40/s and finishes; with --no-adapt the 429s keep
+# coming until the retry budget is spent (exit 3), with far more 429s drawn.
+JOB="$WORK/adapt.csv"
+make_job "$JOB" 400
+throttled() { sim_stat "['by_status'].get('429', 0)"; }
+start_sim --verify-signatures --rate-limit 40 --limit-status 429
+run adapt-on --rate 100 --burst 10 --concurrency 16 --max-attempts 50
+on=$(throttled)
+check "adapt: adaptive run completes (exit $RC)" [ $RC = 0 ]
+check "adapt: exactly once" exactly_once "$WORK/adapt-on.ledger.jsonl" 400
+start_sim --verify-signatures --rate-limit 40 --limit-status 429
+run adapt-off --rate 100 --burst 10 --concurrency 16 --max-attempts 50 --no-adapt
+off=$(throttled)
+check "adapt: --no-adapt runs out of retry budget (exit $RC)" [ $RC = 3 ]
+check "adapt: under half the 429s of --no-adapt ($on vs $off)" [ $((on * 2)) -lt "$off" ]
 
 # Retry-After: every 503 says "wait 1 s"; the runner never comes back sooner.
 JOB="$WORK/ra.csv"
@@ -32,7 +48,7 @@ run retry-after --max-attempts 3 --rate 0
 elapsed=$(echo "$(date +%s.%N) - $start" | bc)
 check "retry-after: exit 3 (got $RC)" [ $RC = 3 ]
 check "retry-after: two waits of >= 1 s (took $elapsed)" [ "$(echo "$elapsed >= 2" | bc)" = 1 ]
-check "retry-after: 9 requests" [ "$(json_get "$(sim_stats)" "['requests']")" = 9 ]
+check "retry-after: 9 requests" [ "$(sim_stat "['requests']")" = 9 ]
 # Six retries were scheduled (the third attempt of each row gives up: wait 0), each >= 1 s.
 check "retry-after: every wait_ms >= 1000" python3 -c "
 import json, sys
@@ -45,7 +61,7 @@ JOB="$WORK/budget.csv"
 make_job "$JOB" 300
 start_sim --verify-signatures --p503 1
 run budget --max-attempts 50 --rate 0 --concurrency 64 --no-adapt
-requests=$(json_get "$(sim_stats)" "['requests']")
+requests=$(sim_stat "['requests']")
 check "budget: exit 3 (got $RC)" [ $RC = 3 ]
 check "budget: at most 300 + 100 requests (got $requests)" [ "$requests" -le 400 ]
 check "budget: no row failed or done" python3 -c "
@@ -57,7 +73,7 @@ JOB="$WORK/auth.csv"
 make_job "$JOB" 200
 start_sim --verify-signatures
 JDCLOUD_SECRET_KEY=wrong run auth --rate 0 --concurrency 4
-requests=$(json_get "$(sim_stats)" "['requests']")
+requests=$(sim_stat "['requests']")
 check "401: exit 3 (got $RC)" [ $RC = 3 ]
 check "401: stopped early (got $requests requests)" [ "$requests" -le 8 ]
 check "401: said why" grep -q "401 UNAUTHENTICATED" "$WORK/auth.out"

@@ -16,7 +16,7 @@ run_with() { # name, cps-sim options...
     local rc=$?
     check "$name: exit 0 (got $rc: $(tail -3 "$WORK/$name.out"))" [ $rc = 0 ]
     check "$name: exactly once" exactly_once "$ledger" $ROWS
-    check "$name: no 401" python3 -c "import json,sys; s=json.loads(sys.argv[1]); sys.exit(s['by_status'].get('401',0))" "$(sim_stats)"
+    check "$name: no 401" [ "$(sim_stat "['by_status'].get('401', 0)")" = 0 ]
 }
 
 run_with clean

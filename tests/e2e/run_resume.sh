@@ -47,7 +47,7 @@ LEDGER="$WORK/job.ledger.jsonl"
 make_job "$JOB" 50
 start_sim --verify-signatures
 run() { timeout 120 "$BUILD/cpsbatch" run "$JOB" --endpoint "$SIM_URL" --rate 0 --progress never "$@" >"$WORK/run.out" 2>&1; RC=$?; }
-requests() { python3 -c "import json,sys; print(json.loads(sys.argv[1])['requests'])" "$(sim_stats)"; }
+requests() { sim_stat "['requests']"; }
 
 run
 check "first run: exit 0" [ $RC = 0 ]

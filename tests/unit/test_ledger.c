@@ -254,7 +254,7 @@ static void test_append_invalid(void)
         return;
     CHECK_INT(ledger_append_intent(l, NULL, 2, spec_a), ==, ERR_INVALID);
     CHECK_INT(ledger_append_intent(l, "", 2, spec_a), ==, ERR_INVALID);
-    CHECK_INT(ledger_append_failed(l, "t", 2, 400, "\xff\xfe", NULL, NULL), ==, ERR_INVALID);
+    CHECK_INT(ledger_append_intent(l, "t\xff", 2, spec_a), ==, ERR_INVALID);
     const char *ids[] = {"cps-1", NULL};
     CHECK_INT(ledger_append_done(l, "t", 2, ids, 2, NULL, 1), ==, ERR_INVALID);
     /* What a replay would refuse is never written. */
@@ -269,6 +269,22 @@ static void test_append_invalid(void)
     char *text = slurp(path_of("invalid.jsonl"), &len);
     CHECK(text && count_lines(text) == 1);
     free(text);
+
+    /* A message cut in the middle of a character (upstream truncation) is kept, as ASCII. */
+    CHECK_INT(ledger_open(path_of("invalid.jsonl"), NULL, NULL, &l, NULL), ==, 0);
+    if (!l)
+        return;
+    CHECK_INT(ledger_append_failed(l, "t", 2, 400, "BAD\xff", "\xe9\x94\x99 \xe8\xaf", "r\x80"), ==,
+              0);
+    const struct ledger_entry *e = ledger_find(l, "t");
+    CHECK_STR(e ? e->message : NULL, "??? ??");
+    CHECK_STR(e ? e->status : NULL, "BAD?");
+    CHECK_STR(e ? e->request_id : NULL, "r?");
+    CHECK_INT(ledger_close(l), ==, 0);
+    CHECK_INT(ledger_open_readonly(path_of("invalid.jsonl"), NULL, &l, NULL), ==, 0);
+    e = l ? ledger_find(l, "t") : NULL;
+    CHECK_STR(e ? e->message : NULL, "??? ??");
+    ledger_close(l);
     CHECK_INT(ledger_open_readonly(path_of("invalid.jsonl"), NULL, &l, NULL), ==, 0);
     CHECK_INT(ledger_append_intent(l, "t", 2, spec_a), ==, ERR_INVALID);
     CHECK_INT(ledger_sync(l), ==, 0);

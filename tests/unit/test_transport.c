@@ -241,6 +241,9 @@ static void free_all(struct http_response **r, size_t n)
         http_response_free(r[i]);
 }
 
+/* One worker: one easy-handle pool and one connection cache, for tests that count on reuse. */
+static const struct transport_config one_worker = {.workers = 1};
+
 /* ---- Tests --------------------------------------------------------------------------------- */
 
 static void test_request_api(void)
@@ -357,7 +360,7 @@ static void test_wire(void)
     struct server s;
     CHECK_INT(server_start(&s), ==, 0);
     struct transport *t = NULL;
-    CHECK_INT(transport_new(NULL, &t), ==, 0);
+    CHECK_INT(transport_new(&one_worker, &t), ==, 0);
     struct http_request *req = make("POST", &s, "/ok", 1);
     char body[5000];
     memset(body, 'x', sizeof body);
@@ -424,7 +427,7 @@ static void test_reset(void)
     struct server s;
     CHECK_INT(server_start(&s), ==, 0);
     struct transport *t = NULL;
-    CHECK_INT(transport_new(NULL, &t), ==, 0);
+    CHECK_INT(transport_new(&one_worker, &t), ==, 0);
     /* A kept-alive connection first, so the reset also hits a reused one. */
     http_response_free(exchange(t, make("GET", &s, "/ok", 1)));
     struct http_response *r = exchange(t, make("GET", &s, "/reset", 2));
@@ -591,14 +594,14 @@ static void test_tls_verify(void)
     char url[64];
     snprintf(url, sizeof url, "https://127.0.0.1:%u/ok", s.port);
     struct transport *t = NULL;
-    CHECK_INT(transport_new(NULL, &t), ==, 0);
+    CHECK_INT(transport_new(&one_worker, &t), ==, 0);
     struct http_response *r = exchange(t, http_request_new("GET", url));
     CHECK(r != NULL);
     if (r)
         CHECK_STR(transport_error_name(r->error), "tls");
     http_response_free(r);
     transport_free(t);
-    struct transport_config cfg = {.insecure = true};
+    struct transport_config cfg = {.workers = 1, .insecure = true};
     CHECK_INT(transport_new(&cfg, &t), ==, 0);
     for (int i = 0; i < 3; i++) { /* and the TLS connection is kept alive */
         r = exchange(t, http_request_new("GET", url));

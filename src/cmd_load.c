@@ -1,0 +1,476 @@
+/* cmd_load.c - `cpsbatch load`: check the job, make one body template per row, drive the
+ * endpoint at a fixed arrival rate (or as fast as the concurrency allows), report.
+ *
+ * Nothing is sent unless every row is valid, the endpoint is not JD Cloud's production API (a
+ * load test creates servers) and plain http goes only to loopback.
+ */
+#include "cmd_load.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <openssl/rand.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "cmd_validate.h"
+#include "creds.h"
+#include "duration.h"
+#include "endpoint.h"
+#include "err.h"
+#include "exitcode.h"
+#include "jobcli.h"
+#include "load.h"
+#include "loadview.h"
+#include "plan.h"
+#include "report.h"
+
+#define MAX_THRESHOLDS 32
+#define MAX_TEMPLATES 100000   /* rows kept as templates; later rows are checked, not sent */
+#define DRAIN_US 2000000       /* after Ctrl-C, how long requests in flight get */
+#define SALT_LEN 32
+
+/* Signing needs keys; an emulator on loopback that does not check signatures takes these. */
+#define PLACEHOLDER_ACCESS_KEY "cpsbatch-load-unsigned"
+#define PLACEHOLDER_SECRET_KEY "cpsbatch-load-unsigned"
+
+static const char usage[] =
+    "usage: cpsbatch load JOB.csv --endpoint URL (--rate N | --max) (--duration D | --requests N)\n"
+    "                     [options]\n"
+    "Load-test a createInstances endpoint (cps-sim, a test environment; never production): the\n"
+    "rows of JOB.csv are sent in turn, over and over, each request with a fresh clientToken, at\n"
+    "a fixed arrival rate. Latency is measured from when each request was due (corrected) and\n"
+    "from when it was sent (service time). Durations: 500ms, 10s, 2m, 1h.\n"
+    "\n"
+    "  --endpoint URL         the endpoint to test (required; *.jdcloud-api.com is refused)\n"
+    "  --rate N               requests per second, on schedule whatever the answers take\n"
+    "  --max                  closed loop instead: as fast as --concurrency allows\n"
+    "  --duration D           how long to measure\n"
+    "  --requests N           or how many requests to measure\n"
+    "  --warmup D             send for D first without recording (default 0)\n"
+    "  --concurrency N        requests in flight at most (default 64); a request due while\n"
+    "                         all are busy waits, and the wait counts in its latency\n"
+    "  --timeout S            seconds per request (default 10)\n"
+    "  --tokens fresh|replay  a new clientToken per request (default), or each row's own token\n"
+    "                         every time (measures the idempotent replay path)\n"
+    "  --report text|json|html  the report's format (default text)\n"
+    "  -o, --output FILE      write the report to FILE (default standard output)\n"
+    "  --threshold EXPR       fail (exit 4) unless EXPR holds; repeatable: p99<250ms,\n"
+    "                         p50/p90/p999/p9999/max<D, errors<1%, errors<=5, rate>=1900\n"
+    "  --progress WHEN        live line on stderr: auto (on a terminal), always or never\n"
+    "  --insecure-http        allow http:// to a host that is not loopback\n" JOBCLI_HELP
+    "  -h, --help             this text\n"
+    "\n"
+    "Exit status: 0 done and every threshold met, 2 usage error or refused endpoint, 4 a\n"
+    "threshold failed, 65 invalid input (nothing sent), 66 unreadable input.\n";
+
+struct load_options {
+    const char *csv, *endpoint, *output;
+    double rate, timeout_s;
+    bool max, replay, insecure_http;
+    int64_t duration_us, warmup_us;
+    uint64_t requests;
+    int concurrency;
+    enum report_format format;
+    enum runview_progress progress;
+    struct threshold thresholds[MAX_THRESHOLDS];
+    size_t nthresholds;
+    struct jobcli cli;
+};
+
+enum {
+    OPT_ENDPOINT = 1,
+    OPT_RATE,
+    OPT_MAX,
+    OPT_DURATION,
+    OPT_REQUESTS,
+    OPT_WARMUP,
+    OPT_CONCURRENCY,
+    OPT_TIMEOUT,
+    OPT_TOKENS,
+    OPT_REPORT,
+    OPT_THRESHOLD,
+    OPT_PROGRESS,
+    OPT_INSECURE
+};
+
+static const struct option longopts[] = {
+    JOBCLI_LONG_OPTIONS,
+    {"endpoint", required_argument, NULL, OPT_ENDPOINT},
+    {"rate", required_argument, NULL, OPT_RATE},
+    {"max", no_argument, NULL, OPT_MAX},
+    {"duration", required_argument, NULL, OPT_DURATION},
+    {"requests", required_argument, NULL, OPT_REQUESTS},
+    {"warmup", required_argument, NULL, OPT_WARMUP},
+    {"concurrency", required_argument, NULL, OPT_CONCURRENCY},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"tokens", required_argument, NULL, OPT_TOKENS},
+    {"report", required_argument, NULL, OPT_REPORT},
+    {"output", required_argument, NULL, 'o'},
+    {"threshold", required_argument, NULL, OPT_THRESHOLD},
+    {"progress", required_argument, NULL, OPT_PROGRESS},
+    {"insecure-http", no_argument, NULL, OPT_INSECURE},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0}};
+
+/* ---- Options ------------------------------------------------------------------------------ */
+
+/* A number in [lo, hi], or false after a message naming the option. */
+static bool take_real(const char *name, const char *arg, double lo, double hi, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(arg, &end);
+    if (errno || end == arg || *end || !(v >= lo && v <= hi)) {
+        fprintf(stderr, "cpsbatch: --%s must be a number from %g to %g, got '%s'\n", name, lo,
+                hi, arg);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+static bool take_count(const char *name, const char *arg, double hi, uint64_t *out)
+{
+    double v;
+    if (!take_real(name, arg, 1, hi, &v))
+        return false;
+    if (v != (double)(uint64_t)v) {
+        fprintf(stderr, "cpsbatch: --%s must be a whole number, got '%s'\n", name, arg);
+        return false;
+    }
+    *out = (uint64_t)v;
+    return true;
+}
+
+static bool take_duration(const char *name, const char *arg, int64_t *out)
+{
+    int rc = duration_parse(arg, DURATION_S, out);
+    if (rc)
+        fprintf(stderr, "cpsbatch: --%s must be a duration such as 500ms, 10s or 2m%s, got '%s'\n",
+                name, rc == ERR_RANGE ? " (at most a week)" : "", arg);
+    return rc == 0;
+}
+
+static bool take_threshold(struct load_options *o, const char *arg)
+{
+    char msg[256];
+    if (o->nthresholds == MAX_THRESHOLDS) {
+        fprintf(stderr, "cpsbatch: at most %d thresholds\n", MAX_THRESHOLDS);
+        return false;
+    }
+    if (threshold_parse(arg, &o->thresholds[o->nthresholds], msg, sizeof(msg))) {
+        fprintf(stderr, "cpsbatch: %s\n", msg);
+        return false;
+    }
+    o->nthresholds++;
+    return true;
+}
+
+static bool take_tokens(struct load_options *o, const char *arg)
+{
+    if (strcmp(arg, "fresh") == 0 || strcmp(arg, "replay") == 0) {
+        o->replay = arg[0] == 'r';
+        return true;
+    }
+    fprintf(stderr, "cpsbatch: --tokens must be fresh or replay, got '%s'\n", arg);
+    return false;
+}
+
+static bool take_value(struct load_options *o, int opt, const char *arg)
+{
+    uint64_t n;
+    switch (opt) {
+    case OPT_RATE: return take_real("rate", arg, 0.001, 1e6, &o->rate);
+    case OPT_TIMEOUT: return take_real("timeout", arg, 0.001, 3600, &o->timeout_s);
+    case OPT_DURATION: return take_duration("duration", arg, &o->duration_us);
+    case OPT_WARMUP: return take_duration("warmup", arg, &o->warmup_us);
+    case OPT_REQUESTS: return take_count("requests", arg, 1e12, &o->requests);
+    case OPT_CONCURRENCY:
+        if (!take_count("concurrency", arg, 4096, &n))
+            return false;
+        o->concurrency = (int)n;
+        return true;
+    }
+    return false;
+}
+
+static bool take_option(struct load_options *o, int opt, const char *arg)
+{
+    switch (opt) {
+    case OPT_ENDPOINT: o->endpoint = arg; return true;
+    case OPT_MAX: o->max = true; return true;
+    case OPT_INSECURE: o->insecure_http = true; return true;
+    case 'o': o->output = arg; return true;
+    case OPT_TOKENS: return take_tokens(o, arg);
+    case OPT_REPORT: return report_parse_format(arg, &o->format);
+    case OPT_THRESHOLD: return take_threshold(o, arg);
+    case OPT_PROGRESS: return runview_parse_progress(arg, &o->progress);
+    }
+    return take_value(o, opt, arg) || jobcli_take(&o->cli, opt, arg);
+}
+
+/* The combinations getopt cannot check. */
+static bool options_consistent(const struct load_options *o)
+{
+    const char *why = NULL;
+    if (!o->endpoint)
+        why = "--endpoint is required";
+    else if (o->max == (o->rate > 0))
+        why = "give either --rate N or --max";
+    else if ((o->duration_us > 0) == (o->requests > 0))
+        why = "give either --duration D (more than 0) or --requests N";
+    if (why)
+        fprintf(stderr, "cpsbatch: %s\n", why);
+    return why == NULL;
+}
+
+/* 0, 1 for --help, or ERR_INVALID after printing why. */
+static int parse_options(int argc, char **argv, struct load_options *o)
+{
+    *o = (struct load_options){.concurrency = 64, .timeout_s = 10, .format = REPORT_TEXT,
+                               .progress = RUNVIEW_AUTO};
+    int opt;
+    optind = 1;
+    opterr = 1;
+    while ((opt = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+        if (opt == 'h') {
+            fputs(usage, stdout);
+            return 1;
+        }
+        if (opt == '?' || !take_option(o, opt, optarg))
+            goto out_usage;
+    }
+    if (optind != argc - 1)
+        goto out_usage;
+    o->csv = argv[optind];
+    if (!options_consistent(o))
+        goto out_usage;
+    return 0;
+out_usage:
+    fputs("Try 'cpsbatch load --help'.\n", stderr);
+    return ERR_INVALID;
+}
+
+/* ---- The state of one test ---------------------------------------------------------------- */
+
+struct load_test {
+    struct load_options o;
+    struct job_options jo;
+    unsigned char salt[SALT_LEN]; /* derives replay tokens; fixed for the run */
+    struct plan plan;
+    struct creds creds;
+    struct bodytpl *tpl;
+    size_t ntpl, tpl_cap;
+    int tpl_error;
+    struct loadstats stats;
+    struct load_summary summary;
+};
+
+static void test_release(struct load_test *t)
+{
+    for (size_t i = 0; i < t->ntpl; i++)
+        bodytpl_release(&t->tpl[i]);
+    free(t->tpl);
+    loadstats_release(&t->stats);
+    creds_release(&t->creds);
+    jobcli_release(&t->o.cli);
+}
+
+/* ---- Step 1: where to, with which keys ---------------------------------------------------- */
+
+static int check_endpoint(const struct load_options *o)
+{
+    char msg[256];
+    if (endpoint_is_production(o->endpoint)) {
+        fprintf(stderr, "cpsbatch: refusing to load-test %s: it is JD Cloud's production API, "
+                        "and every request would create real servers; use cps-sim or a test "
+                        "endpoint\n",
+                o->endpoint);
+        return ERR_INVALID;
+    }
+    if (endpoint_check(o->endpoint, o->insecure_http, msg, sizeof(msg))) {
+        fprintf(stderr, "cpsbatch: %s\n", msg);
+        return ERR_INVALID;
+    }
+    return 0;
+}
+
+static int load_keys(struct load_test *t)
+{
+    char msg[256] = "";
+    int rc = creds_load(&t->creds, NULL, t->o.cli.profile, msg, sizeof(msg));
+    if (rc) {
+        fprintf(stderr, "cpsbatch: %s\n", *msg ? msg : err_str(rc));
+        return rc;
+    }
+    if (t->creds.access_key && t->creds.secret_key)
+        return 0;
+    if (endpoint_is_loopback(t->o.endpoint)) {
+        fprintf(stderr, "cpsbatch: no credentials: requests carry a signature with placeholder "
+                        "keys (enough for an emulator that does not check them)\n");
+        return 0;
+    }
+    fprintf(stderr, "cpsbatch: no credentials for %s: set JDCLOUD_ACCESS_KEY and "
+                    "JDCLOUD_SECRET_KEY, or configure ~/.jdc/config (see --profile)\n",
+            t->o.endpoint);
+    return ERR_AUTH;
+}
+
+/* ---- Step 2: the check, and the templates ------------------------------------------------- */
+
+static void add_template(void *ctx, const struct job_row *row)
+{
+    struct load_test *t = ctx;
+    if (t->tpl_error || t->ntpl == MAX_TEMPLATES)
+        return;
+    if (t->ntpl == t->tpl_cap) {
+        size_t cap = t->tpl_cap ? t->tpl_cap * 2 : 16;
+        struct bodytpl *v = realloc(t->tpl, cap * sizeof(*v));
+        if (!v) {
+            t->tpl_error = ERR_NOMEM;
+            return;
+        }
+        t->tpl = v;
+        t->tpl_cap = cap;
+    }
+    t->tpl_error = bodytpl_init(&t->tpl[t->ntpl], &row->spec, t->o.replay ? row->token : NULL);
+    t->ntpl += t->tpl_error == 0;
+}
+
+/* The exit status of the check: 0 when every row is valid and templates were made. */
+static int scan_job(struct load_test *t)
+{
+    if (t->o.replay) {
+        if (RAND_bytes(t->salt, sizeof(t->salt)) != 1)
+            return EXIT_SOFTWARE;
+        t->jo.salt = t->salt;
+        t->jo.salt_len = sizeof(t->salt);
+    }
+    int rc = plan_scan(&t->jo, jobcli_report, NULL, add_template, t, &t->plan);
+    int status = cmd_exit_for_scan(rc, t->o.csv, &t->plan);
+    if (status != EXIT_DONE)
+        return status;
+    if (t->tpl_error) {
+        fprintf(stderr, "cpsbatch: cannot build the requests: %s\n", err_str(t->tpl_error));
+        return EXIT_SOFTWARE;
+    }
+    if (t->ntpl == 0) {
+        fprintf(stderr, "cpsbatch: %s has no rows to send\n", t->o.csv);
+        return EXIT_DATAERR;
+    }
+    if (t->plan.rows > MAX_TEMPLATES)
+        fprintf(stderr, "cpsbatch: using the first %d of %ld rows as templates\n",
+                MAX_TEMPLATES, t->plan.rows);
+    return EXIT_DONE;
+}
+
+/* ---- Step 3: the test --------------------------------------------------------------------- */
+
+static atomic_int stop_requested;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    static const char first[] = "\ncpsbatch: stopping: letting requests in flight finish "
+                                "(again to cut them off)\n";
+    if (atomic_fetch_add(&stop_requested, 1) == 0) {
+        ssize_t ignored = write(STDERR_FILENO, first, sizeof(first) - 1);
+        (void)ignored;
+    }
+}
+
+static void catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+static int drive(struct load_test *t, struct loadview *view)
+{
+    struct transport_config tc = {.workers = 1, .timeout_ms = (long)(t->o.timeout_s * 1000),
+                                  .connect_timeout_ms = 10000,
+                                  .max_connections = t->o.concurrency};
+    struct load_config lc = {.rate = t->o.rate, .max = t->o.max, .warmup_us = t->o.warmup_us,
+                             .duration_us = t->o.duration_us, .requests = t->o.requests,
+                             .concurrency = t->o.concurrency, .drain_us = DRAIN_US,
+                             .stop = &stop_requested, .progress = loadview_progress,
+                             .progress_ctx = view};
+    struct transport *tr = NULL;
+    struct request_maker *m = NULL;
+    int rc = loadstats_init(&t->stats, clock_now_us());
+    rc = rc ? rc : transport_global_init();
+    rc = rc ? rc : transport_new(&tc, &tr);
+    const char *ak = t->creds.access_key ? t->creds.access_key : PLACEHOLDER_ACCESS_KEY;
+    const char *sk = t->creds.secret_key ? t->creds.secret_key : PLACEHOLDER_SECRET_KEY;
+    rc = rc ? rc : request_maker_new(t->o.endpoint, ak, sk, &m);
+    if (!rc) {
+        catch_signals();
+        rc = load_run(&lc, t->tpl, t->ntpl, tr, m, &t->stats, &t->summary);
+    }
+    loadview_end(view);
+    request_maker_free(m);
+    transport_free(tr);
+    return rc;
+}
+
+/* ---- Step 4: the report and the verdict --------------------------------------------------- */
+
+static int report(struct load_test *t)
+{
+    struct threshold_values values;
+    report_threshold_values(&t->stats, &values);
+    struct report_info info = {
+        .endpoint = t->o.endpoint, .csv = t->o.csv, .target_rate = t->o.max ? 0 : t->o.rate,
+        .max = t->o.max, .concurrency = t->o.concurrency, .warmup_us = t->o.warmup_us,
+        .replay_tokens = t->o.replay, .interrupted = t->summary.interrupted,
+        .sent_total = t->summary.sent, .thresholds = t->o.thresholds,
+        .nthresholds = t->o.nthresholds, .values = &values};
+    if (report_write(t->o.format, &info, &t->stats, t->o.output))
+        return EXIT_SOFTWARE;
+    int status = EXIT_DONE;
+    for (size_t i = 0; i < t->o.nthresholds; i++) {
+        char line[160];
+        if (!threshold_passes(&t->o.thresholds[i], &values, NULL))
+            status = EXIT_THRESHOLD;
+        fprintf(stderr, "cpsbatch: threshold %s\n",
+                threshold_describe(&t->o.thresholds[i], &values, line, sizeof(line)));
+    }
+    return status;
+}
+
+int cmd_load(int argc, char **argv)
+{
+    struct load_test t = {0};
+    int rc = parse_options(argc, argv, &t.o);
+    if (rc)
+        return rc > 0 ? EXIT_DONE : EXIT_USAGE;
+    int status = EXIT_USAGE;
+    if (check_endpoint(&t.o) || jobcli_prepare(&t.o.cli, t.o.csv, &t.jo))
+        goto out;
+    status = scan_job(&t);
+    if (status != EXIT_DONE)
+        goto out;
+    status = EXIT_USAGE;
+    if (load_keys(&t))
+        goto out;
+    struct loadview view;
+    loadview_init(&view, t.o.progress, stderr);
+    rc = drive(&t, &view);
+    if (rc) {
+        fprintf(stderr, "cpsbatch: the load test failed: %s\n", err_str(rc));
+        status = EXIT_SOFTWARE;
+        goto out;
+    }
+    status = report(&t);
+out:
+    test_release(&t);
+    return status;
+}

@@ -1,0 +1,25 @@
+/* reportjson.h - the JSON report: one object, for programs.
+ *
+ *   {"requests","sent","ok","failed","duration_s","target_rate","achieved_rate","late_sends",
+ *    "concurrency","mode","warmup_s","interrupted",
+ *    "status":{"200":N,...}, "errors":{"timeout","reset","connect","tls","aborted","other",
+ *    "4xx","5xx"},
+ *    "latency_ms":{"p50","p90","p99","p999","p9999","max"}, "service_time_ms":{same keys},
+ *    "timeline":[{"t","sent","ok","err","p99_ms"},...],
+ *    "thresholds":[{"threshold","ok","value"},...]}
+ *
+ * requests counts the measured requests that finished (ok + failed); target_rate is null with
+ * --max; latency_ms is the corrected latency (from the due time), service_time_ms the
+ * uncorrected one; timeline's t is the second since the measured phase started.
+ */
+#ifndef CPSBATCH_REPORTJSON_H
+#define CPSBATCH_REPORTJSON_H
+
+#include <jansson.h>
+
+#include "report.h"
+
+/* The report as a new reference, or NULL when out of memory. */
+json_t *reportjson_build(const struct report_info *info, const struct loadstats *s);
+
+#endif
