@@ -393,9 +393,17 @@ static void catch_signals(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
+/* Transport threads: two when there are cores for them and connections to share. One libcurl
+ * thread is the first thing to run out of CPU when the endpoint is fast (bench/load.sh). */
+static unsigned workers(int concurrency)
+{
+    return concurrency > 1 && sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1;
+}
+
 static int drive(struct load_test *t, struct loadview *view)
 {
-    struct transport_config tc = {.workers = 1, .timeout_ms = (long)(t->o.timeout_s * 1000),
+    struct transport_config tc = {.workers = workers(t->o.concurrency),
+                                  .timeout_ms = (long)(t->o.timeout_s * 1000),
                                   .connect_timeout_ms = 10000,
                                   .max_connections = t->o.concurrency};
     struct load_config lc = {.rate = t->o.rate, .max = t->o.max, .warmup_us = t->o.warmup_us,

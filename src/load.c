@@ -8,6 +8,7 @@
 #include "err.h"
 
 #define POLL_BATCH 256
+#define SEND_BATCH 32      /* requests made before they are handed over together */
 #define TICK_US 1000000     /* progress */
 #define IDLE_POLL_MS 100    /* how long to sleep when only answers can change anything */
 #define SPIN_BELOW_US 2000  /* closer to the next due time than this, sleep precisely */
@@ -46,18 +47,16 @@ static int make_request(struct load *l, struct http_request **out)
     return request_make_create(l->maker, b->region, b->body, b->len, clock_wall(), out);
 }
 
-static int send_one(struct load *l, uint64_t id, int64_t due, bool measured)
+/* Hand r over. In a closed loop a request is due when it is handed over: no schedule to
+ * keep, so nothing can be late. */
+static int submit(struct load *l, struct http_request *r, bool measured)
 {
-    struct http_request *r;
-    int rc = make_request(l, &r);
-    if (rc)
-        return rc;
     int64_t now = clock_now_us();
     if (l->cfg->max)
-        due = now; /* closed loop: no schedule to keep, so nothing can be late */
-    r->id = id;
-    r->due_us = due;
-    rc = transport_submit(l->transport, r);
+        r->due_us = now;
+    int64_t due = r->due_us;
+    uint64_t id = r->id;
+    int rc = transport_submit(l->transport, r);
     if (rc) {
         http_request_free(r);
         return rc;
@@ -71,23 +70,48 @@ static int send_one(struct load *l, uint64_t id, int64_t due, bool measured)
     return loadstats_sent(l->st, due, now);
 }
 
-/* Send every request that is due while a slot is free. */
-static int launch(struct load *l)
+/* Make up to SEND_BATCH requests that are due, while slots are free; *n of them. */
+static int gather(struct load *l, struct http_request **batch, bool *measured, size_t *n)
 {
-    while (!l->ended && !l->stopping && l->inflight < (size_t)l->cfg->concurrency) {
-        int64_t due, now = clock_now_us();
-        bool measured = false;
+    *n = 0;
+    size_t cap = (size_t)l->cfg->concurrency;
+    while (*n < SEND_BATCH && !l->ended && !l->stopping && l->inflight + *n < cap) {
+        int64_t due;
+        bool m = false;
         uint64_t id = l->arrival.next;
-        switch (arrival_take(&l->arrival, now, &due, &measured)) {
+        switch (arrival_take(&l->arrival, clock_now_us(), &due, &m)) {
         case ARRIVAL_END: l->ended = true; return 0;
         case ARRIVAL_WAIT: l->next_due = due; return 0;
         case ARRIVAL_SEND: break;
         }
-        int rc = send_one(l, id, due, measured);
+        int rc = make_request(l, &batch[*n]);
         if (rc)
             return rc;
+        batch[*n]->id = id;
+        batch[*n]->due_us = due;
+        measured[(*n)++] = m;
     }
     return 0;
+}
+
+/* Send every request that is due while a slot is free. Requests are made first and handed
+ * over together, so the worker takes them in one wakeup. */
+static int launch(struct load *l)
+{
+    struct http_request *batch[SEND_BATCH];
+    bool measured[SEND_BATCH];
+    size_t n;
+    int rc;
+    do {
+        rc = gather(l, batch, measured, &n);
+        for (size_t i = 0; i < n; i++) {
+            if (rc)
+                http_request_free(batch[i]); /* after a failure: dropped, never sent */
+            else
+                rc = submit(l, batch[i], measured[i]);
+        }
+    } while (!rc && n == SEND_BATCH);
+    return rc;
 }
 
 /* ---- Answers ------------------------------------------------------------------------------ */

@@ -136,14 +136,22 @@ static void reply_init(struct simreply *out)
     out->delay_us = 0;
 }
 
+static void put_hex64(char *out, uint64_t v)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 15; i >= 0; i--, v >>= 4)
+        out[i] = hex[v & 15];
+}
+
 /* requestId: 32 lower-case hex digits, unique per call. */
 static void request_id(struct simctx *ctx, struct simbuf *b)
 {
     uint64_t s = atomic_fetch_add_explicit(&ctx->request_seq, 1, memory_order_relaxed);
     uint64_t st = s ^ ctx->request_key;
-    uint64_t a = simfault_rng_next(&st), c = simfault_rng_next(&st);
-    simbuf_printf(b, "\"requestId\":\"%016llx%016llx\"", (unsigned long long)a,
-                  (unsigned long long)c);
+    char text[] = "\"requestId\":\"0123456789abcdef0123456789abcdef\"";
+    put_hex64(text + 13, simfault_rng_next(&st));
+    put_hex64(text + 29, simfault_rng_next(&st));
+    simbuf_put(b, text, sizeof text - 1);
 }
 
 /* Hand the buffer over as the answer's body; out of memory becomes a bare 500. */
@@ -330,14 +338,17 @@ static bool parse_spec(struct simctx *ctx, const struct simcall *call, const str
 static void created(struct simctx *ctx, struct simreply *out, uint64_t first, int count)
 {
     struct simbuf b;
-    char id[SIMSTATE_ID_LEN + 1];
+    char id[SIMSTATE_ID_LEN + 3]; /* quoted */
     simbuf_init(&b);
     simbuf_putc(&b, '{');
     request_id(ctx, &b);
     simbuf_puts(&b, ",\"result\":{\"instanceIds\":[");
     for (int i = 0; i < count; i++) {
-        simstate_id(ctx->state, first + (uint64_t)i, id);
-        simbuf_printf(&b, "%s\"%s\"", i ? "," : "", id);
+        id[0] = '"';
+        simstate_id(ctx->state, first + (uint64_t)i, id + 1);
+        id[SIMSTATE_ID_LEN + 1] = '"';
+        simbuf_put(&b, ",", i > 0);
+        simbuf_put(&b, id, SIMSTATE_ID_LEN + 2);
     }
     simbuf_puts(&b, "]}}");
     reply_take(out, 200, &b);

@@ -1,5 +1,6 @@
 #include "simbody.h"
 
+#include <pthread.h>
 #include <string.h>
 
 /* One member value found by the scan: where it is in the body. */
@@ -98,16 +99,24 @@ static bool any_array(struct scan *sc, struct slice *out, const char *base)
     return false;
 }
 
+/* The length of every field's JSON key, measured once. */
+static size_t key_len[FIELD_N];
+static pthread_once_t key_len_once = PTHREAD_ONCE_INIT;
+
+static void measure_keys(void)
+{
+    for (int f = 0; f < FIELD_N; f++)
+        key_len[f] = strlen(field_json_key((enum field_id)f));
+}
+
 /* Which field of the object at level (0 body, 1 instanceSpec, 2 charge) key names; -1. */
 static int field_at_level(int level, const char *key, size_t n)
 {
     int lo = level == 0 ? 0 : level == 1 ? FIELD_AZ : FIELD_CHARGE_MODE;
     int hi = level == 0 ? FIELD_AZ : level == 1 ? FIELD_CHARGE_MODE : FIELD_N;
-    for (int f = lo; f < hi; f++) {
-        const char *k = field_json_key((enum field_id)f);
-        if (k[0] == key[0] && strncmp(k, key, n) == 0 && k[n] == '\0')
+    for (int f = lo; f < hi; f++)
+        if (key_len[f] == n && memcmp(field_json_key((enum field_id)f), key, n) == 0)
             return f;
-    }
     return -1;
 }
 
@@ -168,6 +177,7 @@ static void quiet(void *ctx, enum field_id f, const char *msg)
 bool simbody_read(char *body, size_t len, struct spec *s, struct simbody_marks *marks)
 {
     struct scan sc = {body, body + len, {{0, 0}}, {false, false, false}};
+    pthread_once(&key_len_once, measure_keys);
     if (!object(&sc, 0, body))
         return false;
     skip_ws(&sc);

@@ -18,10 +18,17 @@
 #define ID_C1 UINT64_C(0x2545f4914f6cdd1d)
 #define ID_C2 UINT64_C(0x9e3779b97f4a7c15)
 
+/* A token table: open addressing with linear probing, at most half full. A slot keeps the
+ * token's hash beside the order, so a probe rarely touches an order it does not want. */
+struct slot {
+    uint64_t hash;
+    struct simorder *o; /* NULL = empty */
+};
+
 struct shard {
     pthread_mutex_t lock;
-    struct simorder **buckets; /* chains by token; nbuckets is a power of two */
-    size_t nbuckets;
+    struct slot *slots;
+    size_t cap; /* a power of two, or 0 */
     size_t n;
 };
 
@@ -134,7 +141,7 @@ static void drop_orders(struct simstate *st)
     for (uint64_t s = st->base; s < st->next; s++) {
         uint64_t i = s - st->base;
         struct simorder *o = st->chunks[i >> CHUNK_BITS][i & (CHUNK - 1)];
-        if (o->first == s)
+        if (o->first + (uint64_t)o->count - 1 == s) /* its last slot: no later one reads it */
             free(o);
     }
     for (size_t c = 0; c < MAX_CHUNKS && st->chunks[c]; c++) {
@@ -150,7 +157,7 @@ void simstate_free(struct simstate *st)
         return;
     drop_orders(st);
     for (int i = 0; i < SHARDS; i++) {
-        free(st->shards[i].buckets);
+        free(st->shards[i].slots);
         pthread_mutex_destroy(&st->shards[i].lock);
     }
     pthread_mutex_destroy(&st->ilock);
@@ -182,8 +189,8 @@ void simstate_reset(struct simstate *st)
     drop_orders(st);
     for (int i = 0; i < SHARDS; i++) {
         struct shard *sh = &st->shards[i];
-        if (sh->buckets)
-            memset(sh->buckets, 0, sh->nbuckets * sizeof *sh->buckets);
+        if (sh->slots)
+            memset(sh->slots, 0, sh->cap * sizeof *sh->slots);
         sh->n = 0;
     }
     pthread_mutex_unlock(&st->ilock);
@@ -196,44 +203,46 @@ void simstate_reset(struct simstate *st)
 
 static struct simorder *shard_find(struct shard *sh, uint64_t hash, const char *token)
 {
-    if (sh->nbuckets == 0)
+    if (sh->cap == 0)
         return NULL;
-    struct simorder *o = sh->buckets[(hash >> 6) & (sh->nbuckets - 1)];
-    for (; o; o = o->next)
-        if (o->hash == hash && strcmp(simstate_order_text(o, FIELD_CLIENT_TOKEN), token) == 0)
-            return o;
-    return NULL;
+    for (size_t i = (hash >> 6) & (sh->cap - 1);; i = (i + 1) & (sh->cap - 1)) {
+        struct slot *sl = &sh->slots[i];
+        if (sl->o == NULL)
+            return NULL;
+        if (sl->hash == hash && strcmp(simstate_order_text(sl->o, FIELD_CLIENT_TOKEN), token) == 0)
+            return sl->o;
+    }
 }
 
-/* Double the buckets of sh when it holds more orders than buckets. Caller holds sh->lock. */
+static void slot_put(struct slot *slots, size_t cap, uint64_t hash, struct simorder *o)
+{
+    size_t i = (hash >> 6) & (cap - 1);
+    while (slots[i].o)
+        i = (i + 1) & (cap - 1);
+    slots[i] = (struct slot){hash, o};
+}
+
+/* Double the table when one more order would make it over half full. Caller holds sh->lock. */
 static int shard_grow(struct shard *sh)
 {
-    if (sh->n < sh->nbuckets)
+    if (2 * (sh->n + 1) <= sh->cap)
         return 0;
-    size_t nb = sh->nbuckets ? sh->nbuckets * 2 : 64;
-    struct simorder **b = calloc(nb, sizeof *b);
-    if (b == NULL)
+    size_t cap = sh->cap ? sh->cap * 2 : 128;
+    struct slot *slots = calloc(cap, sizeof *slots);
+    if (slots == NULL)
         return ERR_NOMEM;
-    for (size_t i = 0; i < sh->nbuckets; i++) {
-        struct simorder *o = sh->buckets[i], *next;
-        for (; o; o = next) {
-            next = o->next;
-            size_t j = (o->hash >> 6) & (nb - 1);
-            o->next = b[j];
-            b[j] = o;
-        }
-    }
-    free(sh->buckets);
-    sh->buckets = b;
-    sh->nbuckets = nb;
+    for (size_t i = 0; i < sh->cap; i++)
+        if (sh->slots[i].o)
+            slot_put(slots, cap, sh->slots[i].hash, sh->slots[i].o);
+    free(sh->slots);
+    sh->slots = slots;
+    sh->cap = cap;
     return 0;
 }
 
 static void shard_insert(struct shard *sh, struct simorder *o)
 {
-    size_t j = (o->hash >> 6) & (sh->nbuckets - 1);
-    o->next = sh->buckets[j];
-    sh->buckets[j] = o;
+    slot_put(sh->slots, sh->cap, o->hash, o);
     sh->n++;
 }
 
@@ -511,21 +520,22 @@ static void stats_token_map(struct simstate *st, bool ids, struct simbuf *b)
         struct shard *sh = &st->shards[i];
         /* Lock: one shard at a time; the listing is not an atomic snapshot. */
         pthread_mutex_lock(&sh->lock);
-        for (size_t j = 0; j < sh->nbuckets; j++) {
-            for (struct simorder *o = sh->buckets[j]; o; o = o->next) {
-                simbuf_puts(b, first ? "" : ",");
-                simbuf_json_str(b, simstate_order_text(o, FIELD_CLIENT_TOKEN));
-                first = false;
-                if (!ids) {
-                    simbuf_puts(b, ":1");
-                    continue;
-                }
-                for (int k = 0; k < o->count; k++) {
-                    simstate_id(st, o->first + (uint64_t)k, id);
-                    simbuf_printf(b, "%s\"%s\"", k ? "," : ":[", id);
-                }
-                simbuf_putc(b, ']');
+        for (size_t j = 0; j < sh->cap; j++) {
+            struct simorder *o = sh->slots[j].o;
+            if (o == NULL)
+                continue;
+            simbuf_puts(b, first ? "" : ",");
+            simbuf_json_str(b, simstate_order_text(o, FIELD_CLIENT_TOKEN));
+            first = false;
+            if (!ids) {
+                simbuf_puts(b, ":1");
+                continue;
             }
+            for (int k = 0; k < o->count; k++) {
+                simstate_id(st, o->first + (uint64_t)k, id);
+                simbuf_printf(b, "%s\"%s\"", k ? "," : ":[", id);
+            }
+            simbuf_putc(b, ']');
         }
         pthread_mutex_unlock(&sh->lock);
     }

@@ -32,7 +32,6 @@
 
 /* One accepted createInstances: the request's values (password and softwares left out). */
 struct simorder {
-    struct simorder *next; /* chain in its token shard */
     uint64_t hash;         /* of the token */
     uint64_t first;        /* serial of its first instance */
     int64_t created_us;    /* monotonic */
