@@ -7,7 +7,8 @@
 # of a benchmark of the runner.
 #
 # usage: bench/sim.sh [BUILD_DIR]   (default: ./build; env DURATION, CONNECTIONS, THREADS,
-#                                    SIM_THREADS override the defaults)
+#                                    SIM_THREADS override the defaults; SOFTWARES=1 adds a
+#                                    softwares array to every body)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-${BUILD:-$here/../build}}
@@ -32,7 +33,7 @@ port=$(cat "$tmp/port")
 cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 cpu0=$(cpu)
 wrk -t "$threads" -c "$connections" -d "$duration" -s "$here/sim_create.lua" \
-    "http://127.0.0.1:$port" | tee "$tmp/out"
+    "http://127.0.0.1:$port" -- ${SOFTWARES:+softwares} | tee "$tmp/out"
 cpu1=$(cpu)
 stats=$(curl -s "http://127.0.0.1:$port/__sim/stats?tokens=0" || true)
 echo "cps-sim stats: $stats" | cut -c1-300

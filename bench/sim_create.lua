@@ -1,22 +1,30 @@
--- wrk script for bench/sim.sh: PUT createInstances with a ~600-byte body and a fresh
+-- wrk script for bench/sim.sh: PUT createInstances with a ~620-byte body and a fresh
 -- clientToken on every request (so each one creates, none is an idempotent replay).
 local counter = 0
 local prefix = string.format("%08x", math.random(0, 0x7fffffff))
 local path = "/v1/regions/cn-north-1/instances"
 local headers = { ["Content-Type"] = "application/json" }
 local head = '{"regionId":"cn-north-1","clientToken":"'
-local tail = '","instanceSpec":{"az":"cn-north-1a","deviceType":"cps.c.normal",' ..
+local spec = '","instanceSpec":{"az":"cn-north-1a","deviceType":"cps.c.normal",' ..
   '"imageType":"standard","osTypeId":"bbbbbbbb-cccc-dddd-eeee-ffffffffffff",' ..
   '"sysRaidTypeId":"r-sys-raid1","dataRaidTypeId":"r-data-raid10","networkType":"basic",' ..
   '"enableInternet":"yes","lineType":"bgp","bandwidth":10,"name":"bench-web-server-01",' ..
   '"password":"Passw0rd!2024","count":1,"description":"created by bench/sim.sh to ' ..
-  'measure how many createInstances calls per second cps-sim answers",' ..
-  '"softwares":[{"name":"mysql","version":"5.7"},{"name":"nginx","version":"1.14"}],' ..
-  '"charge":{"chargeMode":"prepaid_by_duration","chargeUnit":"month","chargeDuration":3}}}'
+  'measure how many createInstances calls per second cps-sim answers, one fresh ' ..
+  'clientToken per request so that every call creates an instance",'
+local charge = '"charge":{"chargeMode":"prepaid_by_duration","chargeUnit":"month",' ..
+  '"chargeDuration":3}}}'
+local softwares = '"softwares":[{"name":"mysql","version":"5.7"},' ..
+  '{"name":"nginx","version":"1.14"}],'
+local tail = spec .. charge
 
+-- `wrk ... -s sim_create.lua URL -- softwares` adds a softwares array to every body.
 function init(args)
   -- one prefix per wrk thread keeps tokens unique across threads
   prefix = string.format("%08x", math.random(0, 0x7fffffff))
+  if args[1] == "softwares" then
+    tail = spec .. softwares .. charge
+  end
 end
 
 function request()

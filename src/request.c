@@ -114,7 +114,10 @@ static void format_date(time_t now, char out[17])
 
 static int add_headers(struct http_request *r, const struct sign_request *s, const char *auth)
 {
-    int rc = http_request_add_header(r, "Content-Type", s->content_type);
+    /* The Host the signature covers, sent as such: libcurl would otherwise write its own
+     * normalised spelling (an IPv4 address given as one number, say). */
+    int rc = http_request_add_header(r, "Host", s->host);
+    rc = rc ? rc : http_request_add_header(r, "Content-Type", s->content_type);
     rc = rc ? rc : http_request_add_header(r, "x-jdcloud-date", s->date);
     rc = rc ? rc : http_request_add_header(r, "x-jdcloud-nonce", s->nonce);
     rc = rc ? rc : http_request_add_header(r, "Authorization", auth);
