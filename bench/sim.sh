@@ -17,7 +17,10 @@ duration=${DURATION:-10s}
 connections=${CONNECTIONS:-64}
 threads=${THREADS:-1}
 sim_threads=${SIM_THREADS:-2}
-command -v wrk >/dev/null || { echo "bench/sim.sh: wrk is not installed (apt-get install wrk)" >&2; exit 2; }
+if ! command -v wrk >/dev/null; then
+    echo "bench/sim.sh: wrk is not installed (.ci/deps --bench)" >&2
+    exit 2
+fi
 [ -x "$sim" ] || { echo "bench/sim.sh: no $sim (build first)" >&2; exit 2; }
 
 tmp=$(mktemp -d)
@@ -41,5 +44,7 @@ rps=$(awk '/^Requests\/sec:/ {print $2}' "$tmp/out")
 reqs=$(awk '/requests in/ {print $1}' "$tmp/out")
 hz=$(getconf CLK_TCK)
 awk -v t=$((cpu1 - cpu0)) -v hz="$hz" -v n="$reqs" 'BEGIN {
-    if (n > 0) printf "cps-sim CPU: %.2f us per request (%.2f s for %d requests)\n", t / hz * 1e6 / n, t / hz, n }'
-echo "cps-sim createInstances: $rps req/s (wrk -t$threads -c$connections -d$duration, sim threads $sim_threads)"
+    if (n > 0) printf "cps-sim CPU: %.2f us per request (%.2f s for %d requests)\n",
+                      t / hz * 1e6 / n, t / hz, n }'
+echo "cps-sim createInstances: $rps req/s" \
+    "(wrk -t$threads -c$connections -d$duration, sim threads $sim_threads)"

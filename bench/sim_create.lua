@@ -1,4 +1,4 @@
--- wrk script for bench/sim.sh: PUT createInstances with a ~620-byte body and a fresh
+-- wrk script for bench/sim.sh: PUT createInstances with a ~610-byte body and a fresh
 -- clientToken on every request (so each one creates, none is an idempotent replay).
 local counter = 0
 local prefix = string.format("%08x", math.random(0, 0x7fffffff))
@@ -10,8 +10,7 @@ local spec = '","instanceSpec":{"az":"cn-north-1a","deviceType":"cps.c.normal",'
   '"sysRaidTypeId":"r-sys-raid1","dataRaidTypeId":"r-data-raid10","networkType":"basic",' ..
   '"enableInternet":"yes","lineType":"bgp","bandwidth":10,"name":"bench-web-server-01",' ..
   '"password":"Passw0rd!2024","count":1,"description":"created by bench/sim.sh to ' ..
-  'measure how many createInstances calls per second cps-sim answers, one fresh ' ..
-  'clientToken per request so that every call creates an instance",'
+  'measure how many createInstances calls per second cps-sim answers",'
 local charge = '"charge":{"chargeMode":"prepaid_by_duration","chargeUnit":"month",' ..
   '"chargeDuration":3}}}'
 local softwares = '"softwares":[{"name":"mysql","version":"5.7"},' ..

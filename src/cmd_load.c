@@ -64,8 +64,9 @@ static const char usage[] =
     "  --insecure-http        allow http:// to a host that is not loopback\n" JOBCLI_HELP
     "  -h, --help             this text\n"
     "\n"
-    "Exit status: 0 done and every threshold met, 2 usage error or refused endpoint, 4 a\n"
-    "threshold failed, 65 invalid input (nothing sent), 66 unreadable input.\n";
+    "Exit status: 0 done and every threshold met, 2 usage error or refused endpoint, 3\n"
+    "interrupted (the report covers what was sent), 4 a threshold failed, 65 invalid input\n"
+    "(nothing sent), 66 unreadable input.\n";
 
 struct load_options {
     const char *csv, *endpoint, *output;
@@ -451,7 +452,7 @@ static int report(struct load_test *t)
         fprintf(stderr, "cpsbatch: threshold %s\n",
                 threshold_describe(&t->o.thresholds[i], &values, line, sizeof(line)));
     }
-    return status;
+    return t->summary.interrupted ? EXIT_INCOMPLETE : status;
 }
 
 int cmd_load(int argc, char **argv)

@@ -516,7 +516,7 @@ static void catch_signals(void)
 
 static int send_rows(struct run *r, struct engine_stats *st, struct runview *view)
 {
-    struct transport_config tc = {.workers = 1, .timeout_ms = (long)(r->o.timeout_s * 1000),
+    struct transport_config tc = {.workers = 2, .timeout_ms = (long)(r->o.timeout_s * 1000),
                                   .connect_timeout_ms = 10000,
                                   .max_connections = r->o.concurrency};
     struct transport *t = NULL;

@@ -7,11 +7,11 @@
 #include "clock.h"
 #include "err.h"
 
-#define POLL_BATCH 256
+#define POLL_BATCH 256     /* answers taken per poll */
 #define SEND_BATCH 32      /* requests made before they are handed over together */
-#define TICK_US 1000000     /* progress */
-#define IDLE_POLL_MS 100    /* how long to sleep when only answers can change anything */
-#define SPIN_BELOW_US 2000  /* closer to the next due time than this, sleep precisely */
+#define TICK_US 1000000    /* progress, and the timeline's seconds */
+#define IDLE_POLL_MS 100   /* longest sleep when only answers can change anything */
+#define NEAR_US 2000       /* closer to the next due time than this, sleep precisely */
 
 struct load {
     const struct load_config *cfg;
@@ -141,15 +141,17 @@ static bool waiting_for_due(const struct load *l)
     return !l->ended && !l->stopping && l->inflight < (size_t)l->cfg->concurrency;
 }
 
-/* Wait for answers, or until the next request is due: coarse sleeps inside transport_poll
- * (woken by answers) while the due time is far, a precise sleep when it is near. */
+/* Wait for answers, or until the next request is due. transport_poll sleeps in whole
+ * milliseconds (woken early by answers): good enough while the due time is far, so it is used
+ * to get within NEAR_US of it; then answers already there are taken and the rest of the wait
+ * is one precise sleep. */
 static size_t wait_and_poll(struct load *l, struct http_response **out, int64_t now)
 {
     int64_t left = l->next_tick - now;
     if (waiting_for_due(l) && l->next_due - now < left)
         left = l->next_due - now;
-    if (!waiting_for_due(l) || left >= SPIN_BELOW_US) {
-        int ms = (int)((waiting_for_due(l) ? left - SPIN_BELOW_US / 2 : left) / 1000);
+    if (!waiting_for_due(l) || left >= NEAR_US) {
+        int ms = (int)((waiting_for_due(l) ? left - NEAR_US / 2 : left) / 1000);
         ms = ms < 1 ? 1 : ms > IDLE_POLL_MS ? IDLE_POLL_MS : ms;
         return transport_poll(l->transport, out, POLL_BATCH, ms);
     }

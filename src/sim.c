@@ -3,11 +3,11 @@
  * Life of one request (one struct simreq, created by the URI callback, freed when MHD says
  * the request is complete):
  *
- *   HEADERS --first call--> BODY --body chunks--> BODY --last call--> answer computed
- *                                                                      |        |
- *                                           delay > 0: suspend, timer  |        | no delay
- *                                                                      v        v
- *                                                   DELAYED --resume--> READY --> send / reset
+ *   HEADERS --first call--> BODY --body chunks--> BODY --last call--> READY: answer computed
+ *                                                                       |            |
+ *                                  delay > 0: suspend; the timer resumes |            | no delay
+ *                                  and MHD calls again (upload size 0)   v            v
+ *                                                                     READY -------> send / reset
  *
  * A request whose Content-Length is over the limit is answered 413 at its first call; one
  * that sends more than the limit without saying so is read to the end (nothing is kept) and
@@ -40,7 +40,7 @@ struct sim {
     bool fault_ready; /* ctx.fault was initialised */
 };
 
-enum phase { PHASE_HEADERS, PHASE_BODY, PHASE_DELAYED, PHASE_READY };
+enum phase { PHASE_HEADERS, PHASE_BODY, PHASE_READY };
 
 struct simreq {
     struct sim *sim;
@@ -116,7 +116,7 @@ static int build(struct sim *s, const struct sim_config *c, char *msg, size_t ms
     struct sim_faults k = c->faults;
     k.seed = (long long)pick_seed(c->seed);
     uint64_t key = (uint64_t)k.seed;
-    s->ctx.request_key = simfault_rng_next(&key);
+    s->ctx.ids.key = simfault_rng_next(&key);
     s->ctx.strict_catalog = c->strict_catalog;
     int rc = simstate_new(simfault_rng_next(&key), &s->ctx.state);
     if (rc == 0)
@@ -185,8 +185,7 @@ void sim_get_faults(struct sim *s, struct sim_faults *out)
     simfault_get(&s->ctx.fault, out);
 }
 
-int sim_set_faults(struct sim *s, const struct sim_faults *f, bool reseed, char *msg,
-                   size_t msglen)
+int sim_set_faults(struct sim *s, const struct sim_faults *f, bool reseed, char *msg, size_t msglen)
 {
     char dummy[8];
     if (simfault_check(f, msg ? msg : dummy, msg ? msglen : sizeof dummy) != 0)
@@ -264,8 +263,7 @@ static void log_request(struct simreq *rq)
     if (rq->reply.reset)
         fprintf(rq->sim->log, "%s %s reset %.3f ms\n", rq->method, rq->uri, ms);
     else
-        fprintf(rq->sim->log, "%s %s %d %.3f ms\n", rq->method, rq->uri, rq->reply.status,
-                ms);
+        fprintf(rq->sim->log, "%s %s %d %.3f ms\n", rq->method, rq->uri, rq->reply.status, ms);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -279,7 +277,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     (void)conn;
     if (rq->sim->log && rq->phase == PHASE_READY)
         log_request(rq);
-    simapi_reply_release(&rq->reply);
+    simreply_release(&rq->reply);
     if (rq->body != rq->inline_body)
         free(rq->body);
     free(rq);
@@ -291,8 +289,8 @@ static enum MHD_Result send_reply(struct simreq *rq)
     struct simreply *r = &rq->reply;
     if (r->reset)
         return MHD_NO; /* MHD closes the connection without an answer */
-    struct MHD_Response *resp = MHD_create_response_from_buffer(r->len, r->body,
-                                                                MHD_RESPMEM_MUST_FREE);
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(r->len, r->body, MHD_RESPMEM_MUST_FREE);
     if (resp == NULL)
         return MHD_NO;
     r->body = NULL; /* now the response's */
@@ -311,7 +309,7 @@ static void too_big(struct simreq *rq)
 {
     char msg[96];
     snprintf(msg, sizeof msg, "request body larger than %zu bytes", rq->sim->max_body);
-    simapi_error(&rq->sim->ctx, &rq->reply, 413, "INVALID_ARGUMENT", msg);
+    simreply_error(&rq->reply, &rq->sim->ctx.ids, 413, "INVALID_ARGUMENT", msg, NULL);
     simstate_count(rq->sim->ctx.state, SIMSTATE_REQUESTS);
     simstate_count_status(rq->sim->ctx.state, 413);
 }
@@ -325,8 +323,8 @@ static enum MHD_Result on_headers(struct simreq *rq, const char *url, const char
     rq->phase = PHASE_BODY;
     if (!simapi_is_admin(url) && simapi_is_create(method, url))
         simstate_arrival(s->ctx.state, rq->start_us);
-    const char *cl = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND,
-                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const char *cl =
+        MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl && strtoull(cl, NULL, 10) > s->max_body) {
         too_big(rq);
         rq->phase = PHASE_READY;
@@ -381,18 +379,15 @@ static enum MHD_Result on_complete(struct simreq *rq, const char *url, const cha
     rq->phase = PHASE_READY;
     if (rq->reply.delay_us <= 0)
         return send_reply(rq);
-    rq->phase = PHASE_DELAYED;
     MHD_suspend_connection(rq->conn);
-    rq->phase = PHASE_READY; /* what the handler finds when MHD calls it after the resume */
     if (simtimer_add(s->timer, call.now_us + rq->reply.delay_us, resume, rq) != 0)
         MHD_resume_connection(rq->conn);
     return MHD_YES;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     struct simreq *rq = *con_cls;
     (void)cls;
@@ -409,8 +404,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         take_body(rq, upload_data, *upload_data_size);
         *upload_data_size = 0;
         return MHD_YES;
-    case PHASE_DELAYED:
-        return MHD_YES;
     case PHASE_READY:
         break;
     }
@@ -420,15 +413,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 /* ---- the daemon ---- */
 
 /* Resolve host:port into addr. Returns 0 or ERR_NET. */
-static int resolve(const char *host, unsigned port, struct sockaddr_storage *addr,
-                   socklen_t *len, char *msg, size_t msglen)
+static int resolve(const char *host, unsigned port, struct sockaddr_storage *addr, socklen_t *len,
+                   char *msg, size_t msglen)
 {
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+    struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                             .ai_socktype = SOCK_STREAM,
                              .ai_flags = AI_NUMERICSERV | AI_PASSIVE};
     struct addrinfo *res = NULL;
     char service[8];
     snprintf(service, sizeof service, "%u", port);
-    int rc = getaddrinfo(host ? host : "127.0.0.1", service, &hints, &res);
+    host = host ? host : "127.0.0.1";
+    int rc = getaddrinfo(host, service, &hints, &res);
     if (rc != 0 || res == NULL || res->ai_addrlen > sizeof *addr) {
         if (msg)
             snprintf(msg, msglen, "cannot resolve %s: %s", host, gai_strerror(rc));
@@ -466,15 +461,13 @@ int sim_start(struct sim *s, const char *host, unsigned port, char *msg, size_t 
         {s->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, s->threads, NULL},
         {MHD_OPTION_END, 0, NULL},
     };
-    s->daemon = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, s,
-                                 MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-                                 MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
-                                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-                                 MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+    s->daemon = MHD_start_daemon(
+        flags, (uint16_t)port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&addr, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
     if (s->daemon == NULL) {
         if (msg)
-            snprintf(msg, msglen, "cannot listen on %s port %u", host ? host : "127.0.0.1",
-                     port);
+            snprintf(msg, msglen, "cannot listen on %s port %u", host ? host : "127.0.0.1", port);
         return ERR_NET;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);

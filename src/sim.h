@@ -41,36 +41,36 @@
 /* The knobs that may change while the server runs (POST /__sim/faults; flags of cps-sim).
  * JSON keys are the member names. */
 struct sim_faults {
-    double p503;          /* probability of 503 UNAVAILABLE, 0..1 */
-    double p429;          /* probability of 429 RATE_LIMIT */
-    double p500;          /* probability of 500 INTERNAL */
-    double reset_before;  /* probability of closing the connection unanswered, nothing done */
-    double reset_after;   /* probability of doing the call, then closing unanswered */
-    double latency_ms;    /* added to every answer (and to resets) */
-    double jitter_ms;     /* plus a uniform 0..jitter_ms */
-    double rate_limit;    /* server token bucket, requests/s; 0 = none */
-    double rate_burst;    /* bucket size; 0 = max(1, rate_limit) */
-    int limit_status;     /* answer over the rate limit: 503 (UNAVAILABLE) or 429 (RATE_LIMIT) */
-    int retry_after;      /* seconds sent as Retry-After with 503/429; -1 = no header */
-    long long quota;      /* instances that may exist; -1 = unlimited (429 QUOTA_EXCEEDED) */
-    long long seed;       /* the RNG seed in use (read-only here; see sim_set_faults) */
-    double create_seconds;/* an instance is "creating" this long, then "running" */
-    bool all_calls;       /* faults also on describe and catalog calls, not only on create */
+    double p503;            /* probability of 503 UNAVAILABLE, 0..1 */
+    double p429;            /* probability of 429 RATE_LIMIT */
+    double p500;            /* probability of 500 INTERNAL */
+    double reset_before;    /* probability of closing the connection unanswered, nothing done */
+    double reset_after;     /* probability of doing the call, then closing unanswered */
+    double latency_ms;      /* added to every answer (and to resets) */
+    double jitter_ms;       /* plus a uniform 0..jitter_ms */
+    double rate_limit;      /* server token bucket, requests/s; 0 = none */
+    double rate_burst;      /* bucket size; 0 = max(1, rate_limit) */
+    int limit_status;       /* answer over the rate limit: 503 (UNAVAILABLE) or 429 (RATE_LIMIT) */
+    int retry_after;        /* seconds sent as Retry-After with 503/429; -1 = no header */
+    long long quota;        /* instances that may exist; -1 = unlimited (429 QUOTA_EXCEEDED) */
+    long long seed;         /* the RNG seed in use (read-only here; see sim_set_faults) */
+    double create_seconds;  /* an instance is "creating" this long, then "running" */
+    bool all_calls;         /* faults also on describe and catalog calls, not only on create */
     bool verify_signatures; /* check JDCLOUD2-HMAC-SHA256 on every API call */
-    long long clock;      /* fixed "now" (epoch seconds) for the date check; 0 = real clock */
+    long long clock;        /* fixed "now" (epoch seconds) for the date check; 0 = real clock */
 };
 
 struct sim_config {
     struct sim_faults faults;
-    long long seed;            /* -1 = seed from the clock */
-    int threads;               /* server threads (thread pool when > 1) */
-    unsigned max_connections;  /* concurrent connections accepted */
-    size_t max_body;           /* bigger request bodies get 413 */
-    const char *catalog_file;  /* borrowed; NULL = the built-in catalog */
-    bool strict_catalog;       /* createInstances also checks az/deviceType/os/raid ids */
-    const char *access_key;    /* borrowed (copied by sim_new); for verify_signatures */
-    const char *secret_key;    /* borrowed (copied, wiped on free) */
-    FILE *log;                 /* one line per request, or NULL */
+    long long seed;           /* -1 = seed from the clock */
+    int threads;              /* server threads (thread pool when > 1) */
+    unsigned max_connections; /* concurrent connections accepted */
+    size_t max_body;          /* bigger request bodies get 413 */
+    const char *catalog_file; /* borrowed; NULL = the built-in catalog */
+    bool strict_catalog;      /* createInstances also checks az/deviceType/os/raid ids */
+    const char *access_key;   /* borrowed (copied by sim_new); for verify_signatures */
+    const char *secret_key;   /* borrowed (copied, wiped on free) */
+    FILE *log;                /* one line per request, or NULL */
 };
 
 struct sim;
@@ -128,7 +128,10 @@ json_t *sim_faults_json(struct sim *s);
  *  "instances":N,                      instances created
  *  "resets_before":N, "resets_after":N, "rate_limited":N, "quota_exceeded":N,
  *  "arrivals_per_s":[n0,n1,...],       createInstances arrivals per second since the first
- *  "arrivals_max_1s":N,                most arrivals in any 1 s window (10 ms resolution)
+ *  "arrivals_bin_ms":10,
+ *  "arrivals_max_1s":N,                most arrivals in 100 consecutive 10 ms bins (a lower
+ *                                      bound of the most in any 1 s window)
+ *  "arrivals_max_1s_upper":N,          most in 101 consecutive bins (an upper bound)
  *  "tokens":{"<token>":1,...},         per clientToken, the times it created (with_tokens)
  *  "token_ids":{"<token>":["cps-..."]}} per clientToken, the ids it created (with_tokens)
  */

@@ -10,13 +10,13 @@
 #define CPSBATCH_SIMAPI_H
 
 #include <microhttpd.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "simcatalog.h"
 #include "simfault.h"
+#include "simreply.h"
 #include "simstate.h"
 
 /* What the handlers share; owned by the server. */
@@ -25,31 +25,20 @@ struct simctx {
     struct simfault fault;
     struct simcatalog *catalog;
     bool strict_catalog;
-    char *access_key;           /* owned, NULL when none */
-    char *secret_key;           /* owned, wiped on free */
-    uint64_t request_key;       /* scrambles requestIds */
-    _Atomic uint64_t request_seq;
+    char *access_key;        /* owned, NULL when none */
+    char *secret_key;        /* owned, wiped on free */
+    struct simreply_ids ids; /* requestIds */
 };
 
 /* One complete request as received. All borrowed for the duration of the call. */
 struct simcall {
     struct MHD_Connection *conn; /* for headers and query arguments */
     const char *method;
-    const char *url;             /* the decoded path */
-    const char *raw_uri;         /* the request target as on the wire: path[?query] */
-    char *body;                  /* the create path may write NULs into it (simbody.h) */
+    const char *url;     /* the decoded path */
+    const char *raw_uri; /* the request target as on the wire: path[?query] */
+    char *body;          /* the create path may write NULs into it (simbody.h) */
     size_t body_len;
-    int64_t now_us;              /* monotonic, when the request was complete */
-};
-
-/* The answer. */
-struct simreply {
-    int status;
-    char *body;         /* owned JSON text (NULL only when out of memory) */
-    size_t len;
-    int retry_after;    /* seconds for a Retry-After header, -1 = none */
-    bool reset;         /* close the connection without answering */
-    int64_t delay_us;   /* answer (or reset) this much later */
+    int64_t now_us; /* monotonic, when the request was complete */
 };
 
 /* Whether a request is a createInstances (counted as an arrival when its headers come in). */
@@ -63,11 +52,5 @@ void simapi_handle(struct simctx *ctx, const struct simcall *call, struct simrep
 
 /* Answer a /__sim/ call. */
 void simapi_admin(struct simctx *ctx, const struct simcall *call, struct simreply *out);
-
-/* An error answer in the JD Cloud envelope (used by the server for 413 and the like). */
-void simapi_error(struct simctx *ctx, struct simreply *out, int code, const char *status,
-                  const char *message);
-
-void simapi_reply_release(struct simreply *r);
 
 #endif

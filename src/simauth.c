@@ -60,13 +60,13 @@ static bool scope_ok(const struct sign_auth *a, const struct sign_request *parts
         return false;
     }
     if (strncmp(a->scope_date, parts->date, 8) != 0 || strlen(a->scope_date) != 8) {
-        snprintf(why, whylen, "credential date %s does not match x-jdcloud-date %s",
-                 a->scope_date, parts->date);
+        snprintf(why, whylen, "credential date %s does not match x-jdcloud-date %s", a->scope_date,
+                 parts->date);
         return false;
     }
     if (strcmp(a->region, parts->region) != 0 || strcmp(a->service, parts->service) != 0) {
-        snprintf(why, whylen, "credential scope %s/%s does not match %s/%s", a->region,
-                 a->service, parts->region, parts->service);
+        snprintf(why, whylen, "credential scope %s/%s does not match %s/%s", a->region, a->service,
+                 parts->region, parts->service);
         return false;
     }
     if (strcmp(a->signed_headers, SIGN_SIGNED_HEADERS) != 0) {

@@ -16,8 +16,7 @@ struct scan {
 
 static void skip_ws(struct scan *sc)
 {
-    while (sc->p < sc->end && (*sc->p == ' ' || *sc->p == '\n' || *sc->p == '\r' ||
-                               *sc->p == '\t'))
+    while (sc->p < sc->end && (*sc->p == ' ' || *sc->p == '\n' || *sc->p == '\r' || *sc->p == '\t'))
         sc->p++;
 }
 
@@ -125,8 +124,8 @@ static bool object(struct scan *sc, int level, const char *base);
 /* The value of member key at level. */
 static bool member(struct scan *sc, int level, const char *key, size_t n, const char *base)
 {
-    if (level < 2 && n == (level ? 6u : 12u) && memcmp(key, level ? "charge" : "instanceSpec",
-                                                         n) == 0)
+    if (level < 2 && n == (level ? 6u : 12u) &&
+        memcmp(key, level ? "charge" : "instanceSpec", n) == 0)
         return object(sc, level + 1, base);
     int f = field_at_level(level, key, n);
     if (f < 0 || sc->v[f].len)

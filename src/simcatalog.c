@@ -94,7 +94,8 @@ static int validate(json_t *root, char *msg, size_t msglen)
             snprintf(msg, msglen, "\"%s\" must be an array", lists[i]);
             return ERR_PARSE;
         }
-        json_array_foreach(a, k, item) {
+        json_array_foreach(a, k, item)
+        {
             if (!json_is_object(item) ||
                 (i == 0 && !json_is_string(json_object_get(item, "region")))) {
                 snprintf(msg, msglen, "%s[%zu] must be an object%s", lists[i], k,
@@ -148,7 +149,8 @@ static const json_t *find_region(const struct simcatalog *c, const char *region)
 {
     size_t i;
     json_t *r;
-    json_array_foreach(list(c, "regions"), i, r) {
+    json_array_foreach(list(c, "regions"), i, r)
+    {
         if (strcmp(json_string_value(json_object_get(r, "region")), region) == 0)
             return r;
     }
@@ -167,7 +169,8 @@ static bool has_az(const struct simcatalog *c, const char *region, const char *a
     json_t *a;
     if (r == NULL)
         return false;
-    json_array_foreach(json_object_get(r, "azs"), i, a) {
+    json_array_foreach(json_object_get(r, "azs"), i, a)
+    {
         const char *name = json_string_value(json_object_get(a, "az"));
         if (name && strcmp(name, az) == 0)
             return true;
@@ -190,7 +193,8 @@ static bool azs_match(const json_t *item, const char *az)
     json_t *a;
     if (az == NULL || !json_is_array(azs))
         return true;
-    json_array_foreach(azs, i, a) {
+    json_array_foreach(azs, i, a)
+    {
         if (json_is_string(a) && strcmp(json_string_value(a), az) == 0)
             return true;
     }
@@ -219,7 +223,8 @@ static json_t *select_items(const struct simcatalog *c, const char *name, const 
     json_t *item;
     if (arr == NULL || res == NULL)
         goto out_fail;
-    json_array_foreach(list(c, name), i, item) {
+    json_array_foreach(list(c, name), i, item)
+    {
         if (keep(item, f) && json_array_append_new(arr, json_deep_copy(item)) != 0)
             goto out_fail;
     }
@@ -260,8 +265,7 @@ json_t *simcatalog_raids(const struct simcatalog *c, const char *region, const c
     return select_items(c, "raids", &f);
 }
 
-json_t *simcatalog_softwares(const struct simcatalog *c, const char *region,
-                             const char *os_type_id)
+json_t *simcatalog_softwares(const struct simcatalog *c, const char *region, const char *os_type_id)
 {
     struct filter f = {.region = region, .os_type_id = os_type_id};
     return select_items(c, "softwares", &f);
@@ -273,7 +277,8 @@ static const json_t *find_item(const struct simcatalog *c, const char *name, con
 {
     size_t i;
     json_t *item;
-    json_array_foreach(list(c, name), i, item) {
+    json_array_foreach(list(c, name), i, item)
+    {
         const char *v = json_string_value(json_object_get(item, key));
         if (v && strcmp(v, value) == 0 && keep(item, f))
             return item;
@@ -301,7 +306,8 @@ static int check_device(const struct simcatalog *c, const struct spec *s, spec_r
 static int check_raid(const struct simcatalog *c, const struct spec *s, enum field_id fid,
                       const char *volume, spec_report_fn report, void *ctx)
 {
-    struct filter f = {.region = s->str[FIELD_REGION_ID], .device_type = s->str[FIELD_DEVICE_TYPE],
+    struct filter f = {.region = s->str[FIELD_REGION_ID],
+                       .device_type = s->str[FIELD_DEVICE_TYPE],
                        .volume_type = volume};
     if (!s->present[fid] || find_item(c, "raids", "raidTypeId", s->str[fid], &f))
         return 0;

@@ -68,7 +68,8 @@ void simfault_set(struct simfault *f, const struct sim_faults *k, bool reseed)
     /* Lock: knobs, rng and bucket change together so a call never sees half of a change. */
     pthread_mutex_lock(&f->lock);
     long long seed = f->knobs.seed;
-    bool rate_changed = k->rate_limit != f->knobs.rate_limit || k->rate_burst != f->knobs.rate_burst;
+    bool rate_changed =
+        k->rate_limit != f->knobs.rate_limit || k->rate_burst != f->knobs.rate_burst;
     f->knobs = *k;
     if (reseed)
         f->rng = (uint64_t)k->seed;
@@ -123,8 +124,18 @@ void simfault_decide(struct simfault *f, int64_t now_us, bool is_create,
 
 /* ---- knobs as JSON ---- */
 
-enum knob_type { KNOB_PROB, KNOB_MS, KNOB_RATE, KNOB_STATUS, KNOB_RETRY, KNOB_QUOTA, KNOB_SEED,
-                 KNOB_SECONDS, KNOB_BOOL, KNOB_CLOCK };
+enum knob_type {
+    KNOB_PROB,
+    KNOB_MS,
+    KNOB_RATE,
+    KNOB_STATUS,
+    KNOB_RETRY,
+    KNOB_QUOTA,
+    KNOB_SEED,
+    KNOB_SECONDS,
+    KNOB_BOOL,
+    KNOB_CLOCK
+};
 
 struct knob {
     const char *name;
@@ -132,16 +143,18 @@ struct knob {
     size_t off;
 };
 
+/* clang-format off */
 #define KNOB(name, type) {#name, type, offsetof(struct sim_faults, name)}
+/* clang-format on */
 static const struct knob knobs[] = {
-    KNOB(p503, KNOB_PROB),          KNOB(p429, KNOB_PROB),
-    KNOB(p500, KNOB_PROB),          KNOB(reset_before, KNOB_PROB),
-    KNOB(reset_after, KNOB_PROB),   KNOB(latency_ms, KNOB_MS),
-    KNOB(jitter_ms, KNOB_MS),       KNOB(rate_limit, KNOB_RATE),
-    KNOB(rate_burst, KNOB_RATE),    KNOB(limit_status, KNOB_STATUS),
-    KNOB(retry_after, KNOB_RETRY),  KNOB(quota, KNOB_QUOTA),
-    KNOB(seed, KNOB_SEED),          KNOB(create_seconds, KNOB_SECONDS),
-    KNOB(all_calls, KNOB_BOOL),     KNOB(verify_signatures, KNOB_BOOL),
+    KNOB(p503, KNOB_PROB),         KNOB(p429, KNOB_PROB),
+    KNOB(p500, KNOB_PROB),         KNOB(reset_before, KNOB_PROB),
+    KNOB(reset_after, KNOB_PROB),  KNOB(latency_ms, KNOB_MS),
+    KNOB(jitter_ms, KNOB_MS),      KNOB(rate_limit, KNOB_RATE),
+    KNOB(rate_burst, KNOB_RATE),   KNOB(limit_status, KNOB_STATUS),
+    KNOB(retry_after, KNOB_RETRY), KNOB(quota, KNOB_QUOTA),
+    KNOB(seed, KNOB_SEED),         KNOB(create_seconds, KNOB_SECONDS),
+    KNOB(all_calls, KNOB_BOOL),    KNOB(verify_signatures, KNOB_BOOL),
     KNOB(clock, KNOB_CLOCK),
 };
 #define KNOB_N (sizeof knobs / sizeof knobs[0])
@@ -162,16 +175,26 @@ static bool in_range(enum knob_type t, double v)
     if (!isfinite(v))
         return false;
     switch (t) {
-    case KNOB_PROB: return v >= 0 && v <= 1;
-    case KNOB_MS: return v >= 0 && v <= 600000;
-    case KNOB_RATE: return v >= 0 && v <= 1e9;
-    case KNOB_STATUS: return v == 429 || v == 503;
-    case KNOB_RETRY: return v >= -1 && v <= 86400;
-    case KNOB_QUOTA: return v >= -1 && v <= 1e15;
-    case KNOB_SEED: return v >= 0 && v <= 9.007199254740992e15;
-    case KNOB_SECONDS: return v >= 0 && v <= 1e7;
-    case KNOB_CLOCK: return v >= 0 && v <= 253402300799.0;
-    case KNOB_BOOL: return v == 0 || v == 1;
+    case KNOB_PROB:
+        return v >= 0 && v <= 1;
+    case KNOB_MS:
+        return v >= 0 && v <= 600000;
+    case KNOB_RATE:
+        return v >= 0 && v <= 1e9;
+    case KNOB_STATUS:
+        return v == 429 || v == 503;
+    case KNOB_RETRY:
+        return v >= -1 && v <= 86400;
+    case KNOB_QUOTA:
+        return v >= -1 && v <= 1e15;
+    case KNOB_SEED:
+        return v >= 0 && v <= 9.007199254740992e15;
+    case KNOB_SECONDS:
+        return v >= 0 && v <= 1e7;
+    case KNOB_CLOCK:
+        return v >= 0 && v <= 253402300799.0;
+    case KNOB_BOOL:
+        return v == 0 || v == 1;
     }
     return false;
 }
@@ -179,16 +202,26 @@ static bool in_range(enum knob_type t, double v)
 static const char *range_text(enum knob_type t)
 {
     switch (t) {
-    case KNOB_PROB: return "a probability 0..1";
-    case KNOB_MS: return "milliseconds 0..600000";
-    case KNOB_RATE: return "a number >= 0";
-    case KNOB_STATUS: return "429 or 503";
-    case KNOB_RETRY: return "seconds 0..86400, or -1 for none";
-    case KNOB_QUOTA: return "a whole number >= 0, or -1 for unlimited";
-    case KNOB_SEED: return "a whole number >= 0";
-    case KNOB_SECONDS: return "seconds >= 0";
-    case KNOB_CLOCK: return "epoch seconds, a YYYYMMDDThhmmssZ date, or 0 for the real clock";
-    case KNOB_BOOL: return "true or false";
+    case KNOB_PROB:
+        return "a probability 0..1";
+    case KNOB_MS:
+        return "milliseconds 0..600000";
+    case KNOB_RATE:
+        return "a number >= 0";
+    case KNOB_STATUS:
+        return "429 or 503";
+    case KNOB_RETRY:
+        return "seconds 0..86400, or -1 for none";
+    case KNOB_QUOTA:
+        return "a whole number >= 0, or -1 for unlimited";
+    case KNOB_SEED:
+        return "a whole number >= 0";
+    case KNOB_SECONDS:
+        return "seconds >= 0";
+    case KNOB_CLOCK:
+        return "epoch seconds, a YYYYMMDDThhmmssZ date, or 0 for the real clock";
+    case KNOB_BOOL:
+        return "true or false";
     }
     return "?";
 }
@@ -282,8 +315,7 @@ static const struct knob *knob_find(const char *name)
     return NULL;
 }
 
-int simfault_from_json(struct sim_faults *k, json_t *obj, bool *reseed, char *msg,
-                       size_t msglen)
+int simfault_from_json(struct sim_faults *k, json_t *obj, bool *reseed, char *msg, size_t msglen)
 {
     if (!json_is_object(obj)) {
         snprintf(msg, msglen, "the faults must be a JSON object");
@@ -293,7 +325,8 @@ int simfault_from_json(struct sim_faults *k, json_t *obj, bool *reseed, char *ms
     bool seeded = false;
     const char *key;
     json_t *v;
-    json_object_foreach(obj, key, v) {
+    json_object_foreach(obj, key, v)
+    {
         const struct knob *kn = knob_find(key);
         double num;
         if (kn == NULL) {

@@ -81,8 +81,7 @@ int simfault_check(const struct sim_faults *k, char *msg, size_t msglen);
 /* Apply the members of obj (borrowed) onto k. Unknown keys, wrong types and bad values are
  * refused (nothing is half-applied: k is changed only on success). *reseed tells whether the
  * object carried "seed". Returns 0 or ERR_INVALID with msg naming the key. */
-int simfault_from_json(struct sim_faults *k, json_t *obj, bool *reseed, char *msg,
-                       size_t msglen);
+int simfault_from_json(struct sim_faults *k, json_t *obj, bool *reseed, char *msg, size_t msglen);
 
 /* k as a JSON object: new reference, or NULL when out of memory. */
 json_t *simfault_to_json(const struct sim_faults *k);

@@ -26,20 +26,20 @@
 #include "simbuf.h"
 #include "spec.h"
 
-#define SIMSTATE_ID_LEN 14 /* "cps-" + 10 */
+#define SIMSTATE_ID_LEN 14       /* "cps-" + 10 */
 #define SIMSTATE_MAX_COUNT 10000 /* instances one order may make (a memory bound of cps-sim) */
 #define SIMSTATE_ABSENT 0xffff
 
 /* One accepted createInstances: the request's values (password and softwares left out). */
 struct simorder {
-    uint64_t hash;         /* of the token */
-    uint64_t first;        /* serial of its first instance */
-    int64_t created_us;    /* monotonic */
-    long long created_wall;/* epoch seconds */
+    uint64_t hash;          /* of the token */
+    uint64_t first;         /* serial of its first instance */
+    int64_t created_us;     /* monotonic */
+    long long created_wall; /* epoch seconds */
     int count;
-    long long bandwidth;   /* -1 when absent */
+    long long bandwidth;       /* -1 when absent */
     long long charge_duration; /* -1 when absent */
-    uint16_t off[FIELD_N]; /* offset of a text field in text, or SIMSTATE_ABSENT */
+    uint16_t off[FIELD_N];     /* offset of a text field in text, or SIMSTATE_ABSENT */
     char text[];
 };
 

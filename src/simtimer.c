@@ -73,7 +73,8 @@ static void wait_for_due(struct simtimer *t)
         return;
     }
     int64_t due = t->heap[0].due_us;
-    struct timespec ts = {.tv_sec = (time_t)(due / 1000000), .tv_nsec = (long)(due % 1000000) * 1000};
+    struct timespec ts = {.tv_sec = (time_t)(due / 1000000),
+                          .tv_nsec = (long)(due % 1000000) * 1000};
     pthread_cond_timedwait(&t->wake, &t->lock, &ts);
 }
 

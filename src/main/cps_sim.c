@@ -45,8 +45,18 @@ static const char usage[] =
     "                                JDCLOUD_ACCESS_KEY / JDCLOUD_SECRET_KEY (401 otherwise)\n"
     "  --clock YYYYMMDDThhmmssZ      fixed 'now' for the signature date check\n";
 
-enum { OPT_LISTEN = 256, OPT_PORT_FILE, OPT_THREADS, OPT_MAX_CONN, OPT_CATALOG, OPT_STRICT,
-       OPT_VERBOSE, OPT_HELP, OPT_SEED, OPT_KNOB };
+enum {
+    OPT_LISTEN = 256,
+    OPT_PORT_FILE,
+    OPT_THREADS,
+    OPT_MAX_CONN,
+    OPT_CATALOG,
+    OPT_STRICT,
+    OPT_VERBOSE,
+    OPT_HELP,
+    OPT_SEED,
+    OPT_KNOB
+};
 
 /* Flags that set a knob: the knob is the flag's name with '-' as '_'. */
 static const struct option options[] = {
@@ -160,11 +170,20 @@ static int parse_option(struct cli *c, int opt, int idx, const char *arg)
             return 0;
         fprintf(stderr, "cps-sim: --listen wants HOST:PORT, got %s\n", arg);
         return ERR_INVALID;
-    case OPT_PORT_FILE: c->port_file = arg; return 0;
-    case OPT_CATALOG: c->cfg.catalog_file = arg; return 0;
-    case OPT_STRICT: c->cfg.strict_catalog = true; return 0;
-    case OPT_VERBOSE: c->cfg.log = stderr; return 0;
-    case OPT_KNOB: return add_knob(c, options[idx].name, arg);
+    case OPT_PORT_FILE:
+        c->port_file = arg;
+        return 0;
+    case OPT_CATALOG:
+        c->cfg.catalog_file = arg;
+        return 0;
+    case OPT_STRICT:
+        c->cfg.strict_catalog = true;
+        return 0;
+    case OPT_VERBOSE:
+        c->cfg.log = stderr;
+        return 0;
+    case OPT_KNOB:
+        return add_knob(c, options[idx].name, arg);
     case OPT_SEED:
         if (!parse_uint(arg, 0, 9007199254740991UL, &v))
             break;

@@ -94,11 +94,10 @@ if twice:
 notdone = [t for t, s in last.items() if s != "done"]
 if notdone:
     problems.append(f"{len(notdone)} rows not done: {notdone[:3]}")
-ids = stats.get("token_ids", {})
-if ids:
-    wrong = [t for t, v in done.items() if ids.get(t) != v]
-    if wrong:
-        problems.append(f"{len(wrong)} done records with other ids than cps-sim made")
+ids = stats["token_ids"]
+wrong = [t for t, v in done.items() if ids.get(t) != v]
+if wrong:
+    problems.append(f"{len(wrong)} done records with other ids than cps-sim made")
 for p in problems:
     print("  " + p)
 sys.exit(1 if problems else 0)

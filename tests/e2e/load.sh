@@ -32,20 +32,25 @@ ok() { # NAME EXPR [SHOW]: EXPR holds; else say so, showing SHOW (default: the r
 }
 
 # 1. 2,000/s for 3 s: the rate is kept and sends are on time. A send counts as late past 1 ms;
-#    on a shared virtual machine even a bare nanosleep overshoots that now and then, so the
-#    timing is given up to three tries (the counts must hold every time).
+#    on a shared 2-core virtual machine even a bare nanosleep(400us) overshoots that about 0.3%
+#    of the time (more when the other tests run alongside), so up to 1% may be late, and the
+#    timing gets up to three tries (the counts must hold every time). A sanitizer build runs
+#    several times slower on every thread and is allowed 10%.
+LATE=60
+grep -qaE '__(asan|tsan|ubsan)_' "$BUILD/cpsbatch" && LATE=600
 start_sim --verify-signatures
 for try in 1 2 3; do
     sim_reset
     load rate --rate 2000 --duration 3s --concurrency 64
-    ok rate "r['late_sends'] <= 30 and abs(r['achieved_rate'] - 2000) <= 40" && break
-    echo "  rate: try $try: late sends $(py rate "r['late_sends']"), rate $(py rate "r['achieved_rate']")"
+    ok rate "r['late_sends'] <= $LATE and abs(r['achieved_rate'] - 2000) <= 40" && break
+    echo "  rate: try $try: late sends $(py rate "r['late_sends']")," \
+        "rate $(py rate "r['achieved_rate']")"
 done
 check "rate: exit 0 (got $RC: $(cat "$WORK/rate.err"))" [ $RC = 0 ]
 check "rate: 6000 requests" ok rate "r['requests'] == 6000 and r['sent'] == 6000"
 check "rate: achieved within 2% of 2000/s" ok rate "abs(r['achieved_rate'] - 2000) <= 40" \
     "(r['achieved_rate'], r['duration_s'])"
-check "rate: at most a handful of late sends" ok rate "r['late_sends'] <= 30" "r['late_sends']"
+check "rate: at most $LATE late sends" ok rate "r['late_sends'] <= $LATE" "r['late_sends']"
 check "rate: all 200, every token created once" ok rate \
     "r['status'] == {'200': 6000} and s['creates'] == 6000 and s['replays'] == 0" \
     "(r['status'], s['creates'])"
@@ -126,7 +131,20 @@ check "text: counts" grep -q "100 sent, 100 finished" "$WORK/text.out"
 check "text: both latencies" grep -q "corrected" "$WORK/text.out"
 check "text: status line" grep -q "200: 100" "$WORK/text.out"
 
-# 7. Refusals: nothing is sent.
+# 7. Ctrl-C: sending stops, the report covers what was sent, exit 3.
+start_sim --latency-ms 100
+timeout 60 "$BUILD/cpsbatch" load "$JOB" --endpoint "$SIM_URL" --rate 100 --duration 20s \
+    --progress never --report json -o "$WORK/int.json" 2>"$WORK/int.err" &
+LOAD_PID=$!
+sleep 1
+kill -INT $LOAD_PID
+wait $LOAD_PID
+RC=$?
+check "interrupted: exit 3 (got $RC)" [ $RC = 3 ]
+check "interrupted: report says so, every sent request counted" ok int \
+    "r['interrupted'] and 50 <= r['sent'] <= 200 and r['requests'] == r['sent']" "r"
+
+# 8. Refusals: nothing is sent.
 start_sim
 refused() { # expected-status, what, options...
     local want=$1 what=$2

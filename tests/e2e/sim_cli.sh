@@ -7,7 +7,10 @@
 set -u
 . "$SRC/tests/e2e/lib.sh"
 SIM="$BUILD/cps-sim"
-BODY='{"regionId":"cn-north-1","clientToken":"TOKEN","instanceSpec":{"az":"cn-north-1a","deviceType":"cps.c.normal","imageType":"standard","osTypeId":"os-1","sysRaidTypeId":"r1","dataRaidTypeId":"r2","networkType":"basic","name":"web","password":"Passw0rd!2024","count":1,"charge":{"chargeMode":"postpaid_by_duration"}}}'
+BODY='{"regionId":"cn-north-1","clientToken":"TOKEN","instanceSpec":{"az":"cn-north-1a",'
+BODY+='"deviceType":"cps.c.normal","imageType":"standard","osTypeId":"os-1","sysRaidTypeId":"r1",'
+BODY+='"dataRaidTypeId":"r2","networkType":"basic","name":"web","password":"Passw0rd!2024",'
+BODY+='"count":1,"charge":{"chargeMode":"postpaid_by_duration"}}}'
 
 create() { # token [curl options...]: prints the HTTP status (000 when there was no answer)
     local token=$1
@@ -48,12 +51,14 @@ check "SIGTERM: exit 0" [ $? = 0 ]
 SIM_PID=""
 
 # --- --listen HOST:PORT, --verbose, SIGINT ---
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])')
 start_sim --listen "127.0.0.1:$port" --verbose
 check "--listen: the port asked for" [ "$(cat "$WORK/sim.port")" = "$port" ]
 create t1 >/dev/null
 curl -s -m 5 "$SIM_URL/v1/regions" >/dev/null
-check "--verbose: a line per request" grep -q "PUT /v1/regions/cn-north-1/instances 200" "$WORK/sim.err"
+check "--verbose: a line per request" \
+    grep -q "PUT /v1/regions/cn-north-1/instances 200" "$WORK/sim.err"
 check "--verbose: the GET too" grep -q "GET /v1/regions 200" "$WORK/sim.err"
 "$SIM" --listen "127.0.0.1:$port" >/dev/null 2>&1
 check "a busy port: exit 1" [ $? = 1 ]
@@ -86,12 +91,14 @@ create r1 >/dev/null
 check "--rate-limit 1: the next is 429" [ "$(create r2 -D "$WORK/headers")" = 429 ]
 check "--rate-limit: Retry-After 2" grep -qi "^Retry-After: 2" "$WORK/headers"
 start_sim --latency-ms 300
-t=$(curl -s -o /dev/null -w '%{time_total}' -m 10 -X PUT -d "${BODY/TOKEN/l1}" "$SIM_URL/v1/regions/cn-north-1/instances")
+t=$(curl -s -o /dev/null -w '%{time_total}' -m 10 -X PUT -d "${BODY/TOKEN/l1}" \
+    "$SIM_URL/v1/regions/cn-north-1/instances")
 check "--latency-ms 300: at least 0.3 s" python3 -c "import sys; sys.exit(float('$t') < 0.3)"
 start_sim --create-seconds 0
 create c1 >/dev/null
 id=$(python3 -c "import json; print(json.load(open('$WORK/out'))['result']['instanceIds'][0])")
-check "--create-seconds 0: running at once" bash -c "curl -s -m 5 '$SIM_URL/v1/regions/cn-north-1/instances/$id' | grep -q '\"status\":\"running\"'"
+check "--create-seconds 0: running at once" bash -c \
+    "curl -s -m 5 '$SIM_URL/v1/regions/cn-north-1/instances/$id' | grep -q '\"status\":\"running\"'"
 seq_of() { # seed, file: the statuses of 20 creates with --seed SEED --p503 0.5 into file
     # (not through $(...): the emulator would inherit the substitution's pipe and hold it)
     start_sim --seed "$1" --p503 0.5
@@ -107,13 +114,16 @@ c=$(cat "$WORK/seq.c")
 check "--seed: the same sequence twice" [ "$a" = "$b" ]
 check "--seed: another seed, another sequence" [ "$a" != "$c" ]
 start_sim --p503 1 --all-calls
-check "--all-calls: describe calls fail too" [ "$(curl -s -o /dev/null -w '%{http_code}' -m 5 "$SIM_URL/v1/regions")" = 503 ]
-check "/__sim/ never fails" [ "$(curl -s -o /dev/null -w '%{http_code}' -m 5 "$SIM_URL/__sim/stats")" = 200 ]
+code_of() { curl -s -o /dev/null -w '%{http_code}' -m 5 "$SIM_URL$1"; }
+check "--all-calls: describe calls fail too" [ "$(code_of /v1/regions)" = 503 ]
+check "/__sim/ never fails" [ "$(code_of /__sim/stats)" = 200 ]
 
 # --- --catalog FILE ---
 cat >"$WORK/catalog.json" <<'JSON'
-{"regions":[{"region":"xx-test-1","regionName":"Test","azs":[{"region":"xx-test-1","az":"xx-test-1a","azName":"A"}]}],
- "deviceTypes":[{"deviceType":"t.small","name":"Small","isSoldOut":false}],"oss":[],"raids":[],"softwares":[]}
+{"regions":[{"region":"xx-test-1","regionName":"Test",
+               "azs":[{"region":"xx-test-1","az":"xx-test-1a","azName":"A"}]}],
+ "deviceTypes":[{"deviceType":"t.small","name":"Small","isSoldOut":false}],
+ "oss":[],"raids":[],"softwares":[]}
 JSON
 start_sim --catalog "$WORK/catalog.json"
 check "--catalog: its regions" bash -c "curl -s -m 5 '$SIM_URL/v1/regions' | grep -q xx-test-1"
@@ -153,7 +163,8 @@ PY
     for i in $(seq 0 $((NV - 1))); do
         target_var="V${i}_TARGET"
         args_var="V${i}_ARGS[@]"
-        code=$(curl -s -o "$WORK/out" -w '%{http_code}' -m 10 "${!args_var}" "$SIM_URL${!target_var}")
+        code=$(curl -s -o "$WORK/out" -w '%{http_code}' -m 10 "${!args_var}" \
+            "$SIM_URL${!target_var}")
         check "vector $i accepted (got $code)" [ "$code" != 401 ] && [ "$code" != 000 ]
     done
     check "vector 0 created" [ "$(stat_of "['creates']")" = 1 ]

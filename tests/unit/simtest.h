@@ -21,12 +21,12 @@ static inline void simtest_sleep_ms(long ms)
 }
 
 struct simtest_resp {
-    int curl_rc;           /* CURLE_OK, or why there was no answer */
+    int curl_rc; /* CURLE_OK, or why there was no answer */
     long status;
-    char *body;            /* NUL-terminated */
+    char *body; /* NUL-terminated */
     size_t len;
-    char retry_after[32];  /* the Retry-After header, "" if none */
-    double seconds;        /* from sending to the end of the answer */
+    char retry_after[32]; /* the Retry-After header, "" if none */
+    double seconds;       /* from sending to the end of the answer */
 };
 
 static size_t simtest_on_body(char *p, size_t size, size_t n, void *arg)

@@ -47,12 +47,17 @@ static int receive(json_t *v, struct received *r)
     if (sign_parse_url(str(in, "url"), &r->url) != 0)
         return -1;
     r->parts = (struct sign_request){
-        .method = str(in, "method"), .host = r->url.host, .path = r->url.path,
-        .query = r->url.query, .body = json_string_value(body),
+        .method = str(in, "method"),
+        .host = r->url.host,
+        .path = r->url.path,
+        .query = r->url.query,
+        .body = json_string_value(body),
         .body_len = json_string_length(body),
         .content_type = str(json_object_get(in, "headers_before_signing"), "Content-Type"),
-        .date = str(in, "x_jdcloud_date"), .nonce = str(in, "x_jdcloud_nonce"),
-        .region = str(in, "region_for_scope"), .service = str(in, "service")};
+        .date = str(in, "x_jdcloud_date"),
+        .nonce = str(in, "x_jdcloud_nonce"),
+        .region = str(in, "region_for_scope"),
+        .service = str(in, "service")};
     r->authorization = str(json_object_get(v, "expected"), "authorization");
     return simauth_parse_date(r->parts.date, &r->now);
 }
@@ -114,7 +119,8 @@ static void test_vectors(void)
     size_t i;
     json_t *v;
     int seen = 0;
-    json_array_foreach(json_object_get(root, "vectors"), i, v) {
+    json_array_foreach(json_object_get(root, "vectors"), i, v)
+    {
         struct received r;
         char why[256] = "";
         CHECK_INT(receive(v, &r), ==, 0);
@@ -134,10 +140,17 @@ static void test_vectors(void)
  * scope of another region is refused even with the right key. */
 static void test_scope(void)
 {
-    struct sign_request p = {.method = "GET", .host = "127.0.0.1:9", .path = "/v1/regions",
-                             .query = "", .body = "", .body_len = 0,
-                             .content_type = "application/json", .date = "20240315T081530Z",
-                             .nonce = "n-1", .region = "cn-east-2", .service = "cps"};
+    struct sign_request p = {.method = "GET",
+                             .host = "127.0.0.1:9",
+                             .path = "/v1/regions",
+                             .query = "",
+                             .body = "",
+                             .body_len = 0,
+                             .content_type = "application/json",
+                             .date = "20240315T081530Z",
+                             .nonce = "n-1",
+                             .region = "cn-east-2",
+                             .service = "cps"};
     struct sign_result res;
     char why[256];
     long long now;

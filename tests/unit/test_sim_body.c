@@ -24,8 +24,8 @@ static bool same_spec(const struct spec *a, const struct spec *b)
         if (!a->present[f])
             continue;
         if (field_is_integer((enum field_id)f) ? a->num[f] != b->num[f]
-            : f == FIELD_SOFTWARES         ? !json_equal(a->softwares, b->softwares)
-                                           : strcmp(a->str[f], b->str[f]) != 0)
+            : f == FIELD_SOFTWARES             ? !json_equal(a->softwares, b->softwares)
+                                               : strcmp(a->str[f], b->str[f]) != 0)
             return false;
     }
     return true;
@@ -68,10 +68,10 @@ static bool both_ways(const char *text)
 static void test_accepted(void)
 {
     CHECK(both_ways(SPEC_HEAD SPEC_MID ",\"charge\":{\"chargeMode\":\"prepaid_by_duration\","
-                    "\"chargeUnit\":\"month\",\"chargeDuration\":3}}}"));
+                                       "\"chargeUnit\":\"month\",\"chargeDuration\":3}}}"));
     CHECK(both_ways(" { \"instanceSpec\" : { " SPEC_MID " , \"bandwidth\" : 200 } }\n"));
     CHECK(both_ways(SPEC_HEAD SPEC_MID ",\"softwares\":[{\"name\":\"a\",\"version\":\"1\"},"
-                    "{\"name\":\"b\\\"q\",\"version\":\"2\"}]}}"));
+                                       "{\"name\":\"b\\\"q\",\"version\":\"2\"}]}}"));
     CHECK(both_ways(SPEC_HEAD SPEC_MID ",\"bandwidth\":-5,\"description\":\"x y z\"}}"));
     CHECK(both_ways("{}"));
     CHECK(both_ways("{\"instanceSpec\":{},\"clientToken\":\"a\"}"));

@@ -206,9 +206,11 @@ static void test_json(void)
     char msg[256];
     bool reseed;
     defaults(&k);
-    CHECK_INT(apply(&k, "{\"p503\":0.5,\"latency_ms\":12,\"limit_status\":429,"
-                        "\"verify_signatures\":true,\"clock\":\"20240315T081530Z\"}",
-                    &reseed, msg), ==, 0);
+    CHECK_INT(apply(&k,
+                    "{\"p503\":0.5,\"latency_ms\":12,\"limit_status\":429,"
+                    "\"verify_signatures\":true,\"clock\":\"20240315T081530Z\"}",
+                    &reseed, msg),
+              ==, 0);
     CHECK_DBL(k.p503, ==, 0.5);
     CHECK_DBL(k.latency_ms, ==, 12);
     CHECK_INT(k.limit_status, ==, 429);

@@ -209,7 +209,8 @@ static void test_describe_instance(void)
         j = simtest_json(&r);
         inst = json_object_get(json_object_get(j, "result"), "instance");
         status = strcmp(json_string_value(json_object_get(inst, "status")), "running") == 0
-                     ? "running" : "creating";
+                     ? "running"
+                     : "creating";
         json_decref(j);
         simtest_release(&r);
     }
@@ -279,7 +280,8 @@ static void test_describe_instances(void)
     CHECK_INT(json_array_size(json_object_get(res, "instances")), ==, 0);
     json_decref(res);
     char q[512];
-    snprintf(q, sizeof q, "?filters.1.name=instanceId&filters.1.values.1=%s"
+    snprintf(q, sizeof q,
+             "?filters.1.name=instanceId&filters.1.values.1=%s"
              "&filters.1.values.2=%s&filters.1.values.3=cps-nothing",
              json_string_value(json_array_get(ids, 3)), json_string_value(json_array_get(ids, 1)));
     res = list(q, 200);
@@ -298,7 +300,8 @@ static void test_describe_instances(void)
     res = list("?filters.1.name=status&filters.1.values.1=running&filters.1.values.2=x", 200);
     CHECK_INT(json_integer_value(json_object_get(res, "totalCount")), ==, 20);
     json_decref(res);
-    snprintf(q, sizeof q, "?filters.1.name=instanceId&filters.1.values.1=%s"
+    snprintf(q, sizeof q,
+             "?filters.1.name=instanceId&filters.1.values.1=%s"
              "&filters.2.name=status&filters.2.values.1=creating",
              json_string_value(json_array_get(ids, 0)));
     res = list(q, 200);
@@ -330,7 +333,8 @@ static bool has_item(json_t *arr, const char *key, const char *value)
 {
     size_t i;
     json_t *it;
-    json_array_foreach(arr, i, it) {
+    json_array_foreach(arr, i, it)
+    {
         const char *v = json_string_value(json_object_get(it, key));
         if (v && strcmp(v, value) == 0)
             return true;
@@ -352,8 +356,7 @@ static void test_catalog_builtin(void)
     size_t i;
     json_t *it;
     int sold_out = 0;
-    json_array_foreach(a, i, it)
-        sold_out += json_is_true(json_object_get(it, "isSoldOut"));
+    json_array_foreach(a, i, it) sold_out += json_is_true(json_object_get(it, "isSoldOut"));
     CHECK_INT(sold_out, ==, 1);
     json_decref(a);
     a = catalog(port, "/v1/regions/cn-north-1/deviceTypes?az=cn-north-1b", "deviceTypes", 200);
@@ -376,8 +379,8 @@ static void test_catalog_builtin(void)
     CHECK(has_item(a, "raidTypeId", "r-data-raid10"));
     CHECK(!has_item(a, "raidTypeId", "r-sys-raid1"));
     json_decref(a);
-    json_decref(catalog(port, "/v1/regions/cn-north-1/raids?deviceType=x&volumeType=tape",
-                        "raids", 400));
+    json_decref(
+        catalog(port, "/v1/regions/cn-north-1/raids?deviceType=x&volumeType=tape", "raids", 400));
     a = catalog(port, "/v1/regions/cn-north-1/os/bbbbbbbb-cccc-dddd-eeee-ffffffffffff/softwares",
                 "softwares", 200);
     CHECK(has_item(a, "name", "mysql"));
@@ -500,8 +503,9 @@ static void test_admin(void)
     simtest_create(port, "admin-tok", 1, &r);
     simtest_release(&r);
     json_t *s = simtest_stats(port);
-    const char *ints[] = {"requests", "creates", "replays", "instances", "resets_before",
-                          "resets_after", "rate_limited", "quota_exceeded", "arrivals_max_1s"};
+    const char *ints[] = {"requests",     "creates",        "replays",
+                          "instances",    "resets_before",  "resets_after",
+                          "rate_limited", "quota_exceeded", "arrivals_max_1s"};
     for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
         CHECK(json_is_integer(json_object_get(s, ints[i])));
     CHECK(json_is_object(json_object_get(s, "by_status")));

@@ -52,8 +52,8 @@ static void test_create_replay_quota(void)
     free(dup);
     /* no token: always creates */
     for (int i = 0; i < 2; i++) {
-        CHECK_INT(simstate_create(st, order(NULL, 1, "cn-north-1"), -1, &out, &again, &count),
-                  ==, 0);
+        CHECK_INT(simstate_create(st, order(NULL, 1, "cn-north-1"), -1, &out, &again, &count), ==,
+                  0);
         CHECK_INT(out, ==, SIMSTATE_CREATED);
     }
     /* quota 6: 5 exist, 2 more is over; 1 more fits; a refused token may come back later */
@@ -208,9 +208,9 @@ static void test_stats_shape(void)
     CHECK_INT(simstate_new(3, &st), ==, 0);
     int64_t t0 = 10000000;
     for (int i = 0; i < 30; i++)
-        simstate_arrival(st, t0 + i * 1000);       /* 30 in the first 30 ms */
+        simstate_arrival(st, t0 + i * 1000); /* 30 in the first 30 ms */
     for (int i = 0; i < 5; i++)
-        simstate_arrival(st, t0 + 2500000 + i);    /* 5 in second 2 */
+        simstate_arrival(st, t0 + 2500000 + i); /* 5 in second 2 */
     simstate_arrival(st, t0 + 2950000);
     simstate_count(st, SIMSTATE_REQUESTS);
     simstate_count_status(st, 503);
@@ -233,11 +233,35 @@ static void test_stats_shape(void)
     CHECK_INT(json_integer_value(json_array_get(a, 1)), ==, 0);
     CHECK_INT(json_integer_value(json_array_get(a, 2)), ==, 6);
     CHECK_INT(json_integer_value(json_object_get(s, "arrivals_max_1s")), ==, 30);
+    CHECK_INT(json_integer_value(json_object_get(s, "arrivals_max_1s_upper")), ==, 30);
     CHECK(json_object_get(s, "tokens") == NULL);
-    const char *keys[] = {"creates", "replays", "instances", "resets_before", "rate_limited",
-                          "quota_exceeded", "arrivals_bin_ms"};
+    const char *keys[] = {"creates",      "replays",        "instances",      "resets_before",
+                          "rate_limited", "quota_exceeded", "arrivals_bin_ms"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         CHECK(json_is_integer(json_object_get(s, keys[i])));
+    json_decref(s);
+    simbuf_release(&b);
+    simstate_free(st);
+}
+
+/* 21 arrivals in the first 10 ms bin (20 of them at its end) and 20 in bin 100: the 1 s
+ * window [t0 + 9.99 ms, t0 + 1009.99 ms) holds 40; 100 whole bins see at most 21, 101 see 41. */
+static void test_window_bounds(void)
+{
+    struct simstate *st;
+    CHECK_INT(simstate_new(3, &st), ==, 0);
+    int64_t t0 = 5000000;
+    simstate_arrival(st, t0);
+    for (int i = 0; i < 20; i++)
+        simstate_arrival(st, t0 + 9990);
+    for (int i = 0; i < 20; i++)
+        simstate_arrival(st, t0 + 1009000);
+    struct simbuf b;
+    simbuf_init(&b);
+    simstate_stats(st, false, &b);
+    json_t *s = json_loads(b.p, 0, NULL);
+    CHECK_INT(json_integer_value(json_object_get(s, "arrivals_max_1s")), ==, 21);
+    CHECK_INT(json_integer_value(json_object_get(s, "arrivals_max_1s_upper")), ==, 41);
     json_decref(s);
     simbuf_release(&b);
     simstate_free(st);
@@ -250,5 +274,6 @@ int main(void)
     test_concurrent_tokens();
     test_reset();
     test_stats_shape();
+    test_window_bounds();
     return check_done();
 }
