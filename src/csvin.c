@@ -40,7 +40,7 @@ struct csvin {
     struct csv_parser parser;
     struct pend pend;
     char buf[READ_SIZE];
-    size_t buf_len, buf_pos, offset;
+    size_t buf_len, buf_pos;
     long rows_done; /* records completed so far */
     bool eof, finished, started;
     const char *errmsg;
@@ -182,7 +182,6 @@ static int feed(struct csvin *r)
         n = SLICE;
     size_t used = csv_parse(&r->parser, r->buf + r->buf_pos, n, on_field, on_record, &r->pend);
     r->buf_pos += n;
-    r->offset += n;
     if (r->pend.err)
         return r->pend.err;
     if (used != n)
@@ -232,11 +231,6 @@ const char *csvin_error(const struct csvin *r, long *row)
     if (row)
         *row = r->errrow;
     return r->errmsg ? r->errmsg : "no error";
-}
-
-size_t csvin_offset(const struct csvin *r)
-{
-    return r->offset;
 }
 
 void csvin_close(struct csvin *r)

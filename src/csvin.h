@@ -36,9 +36,6 @@ int csvin_next(struct csvin *r, struct csvin_record *rec);
 /* After ERR_PARSE: a message such as "unterminated quoted field" and the row it is in. */
 const char *csvin_error(const struct csvin *r, long *row);
 
-/* Bytes read so far (for progress) and the file's size (0 if unknown). */
-size_t csvin_offset(const struct csvin *r);
-
 void csvin_close(struct csvin *r);
 
 #endif

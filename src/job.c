@@ -283,11 +283,6 @@ void job_row_release(struct job_row *r)
     spec_release(&r->spec);
 }
 
-long job_problems(const struct job *j)
-{
-    return j->problems;
-}
-
 long job_rows(const struct job *j)
 {
     return j->rows;

@@ -52,9 +52,6 @@ int job_open(const struct job_options *opt, job_report_fn report, void *ctx, str
 int job_next(struct job *j, struct job_row *row);
 void job_row_release(struct job_row *row);
 
-/* Problems reported so far (header and rows). */
-long job_problems(const struct job *j);
-
 /* Data rows read so far. */
 long job_rows(const struct job *j);
 

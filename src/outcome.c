@@ -5,13 +5,6 @@
 
 #include "err.h"
 
-const char *outcome_kind_name(enum outcome_kind k)
-{
-    static const char *const names[] = {"done",      "retry", "throttled",
-                                        "permanent", "stop",  "aborted"};
-    return names[k];
-}
-
 static enum outcome_kind kind_of_transport_error(enum transport_error e)
 {
     switch (e) {

@@ -44,6 +44,4 @@ struct outcome {
 int outcome_classify(const struct http_response *r, struct outcome *out);
 void outcome_release(struct outcome *o);
 
-const char *outcome_kind_name(enum outcome_kind k);
-
 #endif

@@ -133,8 +133,3 @@ int64_t strmap_get(const struct strmap *m, const void *key, size_t len)
     const struct slot *s = find(m->slots, m->cap, hash_bytes(key, len), key, len);
     return s->hash ? s->value : -1;
 }
-
-size_t strmap_count(const struct strmap *m)
-{
-    return m->count;
-}

@@ -22,6 +22,4 @@ int strmap_add(struct strmap *m, const void *key, size_t len, int64_t delta, int
 /* key's counter, or -1 when key is absent. */
 int64_t strmap_get(const struct strmap *m, const void *key, size_t len);
 
-size_t strmap_count(const struct strmap *m);
-
 #endif
