@@ -37,10 +37,10 @@ for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.05; done
 [ -s "$tmp/port" ] || { echo "bench/load.sh: cps-sim did not start" >&2; exit 1; }
 url="http://127.0.0.1:$(cat "$tmp/port")"
 
-# The job: one row whose request is the one bench/sim_create.lua sends.
+# The job: one row whose request is the one bench/sim_create.lua sends (no softwares).
 cat >"$tmp/job.csv" <<'CSV'
-regionId,az,deviceType,imageType,osTypeId,sysRaidTypeId,dataRaidTypeId,networkType,enableInternet,lineType,bandwidth,name,password,count,description,softwares,charge.chargeMode,charge.chargeUnit,charge.chargeDuration
-cn-north-1,cn-north-1a,cps.c.normal,standard,bbbbbbbb-cccc-dddd-eeee-ffffffffffff,r-sys-raid1,r-data-raid10,basic,yes,bgp,10,bench-web-server-01,Passw0rd!2024,1,created by bench/sim.sh to measure how many createInstances calls per second cps-sim answers,mysql:5.7;nginx:1.14,prepaid_by_duration,month,3
+regionId,az,deviceType,imageType,osTypeId,sysRaidTypeId,dataRaidTypeId,networkType,enableInternet,lineType,bandwidth,name,password,count,description,charge.chargeMode,charge.chargeUnit,charge.chargeDuration
+cn-north-1,cn-north-1a,cps.c.normal,standard,bbbbbbbb-cccc-dddd-eeee-ffffffffffff,r-sys-raid1,r-data-raid10,basic,yes,bgp,10,bench-web-server-01,Passw0rd!2024,1,created by bench/sim.sh to measure how many createInstances calls per second cps-sim answers,prepaid_by_duration,month,3
 CSV
 "$build/cpsbatch" run --dry-run "$tmp/job.csv" 2>/dev/null |
     python3 -c 'import json,sys; b=json.loads(sys.stdin.readline())["body"]; b["instanceSpec"]["password"]="Passw0rd!2024"; sys.stdout.write(json.dumps(b,separators=(",",":")))' >"$tmp/body.json"

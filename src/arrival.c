@@ -4,8 +4,11 @@
 void arrival_init(struct arrival *a, int64_t t0_us, double rate, int64_t warmup_us,
                   int64_t duration_us, uint64_t requests)
 {
-    *a = (struct arrival){.t0_us = t0_us, .rate = rate, .warmup_us = warmup_us,
-                          .duration_us = duration_us, .requests = requests};
+    *a = (struct arrival){.t0_us = t0_us,
+                          .rate = rate,
+                          .warmup_us = warmup_us,
+                          .duration_us = duration_us,
+                          .requests = requests};
 }
 
 int64_t arrival_due_us(const struct arrival *a, uint64_t i)

@@ -29,8 +29,8 @@
 #include "report.h"
 
 #define MAX_THRESHOLDS 32
-#define MAX_TEMPLATES 100000   /* rows kept as templates; later rows are checked, not sent */
-#define DRAIN_US 2000000       /* after Ctrl-C, how long requests in flight get */
+#define MAX_TEMPLATES 100000 /* rows kept as templates; later rows are checked, not sent */
+#define DRAIN_US 2000000     /* after Ctrl-C, how long requests in flight get */
 #define SALT_LEN 32
 
 /* Signing needs keys; an emulator on loopback that does not check signatures takes these. */
@@ -98,6 +98,8 @@ enum {
     OPT_INSECURE
 };
 
+/* One option a line: clang-format cannot see through the macro. */
+/* clang-format off */
 static const struct option longopts[] = {
     JOBCLI_LONG_OPTIONS,
     {"endpoint", required_argument, NULL, OPT_ENDPOINT},
@@ -116,6 +118,7 @@ static const struct option longopts[] = {
     {"insecure-http", no_argument, NULL, OPT_INSECURE},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
+/* clang-format on */
 
 /* ---- Options ------------------------------------------------------------------------------ */
 
@@ -126,8 +129,8 @@ static bool take_real(const char *name, const char *arg, double lo, double hi, d
     errno = 0;
     double v = strtod(arg, &end);
     if (errno || end == arg || *end || !(v >= lo && v <= hi)) {
-        fprintf(stderr, "cpsbatch: --%s must be a number from %g to %g, got '%s'\n", name, lo,
-                hi, arg);
+        fprintf(stderr, "cpsbatch: --%s must be a number from %g to %g, got '%s'\n", name, lo, hi,
+                arg);
         return false;
     }
     *out = v;
@@ -185,11 +188,16 @@ static bool take_value(struct load_options *o, int opt, const char *arg)
 {
     uint64_t n;
     switch (opt) {
-    case OPT_RATE: return take_real("rate", arg, 0.001, 1e6, &o->rate);
-    case OPT_TIMEOUT: return take_real("timeout", arg, 0.001, 3600, &o->timeout_s);
-    case OPT_DURATION: return take_duration("duration", arg, &o->duration_us);
-    case OPT_WARMUP: return take_duration("warmup", arg, &o->warmup_us);
-    case OPT_REQUESTS: return take_count("requests", arg, 1e12, &o->requests);
+    case OPT_RATE:
+        return take_real("rate", arg, 0.001, 1e6, &o->rate);
+    case OPT_TIMEOUT:
+        return take_real("timeout", arg, 0.001, 3600, &o->timeout_s);
+    case OPT_DURATION:
+        return take_duration("duration", arg, &o->duration_us);
+    case OPT_WARMUP:
+        return take_duration("warmup", arg, &o->warmup_us);
+    case OPT_REQUESTS:
+        return take_count("requests", arg, 1e12, &o->requests);
     case OPT_CONCURRENCY:
         if (!take_count("concurrency", arg, 4096, &n))
             return false;
@@ -202,14 +210,26 @@ static bool take_value(struct load_options *o, int opt, const char *arg)
 static bool take_option(struct load_options *o, int opt, const char *arg)
 {
     switch (opt) {
-    case OPT_ENDPOINT: o->endpoint = arg; return true;
-    case OPT_MAX: o->max = true; return true;
-    case OPT_INSECURE: o->insecure_http = true; return true;
-    case 'o': o->output = arg; return true;
-    case OPT_TOKENS: return take_tokens(o, arg);
-    case OPT_REPORT: return report_parse_format(arg, &o->format);
-    case OPT_THRESHOLD: return take_threshold(o, arg);
-    case OPT_PROGRESS: return runview_parse_progress(arg, &o->progress);
+    case OPT_ENDPOINT:
+        o->endpoint = arg;
+        return true;
+    case OPT_MAX:
+        o->max = true;
+        return true;
+    case OPT_INSECURE:
+        o->insecure_http = true;
+        return true;
+    case 'o':
+        o->output = arg;
+        return true;
+    case OPT_TOKENS:
+        return take_tokens(o, arg);
+    case OPT_REPORT:
+        return report_parse_format(arg, &o->format);
+    case OPT_THRESHOLD:
+        return take_threshold(o, arg);
+    case OPT_PROGRESS:
+        return runview_parse_progress(arg, &o->progress);
     }
     return take_value(o, opt, arg) || jobcli_take(&o->cli, opt, arg);
 }
@@ -232,8 +252,8 @@ static bool options_consistent(const struct load_options *o)
 /* 0, 1 for --help, or ERR_INVALID after printing why. */
 static int parse_options(int argc, char **argv, struct load_options *o)
 {
-    *o = (struct load_options){.concurrency = 64, .timeout_s = 10, .format = REPORT_TEXT,
-                               .progress = RUNVIEW_AUTO};
+    *o = (struct load_options){
+        .concurrency = 64, .timeout_s = 10, .format = REPORT_TEXT, .progress = RUNVIEW_AUTO};
     int opt;
     optind = 1;
     opterr = 1;
@@ -287,9 +307,10 @@ static int check_endpoint(const struct load_options *o)
 {
     char msg[256];
     if (endpoint_is_production(o->endpoint)) {
-        fprintf(stderr, "cpsbatch: refusing to load-test %s: it is JD Cloud's production API, "
-                        "and every request would create real servers; use cps-sim or a test "
-                        "endpoint\n",
+        fprintf(stderr,
+                "cpsbatch: refusing to load-test %s: it is JD Cloud's production API, "
+                "and every request would create real servers; use cps-sim or a test "
+                "endpoint\n",
                 o->endpoint);
         return ERR_INVALID;
     }
@@ -315,8 +336,9 @@ static int load_keys(struct load_test *t)
                         "keys (enough for an emulator that does not check them)\n");
         return 0;
     }
-    fprintf(stderr, "cpsbatch: no credentials for %s: set JDCLOUD_ACCESS_KEY and "
-                    "JDCLOUD_SECRET_KEY, or configure ~/.jdc/config (see --profile)\n",
+    fprintf(stderr,
+            "cpsbatch: no credentials for %s: set JDCLOUD_ACCESS_KEY and "
+            "JDCLOUD_SECRET_KEY, or configure ~/.jdc/config (see --profile)\n",
             t->o.endpoint);
     return ERR_AUTH;
 }
@@ -364,8 +386,8 @@ static int scan_job(struct load_test *t)
         return EXIT_DATAERR;
     }
     if (t->plan.rows > MAX_TEMPLATES)
-        fprintf(stderr, "cpsbatch: using the first %d of %ld rows as templates\n",
-                MAX_TEMPLATES, t->plan.rows);
+        fprintf(stderr, "cpsbatch: using the first %d of %ld rows as templates\n", MAX_TEMPLATES,
+                t->plan.rows);
     return EXIT_DONE;
 }
 
@@ -407,10 +429,15 @@ static int drive(struct load_test *t, struct loadview *view)
                                   .timeout_ms = (long)(t->o.timeout_s * 1000),
                                   .connect_timeout_ms = 10000,
                                   .max_connections = t->o.concurrency};
-    struct load_config lc = {.rate = t->o.rate, .max = t->o.max, .warmup_us = t->o.warmup_us,
-                             .duration_us = t->o.duration_us, .requests = t->o.requests,
-                             .concurrency = t->o.concurrency, .drain_us = DRAIN_US,
-                             .stop = &stop_requested, .progress = loadview_progress,
+    struct load_config lc = {.rate = t->o.rate,
+                             .max = t->o.max,
+                             .warmup_us = t->o.warmup_us,
+                             .duration_us = t->o.duration_us,
+                             .requests = t->o.requests,
+                             .concurrency = t->o.concurrency,
+                             .drain_us = DRAIN_US,
+                             .stop = &stop_requested,
+                             .progress = loadview_progress,
                              .progress_ctx = view};
     struct transport *tr = NULL;
     struct request_maker *m = NULL;
@@ -436,12 +463,18 @@ static int report(struct load_test *t)
 {
     struct threshold_values values;
     report_threshold_values(&t->stats, &values);
-    struct report_info info = {
-        .endpoint = t->o.endpoint, .csv = t->o.csv, .target_rate = t->o.max ? 0 : t->o.rate,
-        .max = t->o.max, .concurrency = t->o.concurrency, .warmup_us = t->o.warmup_us,
-        .replay_tokens = t->o.replay, .interrupted = t->summary.interrupted,
-        .sent_total = t->summary.sent, .thresholds = t->o.thresholds,
-        .nthresholds = t->o.nthresholds, .values = &values};
+    struct report_info info = {.endpoint = t->o.endpoint,
+                               .csv = t->o.csv,
+                               .target_rate = t->o.max ? 0 : t->o.rate,
+                               .max = t->o.max,
+                               .concurrency = t->o.concurrency,
+                               .warmup_us = t->o.warmup_us,
+                               .replay_tokens = t->o.replay,
+                               .interrupted = t->summary.interrupted,
+                               .sent_total = t->summary.sent,
+                               .thresholds = t->o.thresholds,
+                               .nthresholds = t->o.nthresholds,
+                               .values = &values};
     if (report_write(t->o.format, &info, &t->stats, t->o.output))
         return EXIT_SOFTWARE;
     int status = EXIT_DONE;

@@ -7,11 +7,11 @@
 #include "clock.h"
 #include "err.h"
 
-#define POLL_BATCH 256     /* answers taken per poll */
-#define SEND_BATCH 32      /* requests made before they are handed over together */
-#define TICK_US 1000000    /* progress, and the timeline's seconds */
-#define IDLE_POLL_MS 100   /* longest sleep when only answers can change anything */
-#define NEAR_US 2000       /* closer to the next due time than this, sleep precisely */
+#define POLL_BATCH 256   /* answers taken per poll */
+#define SEND_BATCH 32    /* requests made before they are handed over together */
+#define TICK_US 1000000  /* progress, and the timeline's seconds */
+#define IDLE_POLL_MS 100 /* longest sleep when only answers can change anything */
+#define NEAR_US 2000     /* closer to the next due time than this, sleep precisely */
 
 struct load {
     const struct load_config *cfg;
@@ -25,7 +25,7 @@ struct load {
     uint64_t first_measured; /* id of the first measured request; UINT64_MAX before it */
     size_t inflight;
     bool ended, stopping;
-    int64_t next_due;        /* when the schedule's next request is due (while waiting) */
+    int64_t next_due; /* when the schedule's next request is due (while waiting) */
     int64_t drain_deadline;
     int64_t next_tick;
     uint64_t sent_at_tick;
@@ -80,9 +80,14 @@ static int gather(struct load *l, struct http_request **batch, bool *measured, s
         bool m = false;
         uint64_t id = l->arrival.next;
         switch (arrival_take(&l->arrival, clock_now_us(), &due, &m)) {
-        case ARRIVAL_END: l->ended = true; return 0;
-        case ARRIVAL_WAIT: l->next_due = due; return 0;
-        case ARRIVAL_SEND: break;
+        case ARRIVAL_END:
+            l->ended = true;
+            return 0;
+        case ARRIVAL_WAIT:
+            l->next_due = due;
+            return 0;
+        case ARRIVAL_SEND:
+            break;
         }
         int rc = make_request(l, &batch[*n]);
         if (rc)
@@ -130,8 +135,7 @@ static int handle(struct load *l, struct http_response *r)
 
 static void sleep_us(int64_t us)
 {
-    struct timespec ts = {.tv_sec = (time_t)(us / 1000000),
-                          .tv_nsec = (long)(us % 1000000) * 1000};
+    struct timespec ts = {.tv_sec = (time_t)(us / 1000000), .tv_nsec = (long)(us % 1000000) * 1000};
     nanosleep(&ts, NULL);
 }
 
@@ -166,11 +170,13 @@ static size_t wait_and_poll(struct load *l, struct http_response **out, int64_t 
 static void report_progress(struct load *l, int64_t now)
 {
     int64_t since = now - (l->next_tick - TICK_US);
+    uint64_t sent = l->sum->sent - l->sent_at_tick;
+    bool warmup = now < arrival_measure_start(&l->arrival);
     struct load_progress p = {
         .elapsed_us = now - l->arrival.t0_us,
-        .warmup = now < arrival_measure_start(&l->arrival),
+        .warmup = warmup,
         .sent = l->sum->sent,
-        .rate = since > 0 ? (double)(l->sum->sent - l->sent_at_tick) * 1e6 / (double)since : 0,
+        .rate = since > 0 ? (double)sent * 1e6 / (double)since : 0,
         .inflight = l->inflight,
         .p99_us = hist_percentile(l->st->latency, 99),
         .errors = l->st->errors,
@@ -238,9 +244,15 @@ int load_run(const struct load_config *cfg, struct bodytpl *tpl, size_t n,
 {
     *summary = (struct load_summary){0};
     int64_t t0 = clock_now_us();
-    struct load l = {.cfg = cfg, .tpl = tpl, .ntpl = n, .transport = transport,
-                     .maker = maker, .st = stats, .sum = summary,
-                     .first_measured = UINT64_MAX, .next_tick = t0 + TICK_US};
+    struct load l = {.cfg = cfg,
+                     .tpl = tpl,
+                     .ntpl = n,
+                     .transport = transport,
+                     .maker = maker,
+                     .st = stats,
+                     .sum = summary,
+                     .first_measured = UINT64_MAX,
+                     .next_tick = t0 + TICK_US};
     arrival_init(&l.arrival, t0, cfg->max ? 0 : cfg->rate, cfg->warmup_us, cfg->duration_us,
                  cfg->requests);
     stats->start_us = arrival_measure_start(&l.arrival);

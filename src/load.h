@@ -34,34 +34,34 @@
 
 /* What the live view is shown once a second. */
 struct load_progress {
-    int64_t elapsed_us;  /* since the first request was due */
-    bool warmup;         /* still in the warmup */
-    uint64_t sent;       /* requests sent, warmup included */
-    double rate;         /* requests sent in the last second, per second */
+    int64_t elapsed_us; /* since the first request was due */
+    bool warmup;        /* still in the warmup */
+    uint64_t sent;      /* requests sent, warmup included */
+    double rate;        /* requests sent in the last second, per second */
     size_t inflight;
-    int64_t p99_us;      /* corrected latency so far (measured phase) */
-    uint64_t errors;     /* measured errors so far */
-    uint64_t requests;   /* measured requests finished so far */
+    int64_t p99_us;    /* corrected latency so far (measured phase) */
+    uint64_t errors;   /* measured errors so far */
+    uint64_t requests; /* measured requests finished so far */
 };
 
 typedef void (*load_progress_fn)(void *ctx, const struct load_progress *p);
 
 struct load_config {
-    double rate;          /* requests per second; ignored with max */
-    bool max;             /* closed loop: send whenever a slot is free */
-    int64_t warmup_us;    /* sent, not recorded */
-    int64_t duration_us;  /* the measured phase; 0 when `requests` is set */
-    uint64_t requests;    /* measured requests; 0 when `duration_us` is set */
-    int concurrency;      /* requests in flight at most (>= 1) */
-    int64_t drain_us;     /* after a stop: how long requests in flight get */
-    atomic_int *stop;     /* set (by a signal handler) to stop sending; may be NULL */
+    double rate;               /* requests per second; ignored with max */
+    bool max;                  /* closed loop: send whenever a slot is free */
+    int64_t warmup_us;         /* sent, not recorded */
+    int64_t duration_us;       /* the measured phase; 0 when `requests` is set */
+    uint64_t requests;         /* measured requests; 0 when `duration_us` is set */
+    int concurrency;           /* requests in flight at most (>= 1) */
+    int64_t drain_us;          /* after a stop: how long requests in flight get */
+    atomic_int *stop;          /* set (by a signal handler) to stop sending; may be NULL */
     load_progress_fn progress; /* called about once a second; may be NULL */
     void *progress_ctx;
 };
 
 struct load_summary {
-    uint64_t sent;     /* requests sent, warmup included */
-    bool interrupted;  /* a stop request ended the run early */
+    uint64_t sent;    /* requests sent, warmup included */
+    bool interrupted; /* a stop request ended the run early */
 };
 
 /* Run the test. Borrowed: tpl (n >= 1 templates; their placeholders are overwritten), the

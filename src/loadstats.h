@@ -50,19 +50,19 @@ struct loadstats_second {
 };
 
 struct loadstats {
-    int64_t start_us;      /* the measured phase's start */
-    struct hist *latency;  /* owned: corrected latency */
-    struct hist *service;  /* owned: uncorrected (service) time */
-    struct hist *second;   /* owned: corrected latency of the current second's completions */
-    uint64_t sent;         /* measured requests sent */
+    int64_t start_us;     /* the measured phase's start */
+    struct hist *latency; /* owned: corrected latency */
+    struct hist *service; /* owned: uncorrected (service) time */
+    struct hist *second;  /* owned: corrected latency of the current second's completions */
+    uint64_t sent;        /* measured requests sent */
     uint64_t late_sends;
-    uint64_t requests;     /* measured requests finished (answered or failed) */
-    uint64_t ok, errors;   /* requests == ok + errors */
+    uint64_t requests;                     /* measured requests finished (answered or failed) */
+    uint64_t ok, errors;                   /* requests == ok + errors */
     uint64_t status[LOADSTATS_STATUS_MAX]; /* answers by HTTP status */
-    uint64_t status_other; /* answers with a status of 600 or more */
+    uint64_t status_other;                 /* answers with a status of 600 or more */
     uint64_t error_kinds[LOADSTATS_ERR_N];
     int64_t first_send_us, last_send_us, last_done_us; /* 0 until the first one */
-    struct loadstats_second *timeline; /* owned; `seconds` entries */
+    struct loadstats_second *timeline;                 /* owned; `seconds` entries */
     size_t seconds, timeline_cap;
     size_t current; /* the second the `second` histogram gathers */
 };

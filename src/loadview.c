@@ -19,8 +19,9 @@ void loadview_progress(void *ctx, const struct load_progress *p)
         return;
     char p99[32];
     double share = p->requests ? 100.0 * (double)p->errors / (double)p->requests : 0;
-    fprintf(v->err, "\r%5llds%s  sent %llu  %.0f/s  in flight %zu  p99 %s  errors %llu (%.2f%%)"
-                    "\033[K",
+    fprintf(v->err,
+            "\r%5llds%s  sent %llu  %.0f/s  in flight %zu  p99 %s  errors %llu (%.2f%%)"
+            "\033[K",
             (long long)(p->elapsed_us / 1000000), p->warmup ? " (warmup)" : "",
             (unsigned long long)p->sent, p->rate, p->inflight,
             p->requests ? duration_format(p->p99_us, p99, sizeof(p99)) : "-",

@@ -14,7 +14,7 @@
 #include "reporttext.h"
 
 const struct report_percentile report_percentiles[REPORT_PERCENTILES] = {
-    {50, "p50", "p50"},         {90, "p90", "p90"},     {99, "p99", "p99"},
+    {50, "p50", "p50"},      {90, "p90", "p90"},         {99, "p99", "p99"},
     {99.9, "p999", "p99.9"}, {99.99, "p9999", "p99.99"}, {100, "max", "max"},
 };
 
@@ -35,6 +35,7 @@ void report_threshold_values(const struct loadstats *s, struct threshold_values 
 {
     for (int i = 0; i < THRESHOLD_LATENCIES; i++)
         out->latency_us[i] = hist_percentile(s->latency, report_percentiles[i].p);
+    out->timed = hist_count(s->latency);
     out->requests = s->requests;
     out->errors = s->errors;
     out->rate = loadstats_achieved_rate(s);
@@ -91,8 +92,8 @@ out_free:
     return rc;
 }
 
-int report_write(enum report_format f, const struct report_info *info,
-                 const struct loadstats *s, const char *path)
+int report_write(enum report_format f, const struct report_info *info, const struct loadstats *s,
+                 const char *path)
 {
     if (path && strcmp(path, "-") != 0)
         return write_aside(f, info, s, path);

@@ -33,13 +33,13 @@ extern const struct report_percentile report_percentiles[REPORT_PERCENTILES];
 struct report_info {
     const char *endpoint;
     const char *csv;
-    double target_rate;        /* requests per second; 0 with max */
-    bool max;                  /* closed loop */
+    double target_rate; /* requests per second; 0 with max */
+    bool max;           /* closed loop */
     int concurrency;
     int64_t warmup_us;
     bool replay_tokens;
     bool interrupted;
-    uint64_t sent_total;       /* warmup included */
+    uint64_t sent_total; /* warmup included */
     const struct threshold *thresholds;
     size_t nthresholds;
     const struct threshold_values *values; /* what the thresholds were judged on */
@@ -53,7 +53,7 @@ void report_threshold_values(const struct loadstats *s, struct threshold_values 
 
 /* Render the report to path (NULL or "-": standard output). Returns 0, ERR_IO (message on
  * stderr naming the file) or ERR_NOMEM. */
-int report_write(enum report_format f, const struct report_info *info,
-                 const struct loadstats *s, const char *path);
+int report_write(enum report_format f, const struct report_info *info, const struct loadstats *s,
+                 const char *path);
 
 #endif

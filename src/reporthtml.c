@@ -11,7 +11,7 @@
 #define CHART_H 360
 #define CURVE_TICKS 5 /* points per halving of the distance to 100% */
 #define CURVE_MAX (64 * CURVE_TICKS + 2)
-#define MAX_NINES 6   /* the percentile axis ends at 99.9999% at most */
+#define MAX_NINES 6 /* the percentile axis ends at 99.9999% at most */
 
 static const char *const color_corrected = "#d62728";
 static const char *const color_service = "#1f77b4";
@@ -40,9 +40,13 @@ static void summary(FILE *out, const struct report_info *info, const struct load
         fputs("Closed loop (--max)", out);
     else
         fprintf(out, "Target %g requests/s", info->target_rate);
-    fprintf(out, ", concurrency %d, %s tokens%s. %llu requests sent, %llu finished in %.2f s; "
-                 "achieved %.1f requests/s; %llu late sends; %llu errors.</p>\n",
-            info->concurrency, info->replay_tokens ? "replayed" : "fresh",
+    fprintf(out, ", concurrency %d, %s tokens", info->concurrency,
+            info->replay_tokens ? "replayed" : "fresh");
+    if (info->warmup_us)
+        fprintf(out, ", after a warmup of %.3g s (not recorded)", (double)info->warmup_us / 1e6);
+    fprintf(out,
+            "%s. %llu requests sent, %llu finished in %.2f s; "
+            "achieved %.1f requests/s; %llu late sends; %llu errors.</p>\n",
             info->interrupted ? " (interrupted)" : "", (unsigned long long)s->sent,
             (unsigned long long)s->requests, loadstats_duration_s(s), loadstats_achieved_rate(s),
             (unsigned long long)s->late_sends, (unsigned long long)s->errors);
@@ -140,8 +144,8 @@ static void percentile_chart(FILE *out, const struct loadstats *s, double *buf,
     nines = nines > MAX_NINES ? MAX_NINES : nines;
     struct svgchart_tick xt[MAX_NINES + 1], yt[16];
     double top;
-    size_t ny = svgchart_nice_ticks(0, largest(cy, cn, largest(sy, sn, 0.001)), 6, "", yt, 16,
-                                    &top);
+    size_t ny =
+        svgchart_nice_ticks(0, largest(cy, cn, largest(sy, sn, 0.001)), 6, "", yt, 16, &top);
     struct svgchart c;
     svgchart_begin(&c, out, CHART_W, CHART_H, 0, nines, 0, top, "Latency by percentile");
     svgchart_axes(&c, xt, nines_ticks(nines, xt), yt, ny, "percentile", "latency (ms)");
@@ -154,13 +158,13 @@ static void percentile_chart(FILE *out, const struct loadstats *s, double *buf,
 
 /* ---- The timeline charts ------------------------------------------------------------------ */
 
-static void time_axes(struct svgchart *c, const struct loadstats *s, double y_hi,
-                      const char *title, const char *y_name)
+static void time_axes(struct svgchart *c, const struct loadstats *s, double y_hi, const char *title,
+                      const char *y_name)
 {
     struct svgchart_tick xt[16], yt[16];
     double x_top, y_top;
-    size_t nx = svgchart_nice_ticks(0, s->seconds > 1 ? (double)s->seconds - 1 : 1, 8, "s", xt,
-                                    16, &x_top);
+    size_t nx =
+        svgchart_nice_ticks(0, s->seconds > 1 ? (double)s->seconds - 1 : 1, 8, "s", xt, 16, &x_top);
     size_t ny = svgchart_nice_ticks(0, y_hi, 6, "", yt, 16, &y_top);
     svgchart_begin(c, c->out, CHART_W, CHART_H, 0, x_top, 0, y_top, title);
     svgchart_axes(c, xt, nx, yt, ny, "time (s)", y_name);

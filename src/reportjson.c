@@ -59,9 +59,9 @@ static json_t *timeline(const struct loadstats *s)
     json_t *a = json_array();
     for (size_t i = 0; a && i < s->seconds; i++) {
         const struct loadstats_second *sec = &s->timeline[i];
-        json_t *e = json_pack("{s:I,s:o,s:o,s:o,s:f}", "t", (json_int_t)i, "sent",
-                              count(sec->sent), "ok", count(sec->ok), "err", count(sec->err),
-                              "p99_ms", (double)sec->p99_us / 1e3);
+        json_t *e =
+            json_pack("{s:I,s:o,s:o,s:o,s:f}", "t", (json_int_t)i, "sent", count(sec->sent), "ok",
+                      count(sec->ok), "err", count(sec->err), "p99_ms", (double)sec->p99_us / 1e3);
         if (json_array_append_new(a, e)) {
             json_decref(a);
             return NULL;
@@ -93,10 +93,10 @@ static json_t *figures(const struct report_info *info, const struct loadstats *s
                      count(s->requests), "sent", count(s->sent), "ok", count(s->ok), "failed",
                      count(s->errors), "duration_s", loadstats_duration_s(s), "target_rate",
                      info->max ? json_null() : json_real(info->target_rate), "achieved_rate",
-                     loadstats_achieved_rate(s), "late_sends", count(s->late_sends),
-                     "concurrency", info->concurrency, "mode", info->max ? "max" : "rate",
-                     "warmup_s", (double)info->warmup_us / 1e6, "interrupted",
-                     info->interrupted, "endpoint", info->endpoint);
+                     loadstats_achieved_rate(s), "late_sends", count(s->late_sends), "concurrency",
+                     info->concurrency, "mode", info->max ? "max" : "rate", "warmup_s",
+                     (double)info->warmup_us / 1e6, "interrupted", info->interrupted, "endpoint",
+                     info->endpoint);
 }
 
 json_t *reportjson_build(const struct report_info *info, const struct loadstats *s)

@@ -18,11 +18,11 @@ static void print_target(FILE *out, const struct report_info *info, const struct
         fprintf(out, ", warmup %s", duration_format(info->warmup_us, w, sizeof(w)));
     }
     fprintf(out, "%s\n", info->interrupted ? " (interrupted)" : "");
-    fprintf(out, "Requests     %llu sent, %llu finished in %.2fs; achieved %.1f req/s; "
-                 "late sends %llu\n",
-            (unsigned long long)s->sent, (unsigned long long)s->requests,
-            loadstats_duration_s(s), loadstats_achieved_rate(s),
-            (unsigned long long)s->late_sends);
+    fprintf(out,
+            "Requests     %llu sent, %llu finished in %.2fs; achieved %.1f req/s; "
+            "late sends %llu\n",
+            (unsigned long long)s->sent, (unsigned long long)s->requests, loadstats_duration_s(s),
+            loadstats_achieved_rate(s), (unsigned long long)s->late_sends);
 }
 
 static void print_latency_row(FILE *out, const char *name, const struct hist *h)

@@ -38,24 +38,40 @@ void svgchart_escape(FILE *out, const char *text)
 {
     for (const char *p = text; *p; p++) {
         switch (*p) {
-        case '&': fputs("&amp;", out); break;
-        case '<': fputs("&lt;", out); break;
-        case '>': fputs("&gt;", out); break;
-        case '"': fputs("&quot;", out); break;
-        case '\'': fputs("&#39;", out); break;
-        default: fputc(*p, out);
+        case '&':
+            fputs("&amp;", out);
+            break;
+        case '<':
+            fputs("&lt;", out);
+            break;
+        case '>':
+            fputs("&gt;", out);
+            break;
+        case '"':
+            fputs("&quot;", out);
+            break;
+        case '\'':
+            fputs("&#39;", out);
+            break;
+        default:
+            fputc(*p, out);
         }
     }
 }
 
-void svgchart_begin(struct svgchart *c, FILE *out, int width, int height, double x_lo,
-                    double x_hi, double y_lo, double y_hi, const char *title)
+void svgchart_begin(struct svgchart *c, FILE *out, int width, int height, double x_lo, double x_hi,
+                    double y_lo, double y_hi, const char *title)
 {
-    *c = (struct svgchart){.out = out, .width = width, .height = height, .x_lo = x_lo,
-                           .x_hi = x_hi > x_lo ? x_hi : x_lo + 1, .y_lo = y_lo,
+    *c = (struct svgchart){.out = out,
+                           .width = width,
+                           .height = height,
+                           .x_lo = x_lo,
+                           .x_hi = x_hi > x_lo ? x_hi : x_lo + 1,
+                           .y_lo = y_lo,
                            .y_hi = y_hi > y_lo ? y_hi : y_lo + 1};
-    fprintf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-                 "viewBox=\"0 0 %d %d\" role=\"img\">\n",
+    fprintf(out,
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+            "viewBox=\"0 0 %d %d\" role=\"img\">\n",
             width, height, width, height);
     fprintf(out, "<rect width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n", width, height);
     fprintf(out, "<text x=\"%d\" y=\"22\" font-size=\"15\" font-weight=\"bold\">", MARGIN_LEFT);
@@ -68,10 +84,11 @@ static void x_ticks(struct svgchart *c, const struct svgchart_tick *t, size_t n)
     double bottom = MARGIN_TOP + plot_h(c);
     for (size_t i = 0; i < n; i++) {
         double x = px(c, t[i].at);
-        fprintf(c->out, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e4e4e4\"/>\n",
-                x, MARGIN_TOP, x, bottom);
-        fprintf(c->out, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"middle\">",
-                x, bottom + 16);
+        fprintf(c->out,
+                "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e4e4e4\"/>\n", x,
+                MARGIN_TOP, x, bottom);
+        fprintf(c->out, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"middle\">", x,
+                bottom + 16);
         svgchart_escape(c->out, t[i].label);
         fputs("</text>\n", c->out);
     }
@@ -82,7 +99,8 @@ static void y_ticks(struct svgchart *c, const struct svgchart_tick *t, size_t n)
     double right = MARGIN_LEFT + plot_w(c);
     for (size_t i = 0; i < n; i++) {
         double y = py(c, t[i].at);
-        fprintf(c->out, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e4e4e4\"/>\n",
+        fprintf(c->out,
+                "<line x1=\"%d\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e4e4e4\"/>\n",
                 MARGIN_LEFT, y, right, y);
         fprintf(c->out, "<text x=\"%d\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">",
                 MARGIN_LEFT - 6, y + 4);
@@ -98,13 +116,14 @@ void svgchart_axes(struct svgchart *c, const struct svgchart_tick *xt, size_t nx
     x_ticks(c, xt, nx);
     y_ticks(c, yt, ny);
     double bottom = MARGIN_TOP + plot_h(c);
-    fprintf(c->out, "<path d=\"M%d %d V%.1f H%.1f\" fill=\"none\" stroke=\"#444\"/>\n",
-            MARGIN_LEFT, MARGIN_TOP, bottom, MARGIN_LEFT + plot_w(c));
+    fprintf(c->out, "<path d=\"M%d %d V%.1f H%.1f\" fill=\"none\" stroke=\"#444\"/>\n", MARGIN_LEFT,
+            MARGIN_TOP, bottom, MARGIN_LEFT + plot_w(c));
     fprintf(c->out, "<text x=\"%.1f\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\">",
             MARGIN_LEFT + plot_w(c) / 2, c->height - 8);
     svgchart_escape(c->out, x_name);
-    fprintf(c->out, "</text>\n<text x=\"14\" y=\"%.1f\" font-size=\"12\" text-anchor=\"middle\" "
-                    "transform=\"rotate(-90 14 %.1f)\">",
+    fprintf(c->out,
+            "</text>\n<text x=\"14\" y=\"%.1f\" font-size=\"12\" text-anchor=\"middle\" "
+            "transform=\"rotate(-90 14 %.1f)\">",
             MARGIN_TOP + plot_h(c) / 2, MARGIN_TOP + plot_h(c) / 2);
     svgchart_escape(c->out, y_name);
     fputs("</text>\n", c->out);
@@ -113,8 +132,8 @@ void svgchart_axes(struct svgchart *c, const struct svgchart_tick *xt, size_t nx
 static void legend(struct svgchart *c, const char *color, const char *name)
 {
     double x = c->width - MARGIN_RIGHT - 150, y = 14 + 14 * c->series;
-    fprintf(c->out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"14\" height=\"4\" fill=\"%s\"/>", x,
-            y - 4, color);
+    fprintf(c->out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"14\" height=\"4\" fill=\"%s\"/>", x, y - 4,
+            color);
     fprintf(c->out, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\">", x + 20, y);
     svgchart_escape(c->out, name);
     fputs("</text>\n", c->out);
@@ -136,8 +155,9 @@ void svgchart_line(struct svgchart *c, const double *x, const double *y, size_t 
 
 void svgchart_note(struct svgchart *c, const char *text)
 {
-    fprintf(c->out, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"14\" text-anchor=\"middle\" "
-                    "fill=\"#888\">",
+    fprintf(c->out,
+            "<text x=\"%.1f\" y=\"%.1f\" font-size=\"14\" text-anchor=\"middle\" "
+            "fill=\"#888\">",
             MARGIN_LEFT + plot_w(c) / 2, MARGIN_TOP + plot_h(c) / 2);
     svgchart_escape(c->out, text);
     fputs("</text>\n", c->out);

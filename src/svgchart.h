@@ -27,8 +27,8 @@ struct svgchart {
 };
 
 /* Start a chart of width x height pixels showing the given data ranges (hi > lo). */
-void svgchart_begin(struct svgchart *c, FILE *out, int width, int height, double x_lo,
-                    double x_hi, double y_lo, double y_hi, const char *title);
+void svgchart_begin(struct svgchart *c, FILE *out, int width, int height, double x_lo, double x_hi,
+                    double y_lo, double y_hi, const char *title);
 
 /* Axes with grid lines at the ticks, and their names. */
 void svgchart_axes(struct svgchart *c, const struct svgchart_tick *xt, size_t nx,

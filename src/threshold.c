@@ -16,9 +16,9 @@ struct metric_name {
 };
 
 static const struct metric_name metrics[] = {
-    {"p50", THRESHOLD_P50},     {"p90", THRESHOLD_P90},       {"p99", THRESHOLD_P99},
-    {"p999", THRESHOLD_P999},   {"p99.9", THRESHOLD_P999},    {"p9999", THRESHOLD_P9999},
-    {"p99.99", THRESHOLD_P9999}, {"max", THRESHOLD_MAX},      {"errors", THRESHOLD_ERRORS},
+    {"p50", THRESHOLD_P50},      {"p90", THRESHOLD_P90},    {"p99", THRESHOLD_P99},
+    {"p999", THRESHOLD_P999},    {"p99.9", THRESHOLD_P999}, {"p9999", THRESHOLD_P9999},
+    {"p99.99", THRESHOLD_P9999}, {"max", THRESHOLD_MAX},    {"errors", THRESHOLD_ERRORS},
     {"rate", THRESHOLD_RATE},
 };
 
@@ -111,8 +111,9 @@ int threshold_parse(const char *text, struct threshold *out, char *msg, size_t m
     while (*p && *p != '<' && *p != '>' && *p != ' ' && *p != '\t')
         p++;
     if (!find_metric(name, (size_t)(p - name), &out->metric)) {
-        snprintf(msg, msglen, "threshold '%s': unknown metric '%.*s' (p50, p90, p99, p999, "
-                              "p9999, max, errors, rate)",
+        snprintf(msg, msglen,
+                 "threshold '%s': unknown metric '%.*s' (p50, p90, p99, p999, "
+                 "p9999, max, errors, rate)",
                  text, (int)(p - name), name);
         return ERR_PARSE;
     }
@@ -135,7 +136,7 @@ int threshold_parse(const char *text, struct threshold *out, char *msg, size_t m
 static double measured(const struct threshold *t, const struct threshold_values *v)
 {
     if (t->metric < THRESHOLD_LATENCIES)
-        return (double)v->latency_us[t->metric];
+        return v->timed ? (double)v->latency_us[t->metric] : NAN;
     if (t->metric == THRESHOLD_RATE)
         return v->rate;
     if (!t->percent)
@@ -151,10 +152,14 @@ bool threshold_passes(const struct threshold *t, const struct threshold_values *
     if (isnan(x))
         return false;
     switch (t->op) {
-    case THRESHOLD_LT: return x < t->limit;
-    case THRESHOLD_LE: return x <= t->limit;
-    case THRESHOLD_GT: return x > t->limit;
-    case THRESHOLD_GE: return x >= t->limit;
+    case THRESHOLD_LT:
+        return x < t->limit;
+    case THRESHOLD_LE:
+        return x <= t->limit;
+    case THRESHOLD_GT:
+        return x > t->limit;
+    case THRESHOLD_GE:
+        return x >= t->limit;
     }
     return false;
 }
@@ -163,7 +168,7 @@ bool threshold_passes(const struct threshold *t, const struct threshold_values *
 static void format_value(const struct threshold *t, double x, char *buf, size_t len)
 {
     if (isnan(x))
-        snprintf(buf, len, "no requests");
+        snprintf(buf, len, t->metric < THRESHOLD_LATENCIES ? "no answer timed" : "no requests");
     else if (t->metric < THRESHOLD_LATENCIES)
         duration_format((int64_t)x, buf, len);
     else if (t->metric == THRESHOLD_RATE)

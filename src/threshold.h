@@ -13,8 +13,8 @@
  *
  * p99.9 and p99.99 are accepted for p999 and p9999. Latency thresholds apply to the corrected
  * latency (measured from when each request was due), the one that tells what users would see.
- * A threshold on errors with no requests at all fails with '%' (no share can be computed)
- * and is a plain count otherwise.
+ * A threshold that cannot be judged fails: a latency when no answer was timed, a share of
+ * errors when there were no requests at all (a count of errors can always be judged).
  */
 #ifndef CPSBATCH_THRESHOLD_H
 #define CPSBATCH_THRESHOLD_H
@@ -50,6 +50,7 @@ struct threshold {
 /* What a run measured, as thresholds see it. */
 struct threshold_values {
     int64_t latency_us[THRESHOLD_LATENCIES]; /* p50, p90, p99, p99.9, p99.99, max */
+    uint64_t timed;                          /* answers the latencies were taken from */
     uint64_t requests;                       /* answered or failed (warmup excluded) */
     uint64_t errors;
     double rate; /* achieved requests per second */

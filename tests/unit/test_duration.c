@@ -25,7 +25,7 @@ static void test_units(void)
     CHECK_INT(parse("2.5m", DURATION_S), ==, 150000000);
     CHECK_INT(parse(".5s", DURATION_S), ==, 500000);
     CHECK_INT(parse("3.", DURATION_S), ==, 3000000);
-    CHECK_INT(parse("0.0004ms", DURATION_S), ==, 0);   /* rounded to the nearest us */
+    CHECK_INT(parse("0.0004ms", DURATION_S), ==, 0); /* rounded to the nearest us */
     CHECK_INT(parse("0.0006ms", DURATION_S), ==, 1);
 }
 

@@ -17,11 +17,15 @@ static void fill(struct loadstats *s)
     for (int i = 0; i < 300; i++) {
         int64_t due = T0 + i * 10000;
         loadstats_sent(s, due, due + (i % 50 == 0 ? 3000 : 100));
-        struct http_response r = {.status = i % 50 == 1 ? 503 : 200, .due_us = due,
-                                  .t_sent = due + 100, .t_done = due + 1000 + i * 10};
+        struct http_response r = {.status = i % 50 == 1 ? 503 : 200,
+                                  .due_us = due,
+                                  .t_sent = due + 100,
+                                  .t_done = due + 1000 + i * 10};
         if (i == 7)
-            r = (struct http_response){.error = TRANSPORT_ERROR_RESET, .due_us = due,
-                                       .t_sent = due + 100, .t_done = due + 200};
+            r = (struct http_response){.error = TRANSPORT_ERROR_RESET,
+                                       .due_us = due,
+                                       .t_sent = due + 100,
+                                       .t_done = due + 200};
         loadstats_done(s, &r);
         loadstats_tick(s, r.t_done);
     }
@@ -49,8 +53,7 @@ static size_t count(const char *text, const char *what)
     return n;
 }
 
-static char *render(enum report_format f, const struct report_info *info,
-                    const struct loadstats *s)
+static char *render(enum report_format f, const struct report_info *info, const struct loadstats *s)
 {
     char dir[] = "/tmp/cpsbatch-report-XXXXXX", path[64];
     if (!mkdtemp(dir))
@@ -121,7 +124,7 @@ static void test_html(const struct report_info *info, const struct loadstats *s)
     CHECK_INT(count(text, "src="), ==, 0);
     CHECK_INT(count(text, "url("), ==, 0);
     CHECK(strstr(text, "&lt;script&gt;") != NULL); /* the endpoint, escaped */
-    CHECK(strstr(text, "99.9%") != NULL);        /* the percentile axis */
+    CHECK(strstr(text, "99.9%") != NULL);          /* the percentile axis */
     CHECK(strstr(text, "</html>") != NULL);
     free(text);
 }
@@ -135,9 +138,14 @@ int main(void)
     threshold_parse("errors<1%", &t, msg, sizeof(msg));
     struct threshold_values v;
     report_threshold_values(&s, &v);
-    struct report_info info = {.endpoint = "http://127.0.0.1:1/<script>", .csv = "job.csv",
-                               .target_rate = 100, .concurrency = 8, .sent_total = 300,
-                               .thresholds = &t, .nthresholds = 1, .values = &v};
+    struct report_info info = {.endpoint = "http://127.0.0.1:1/<script>",
+                               .csv = "job.csv",
+                               .target_rate = 100,
+                               .concurrency = 8,
+                               .sent_total = 300,
+                               .thresholds = &t,
+                               .nthresholds = 1,
+                               .values = &v};
     test_json(&info, &s);
     test_text(&info, &s);
     test_html(&info, &s);

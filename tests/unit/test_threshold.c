@@ -97,7 +97,10 @@ static bool passes(const char *text, const struct threshold_values *v, double *g
 static void test_judging(void)
 {
     struct threshold_values v = {.latency_us = {1000, 5000, 200000, 300000, 400000, 500000},
-                                 .requests = 1000, .errors = 10, .rate = 1995};
+                                 .timed = 990,
+                                 .requests = 1000,
+                                 .errors = 10,
+                                 .rate = 1995};
     double got;
     CHECK(passes("p99<250ms", &v, &got));
     CHECK_DBL(got, ==, 200000);
@@ -116,12 +119,18 @@ static void test_judging(void)
     CHECK(!passes("errors<1%", &none, &got));
     CHECK(isnan(got));
     CHECK(passes("errors<1", &none, NULL));
+    CHECK(!passes("p99<1s", &none, &got)); /* nothing timed: cannot pass */
+    CHECK(isnan(got));
+    CHECK(!passes("max>=0us", &none, NULL));
 }
 
 static void test_describe(void)
 {
-    struct threshold_values v = {.latency_us = {0, 0, 312400, 0, 0, 0}, .requests = 100,
-                                 .errors = 3, .rate = 10};
+    struct threshold_values v = {.latency_us = {0, 0, 312400, 0, 0, 0},
+                                 .timed = 97,
+                                 .requests = 100,
+                                 .errors = 3,
+                                 .rate = 10};
     char buf[160];
     struct threshold t = parse_ok("p99<250ms");
     CHECK_STR(threshold_describe(&t, &v, buf, sizeof(buf)), "p99<250ms: FAILED (312ms)");
@@ -129,6 +138,11 @@ static void test_describe(void)
     CHECK_STR(threshold_describe(&t, &v, buf, sizeof(buf)), "errors<5%: ok (3.00%)");
     t = parse_ok("rate>=10");
     CHECK_STR(threshold_describe(&t, &v, buf, sizeof(buf)), "rate>=10: ok (10.0/s)");
+    struct threshold_values none = {0};
+    t = parse_ok("p99<1s");
+    CHECK_STR(threshold_describe(&t, &none, buf, sizeof(buf)), "p99<1s: FAILED (no answer timed)");
+    t = parse_ok("errors<1%");
+    CHECK_STR(threshold_describe(&t, &none, buf, sizeof(buf)), "errors<1%: FAILED (no requests)");
 }
 
 int main(void)
