@@ -16,6 +16,7 @@
 
 #include "clock.h"
 #include "creds.h"
+#include "token.h"
 #include "err.h"
 #include "sign.h"
 
@@ -200,7 +201,7 @@ static int cmd_sign_date_nonce(struct cmd_sign_run *run)
     if (o->nonce && !cmd_sign_visible(o->nonce, false))
         return cmd_sign_bad("--nonce must be visible ASCII characters", o->nonce);
     run->nonce = o->nonce ? o->nonce : run->nonce_buf;
-    if (!o->nonce && sign_new_nonce(run->nonce_buf)) {
+    if (!o->nonce && token_random(run->nonce_buf)) {
         fputs("cpsbatch sign: the random generator failed\n", stderr);
         return ERR_IO;
     }

@@ -16,8 +16,8 @@ struct target {
     char region[64];
     char *url;  /* full URL as sent */
     char *path; /* percent-encoded path */
-    char key_date[9];       /* the scope date key was derived for ("" until then) */
-    unsigned char key[32];  /* signing key of (key_date, region, "cps") */
+    char key_date[9];     /* the scope date key was derived for ("" until then) */
+    struct sign_key *key; /* signing key of (key_date, region, "cps") */
 };
 
 struct request_maker {
@@ -60,8 +60,8 @@ void request_maker_free(struct request_maker *m)
     for (size_t i = 0; i < m->ntargets; i++) {
         free(m->targets[i].url);
         free(m->targets[i].path);
+        sign_key_free(m->targets[i].key);
     }
-    OPENSSL_cleanse(m->targets, sizeof(m->targets));
     free(m);
 }
 
@@ -131,12 +131,16 @@ static int signing_key(struct request_maker *m, struct target *t, const char *da
     if (strncmp(t->key_date, date, 8) == 0)
         return 0;
     char day[9];
+    struct sign_key *k;
     memcpy(day, date, 8);
     day[8] = '\0';
-    int rc = sign_signing_key(m->secret_key, day, t->region, "cps", t->key);
-    if (!rc)
-        memcpy(t->key_date, day, sizeof(day));
-    return rc;
+    int rc = sign_key_new(m->secret_key, day, t->region, "cps", &k);
+    if (rc)
+        return rc;
+    sign_key_free(t->key);
+    t->key = k;
+    memcpy(t->key_date, day, sizeof(day));
+    return 0;
 }
 
 int request_make_create(struct request_maker *m, const char *region, const char *body,
@@ -155,7 +159,7 @@ int request_make_create(struct request_maker *m, const char *region, const char 
                              .nonce = nonce, .region = t->region, .service = "cps"};
     struct sign_result sig;
     int rc = signing_key(m, t, date);
-    rc = rc ? rc : sign_compute_keyed(&s, m->access_key, t->key, &sig);
+    rc = rc ? rc : sign_compute_with_key(&s, m->access_key, t->key, &sig);
     if (rc)
         return rc;
     struct http_request *r = http_request_new("PUT", t->url);

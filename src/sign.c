@@ -13,7 +13,9 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/core_names.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,6 +180,25 @@ static char *sbuf_take(struct sbuf *b)
 
 /* ---- hashes and keys --------------------------------------------------------------------- */
 
+/* OpenSSL looks algorithms up by name (under a lock) each time EVP_sha256() or HMAC() is
+ * used; fetching SHA-256 and HMAC once for the process keeps that off the per-request path.
+ * Fetched objects are shared between threads read-only and live as long as the process. */
+static EVP_MD *sha256_md;
+static EVP_MAC *hmac_mac;
+static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;
+
+static void fetch_algorithms(void)
+{
+    sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+    hmac_mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+}
+
+static bool algorithms(void)
+{
+    pthread_once(&fetch_once, fetch_algorithms);
+    return sha256_md && hmac_mac;
+}
+
 /* HMAC-SHA256 of msg under key into out (32 bytes). */
 static int hmac_sha256(const void *key, size_t klen, const void *msg, size_t mlen,
                        unsigned char out[SIGN_SHA256_LEN])
@@ -196,7 +217,7 @@ int sign_sha256_hex(const void *data, size_t len, char hex[65])
     unsigned int mdlen = 0;
     if (!data && len)
         return ERR_INVALID;
-    if (!EVP_Digest(data ? data : "", len, md, &mdlen, EVP_sha256(), NULL) ||
+    if (!algorithms() || !EVP_Digest(data ? data : "", len, md, &mdlen, sha256_md, NULL) ||
         mdlen != SIGN_SHA256_LEN)
         return ERR_NOMEM;
     hex_encode(md, SIGN_SHA256_LEN, hex);
@@ -275,29 +296,6 @@ int sign_format_date(time_t t, char out[17])
         return ERR_RANGE;
     if (strftime(out, 17, "%Y%m%dT%H%M%SZ", &tm) != 16)
         return ERR_RANGE;
-    return 0;
-}
-
-int sign_new_nonce(char out[37])
-{
-    static const int groups[] = {8, 4, 4, 4, 12};
-    unsigned char r[16];
-    char hex[33];
-    if (RAND_bytes(r, sizeof r) != 1)
-        return ERR_IO;
-    r[6] = (unsigned char)((r[6] & 0x0f) | 0x40); /* version 4: random */
-    r[8] = (unsigned char)((r[8] & 0x3f) | 0x80); /* variant 10: RFC 4122 */
-    hex_encode(r, sizeof r, hex);
-    const char *h = hex;
-    char *o = out;
-    for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
-        if (g)
-            *o++ = '-';
-        memcpy(o, h, (size_t)groups[g]);
-        o += groups[g];
-        h += groups[g];
-    }
-    *o = '\0';
     return 0;
 }
 
@@ -458,14 +456,67 @@ static char *string_to_sign(const struct sign_request *req, const char *canonica
     return sbuf_take(&b);
 }
 
-/* API.md 4.5: the hex HMAC of the string to sign under the derived key. */
-static int signature(const unsigned char key[SIGN_SHA256_LEN], const char *sts, char out[65])
+struct sign_key {
+    char scope[64 + 8 + 2];  /* "yyyymmdd/region/service" it was derived for */
+    EVP_MAC_CTX *mac;        /* HMAC-SHA256 keyed with it, ready for a message */
+};
+
+static void scope_of(const char *date, const char *region, const char *service, char *out,
+                     size_t len)
+{
+    snprintf(out, len, "%.8s/%s/%s", date, region, service);
+}
+
+int sign_key_new(const char *secret_key, const char *scope_date, const char *region,
+                 const char *service, struct sign_key **out)
+{
+    unsigned char key[SIGN_SHA256_LEN];
+    struct sign_key *k = calloc(1, sizeof(*k));
+    if (!k || !algorithms())
+        goto out_nomem;
+    int rc = sign_signing_key(secret_key, scope_date, region, service, key);
+    if (rc) {
+        free(k);
+        return rc;
+    }
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+                                                            (char *)(uintptr_t) "SHA256", 0),
+                           OSSL_PARAM_construct_end()};
+    k->mac = EVP_MAC_CTX_new(hmac_mac);
+    if (!k->mac || !EVP_MAC_init(k->mac, key, sizeof key, params))
+        goto out_nomem;
+    OPENSSL_cleanse(key, sizeof key);
+    scope_of(scope_date, region, service, k->scope, sizeof(k->scope));
+    *out = k;
+    return 0;
+out_nomem:
+    OPENSSL_cleanse(key, sizeof key);
+    sign_key_free(k);
+    return ERR_NOMEM;
+}
+
+void sign_key_free(struct sign_key *k)
+{
+    if (!k)
+        return;
+    EVP_MAC_CTX_free(k->mac);
+    free(k);
+}
+
+/* API.md 4.5: the hex HMAC of the string to sign under the derived key. The prepared context
+ * is copied, so the key's own stays ready for the next request. */
+static int signature(const struct sign_key *k, const char *sts, char out[65])
 {
     unsigned char mac[SIGN_SHA256_LEN];
-    int rc = hmac_sha256(key, SIGN_SHA256_LEN, sts, strlen(sts), mac);
-    if (rc == 0)
-        hex_encode(mac, sizeof mac, out);
-    return rc;
+    size_t len = 0;
+    EVP_MAC_CTX *c = EVP_MAC_CTX_dup(k->mac);
+    bool ok = c && EVP_MAC_update(c, (const unsigned char *)sts, strlen(sts)) &&
+              EVP_MAC_final(c, mac, &len, sizeof mac) && len == SIGN_SHA256_LEN;
+    EVP_MAC_CTX_free(c);
+    if (!ok)
+        return ERR_NOMEM;
+    hex_encode(mac, sizeof mac, out);
+    return 0;
 }
 
 /* API.md 4.6 (new string, or NULL). */
@@ -551,11 +602,15 @@ static int sign_strings(const struct sign_request *req, struct sign_result *out)
     return out->string_to_sign ? 0 : ERR_NOMEM;
 }
 
-int sign_compute_keyed(const struct sign_request *req, const char *access_key,
-                       const unsigned char key[SIGN_SHA256_LEN], struct sign_result *out)
+int sign_compute_with_key(const struct sign_request *req, const char *access_key,
+                          const struct sign_key *key, struct sign_result *out)
 {
     *out = (struct sign_result){0};
+    char scope[sizeof(key->scope)];
     if (!request_ok(req) || !scope_part_ok(access_key))
+        return ERR_INVALID;
+    scope_of(req->date, req->region, req->service, scope, sizeof(scope));
+    if (strcmp(scope, key->scope) != 0)
         return ERR_INVALID;
     int rc = sign_strings(req, out);
     if (rc == 0)
@@ -576,13 +631,13 @@ int sign_compute(const struct sign_request *req, const char *access_key, const c
     if (!request_ok(req) || !secret_key || !*secret_key)
         return ERR_INVALID;
     char scope_date[9];
-    unsigned char key[SIGN_SHA256_LEN];
+    struct sign_key *key = NULL;
     memcpy(scope_date, req->date, 8);
     scope_date[8] = '\0';
-    int rc = sign_signing_key(secret_key, scope_date, req->region, req->service, key);
+    int rc = sign_key_new(secret_key, scope_date, req->region, req->service, &key);
     if (rc == 0)
-        rc = sign_compute_keyed(req, access_key, key, out);
-    OPENSSL_cleanse(key, sizeof key);
+        rc = sign_compute_with_key(req, access_key, key, out);
+    sign_key_free(key);
     return rc;
 }
 

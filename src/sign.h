@@ -3,13 +3,12 @@
  * Pure functions: nothing here reads the clock, the environment or the network. The caller
  * supplies the date and nonce, so the official vectors (sign_vectors.json) are reproducible
  * byte for byte, and cps-sim verifies a received request by recomputing its signature from
- * the parts it received. The one exception is sign_new_nonce, which draws from OpenSSL's
- * random generator; its result is still passed in like any other part.
+ * the parts it received. (Nonces come from token_random, token.h.)
  *
  * Typical use (transport):
  *     sign_parse_url(url, &u);                      once per URL
  *     sign_format_date(clock_wall(), date);         per request
- *     sign_new_nonce(nonce);                        per request
+ *     token_random(nonce);                          per request
  *     sign_compute(&req, ak, sk, &r);               req borrows u's host/path/query/region
  *     send u.connect + u.path + "?" + u.query with the headers Authorization (r.authorization),
  *     x-jdcloud-date, x-jdcloud-nonce, Content-Type and Host (u.host), exactly as signed.
@@ -78,11 +77,22 @@ int sign_compute(const struct sign_request *req, const char *access_key, const c
 /* Free r's strings and zero it; safe on a zeroed or already released result. */
 void sign_result_release(struct sign_result *r);
 
-/* sign_compute with the signing key already derived (sign_signing_key for the request's scope
- * date, region and service): a caller signing many requests derives it once per day and
- * region instead of four HMACs per request. key is borrowed. */
-int sign_compute_keyed(const struct sign_request *req, const char *access_key,
-                       const unsigned char key[32], struct sign_result *out);
+/* A signing key derived once and kept ready: a caller signing many requests of one scope
+ * (day, region, service) makes one and signs each request with it, instead of deriving the
+ * key (four HMACs) and setting up an HMAC for every request. Owned; the key bytes are wiped
+ * on free. Used by one thread at a time. */
+struct sign_key;
+
+/* Derive the key of (scope_date yyyymmdd, region, service). Returns 0, ERR_INVALID or
+ * ERR_NOMEM. */
+int sign_key_new(const char *secret_key, const char *scope_date, const char *region,
+                 const char *service, struct sign_key **out);
+void sign_key_free(struct sign_key *k);
+
+/* sign_compute with a prepared key (borrowed), which must be the key of req's scope:
+ * ERR_INVALID otherwise. */
+int sign_compute_with_key(const struct sign_request *req, const char *access_key,
+                          const struct sign_key *key, struct sign_result *out);
 
 /* A URL split into what a request needs. Owned strings (release with sign_url_release). */
 struct sign_url {
@@ -127,10 +137,6 @@ bool sign_date_valid(const char *s);
 /* Format t (seconds since the epoch) as an x-jdcloud-date (UTC) into out. Returns 0, or
  * ERR_RANGE when t cannot be represented in four year digits. */
 int sign_format_date(time_t t, char out[17]);
-
-/* A fresh random UUID v4, lower case ("6f3c2d1e-8a4b-4c5d-9e7f-0123456789ab"), into out: the
- * x-jdcloud-nonce the SDKs send. Returns 0, or ERR_IO when OpenSSL's generator fails. */
-int sign_new_nonce(char out[37]);
 
 /* The lower-case hex SHA-256 of len bytes at data (data may be NULL when len is 0) into hex:
  * the payload hash of the canonical request. Returns 0, ERR_INVALID (NULL data with len > 0)

@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <string.h>
@@ -42,10 +43,31 @@ int token_derive(const unsigned char *salt, size_t salt_len, const char *region,
     return 0;
 }
 
+/* Random bytes come from OpenSSL in blocks: one RAND_bytes call (with its lock and its fork
+ * check, a getpid system call) per 256 UUIDs instead of one per UUID, on the hot path of
+ * every request's nonce. The pool is per thread, so it needs no lock. A process that forked
+ * would share the pool's unused bytes with its child: cpsbatch never forks. */
+#define POOL_SIZE 4096
+static _Thread_local unsigned char pool[POOL_SIZE];
+static _Thread_local size_t pool_used = POOL_SIZE;
+
+static int random_bytes(unsigned char *out, size_t n)
+{
+    if (pool_used + n > POOL_SIZE) {
+        if (RAND_bytes(pool, POOL_SIZE) != 1)
+            return ERR_IO;
+        pool_used = 0;
+    }
+    memcpy(out, pool + pool_used, n);
+    OPENSSL_cleanse(pool + pool_used, n); /* handed out once */
+    pool_used += n;
+    return 0;
+}
+
 int token_random(char *out)
 {
     unsigned char b[16];
-    if (RAND_bytes(b, sizeof(b)) != 1)
+    if (random_bytes(b, sizeof(b)))
         return ERR_IO;
     b[6] = (unsigned char)((b[6] & 0x0F) | 0x40); /* version 4 */
     b[8] = (unsigned char)((b[8] & 0x3F) | 0x80);

@@ -19,7 +19,7 @@ struct command {
 static const struct command commands[] = {
     {"validate", cmd_validate, "check every row of a job CSV; send nothing"},
     {"run", cmd_run, "provision every row; rerun the same command to resume"},
-    {"status", cmd_status, "what a ledger says: done, failed, in doubt, instance ids"},
+    {"status", cmd_status, "what a ledger says: done, failed, in doubt, instances"},
     {"export", cmd_export, "the job's rows with each one's outcome and instance ids"},
     {"load", cmd_load, "load-test an endpoint at a fixed arrival rate"},
     {"sign", cmd_sign, "sign one request (JDCLOUD2-HMAC-SHA256) and print every step"},

@@ -27,9 +27,16 @@ int main(void)
     unsigned char zero[32] = {0};
     token_derive(zero, 32, "cn-north-1", zero, 0, b);
     CHECK_STR(b, "4456922b-c4ea-86b5-84f4-6002afd58112");
-    token_random(a);
-    token_random(b);
-    CHECK(strcmp(a, b) != 0);
-    CHECK(a[14] == '4');
+    /* Random UUIDs across several refills of the random pool: all distinct, all version 4. */
+    static char many[1000][TOKEN_LEN + 1];
+    int dup = 0, shape = 0;
+    for (int i = 0; i < 1000; i++) {
+        CHECK_INT(token_random(many[i]), ==, 0);
+        shape += many[i][14] != '4' || !strchr("89ab", many[i][19]) || many[i][23] != '-';
+        for (int k = 0; k < i; k++)
+            dup += strcmp(many[i], many[k]) == 0;
+    }
+    CHECK_INT(dup, ==, 0);
+    CHECK_INT(shape, ==, 0);
     return check_done();
 }
