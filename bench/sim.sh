@@ -4,7 +4,9 @@
 # wrk (1 thread, 64 connections, 10 s) sends PUT createInstances with a ~600-byte body and a
 # fresh clientToken per request (bench/sim_create.lua) to a cps-sim on a loopback port, then
 # prints req/s. Target: >= 100k req/s on a 2-core machine, so cps-sim is never the bottleneck
-# of a benchmark of the runner.
+# of a benchmark of the runner. cps-sim runs one server thread by default: on 2 cores, wrk
+# and the server then have a core each (with 2 server threads they fight wrk for the cores:
+# about 75-95k here, against about 103k with one).
 #
 # usage: bench/sim.sh [BUILD_DIR]   (default: ./build; env DURATION, CONNECTIONS, THREADS,
 #                                    SIM_THREADS override the defaults; SOFTWARES=1 adds a
@@ -16,7 +18,7 @@ sim=$build/cps-sim
 duration=${DURATION:-10s}
 connections=${CONNECTIONS:-64}
 threads=${THREADS:-1}
-sim_threads=${SIM_THREADS:-2}
+sim_threads=${SIM_THREADS:-1}
 if ! command -v wrk >/dev/null; then
     echo "bench/sim.sh: wrk is not installed (.ci/deps --bench)" >&2
     exit 2
