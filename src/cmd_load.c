@@ -122,25 +122,10 @@ static const struct option longopts[] = {
 
 /* ---- Options ------------------------------------------------------------------------------ */
 
-/* A number in [lo, hi], or false after a message naming the option. */
-static bool take_real(const char *name, const char *arg, double lo, double hi, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(arg, &end);
-    if (errno || end == arg || *end || !(v >= lo && v <= hi)) {
-        fprintf(stderr, "cpsbatch: --%s must be a number from %g to %g, got '%s'\n", name, lo, hi,
-                arg);
-        return false;
-    }
-    *out = v;
-    return true;
-}
-
 static bool take_count(const char *name, const char *arg, double hi, uint64_t *out)
 {
     double v;
-    if (!take_real(name, arg, 1, hi, &v))
+    if (!jobcli_number(name, arg, 1, hi, &v))
         return false;
     if (v != (double)(uint64_t)v) {
         fprintf(stderr, "cpsbatch: --%s must be a whole number, got '%s'\n", name, arg);
@@ -189,9 +174,9 @@ static bool take_value(struct load_options *o, int opt, const char *arg)
     uint64_t n;
     switch (opt) {
     case OPT_RATE:
-        return take_real("rate", arg, 0.001, 1e6, &o->rate);
+        return jobcli_number("rate", arg, 0.001, 1e6, &o->rate);
     case OPT_TIMEOUT:
-        return take_real("timeout", arg, 0.001, 3600, &o->timeout_s);
+        return jobcli_number("timeout", arg, 0.001, 3600, &o->timeout_s);
     case OPT_DURATION:
         return take_duration("duration", arg, &o->duration_us);
     case OPT_WARMUP:

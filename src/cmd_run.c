@@ -114,36 +114,21 @@ static const struct option longopts[] = {
 
 /* ---- Options ---------------------------------------------------------------------------- */
 
-/* A number in [lo, hi] or a message naming the option. */
-static bool number(const char *name, const char *arg, double lo, double hi, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(arg, &end);
-    if (errno || end == arg || *end || v < lo || v > hi) {
-        fprintf(stderr, "cpsbatch: --%s must be a number from %g to %g, got '%s'\n", name, lo,
-                hi, arg);
-        return false;
-    }
-    *out = v;
-    return true;
-}
-
 static bool take_number(struct run_options *o, int opt, const char *arg)
 {
     double v;
     switch (opt) {
-    case OPT_RATE: return number("rate", arg, 0, 1e6, &o->rate);
-    case OPT_BURST: return number("burst", arg, 1, 1e6, &o->burst);
-    case OPT_TIMEOUT: return number("timeout", arg, 0.001, 3600, &o->timeout_s);
-    case OPT_DRAIN: return number("drain-timeout", arg, 0, 3600, &o->drain_s);
+    case OPT_RATE: return jobcli_number("rate", arg, 0, 1e6, &o->rate);
+    case OPT_BURST: return jobcli_number("burst", arg, 1, 1e6, &o->burst);
+    case OPT_TIMEOUT: return jobcli_number("timeout", arg, 0.001, 3600, &o->timeout_s);
+    case OPT_DRAIN: return jobcli_number("drain-timeout", arg, 0, 3600, &o->drain_s);
     case OPT_CONCURRENCY:
-        if (!number("concurrency", arg, 1, 4096, &v))
+        if (!jobcli_number("concurrency", arg, 1, 4096, &v))
             return false;
         o->concurrency = (int)v;
         return true;
     case OPT_MAX_ATTEMPTS:
-        if (!number("max-attempts", arg, 1, 100, &v))
+        if (!jobcli_number("max-attempts", arg, 1, 100, &v))
             return false;
         o->max_attempts = (int)v;
         return true;

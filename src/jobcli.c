@@ -1,5 +1,6 @@
 #include "jobcli.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,20 @@ void jobcli_release(struct jobcli *c)
     secret_free(c->password);
     free(c->profile_region);
     c->password = c->profile_region = NULL;
+}
+
+bool jobcli_number(const char *name, const char *arg, double lo, double hi, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(arg, &end);
+    if (errno || end == arg || *end || !(v >= lo && v <= hi)) {
+        fprintf(stderr, "cpsbatch: --%s must be a number from %g to %g, got '%s'\n", name, lo,
+                hi, arg);
+        return false;
+    }
+    *out = v;
+    return true;
 }
 
 void jobcli_report(void *ctx, const char *line)

@@ -46,6 +46,9 @@ int jobcli_prepare(struct jobcli *c, const char *path, struct job_options *o);
 
 void jobcli_release(struct jobcli *c);
 
+/* The number arg of option --name, in [lo, hi]; false after a message naming the option. */
+bool jobcli_number(const char *name, const char *arg, double lo, double hi, double *out);
+
 /* Print one report line to stderr (a job_report_fn). */
 void jobcli_report(void *ctx, const char *line);
 

@@ -105,13 +105,6 @@ const char *request_create_url(struct request_maker *m, const char *region)
     return t ? t->url : NULL;
 }
 
-static void format_date(time_t now, char out[17])
-{
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(out, 17, "%Y%m%dT%H%M%SZ", &tm);
-}
-
 static int add_headers(struct http_request *r, const struct sign_request *s, const char *auth)
 {
     /* The Host the signature covers, sent as such: libcurl would otherwise write its own
@@ -150,15 +143,16 @@ int request_make_create(struct request_maker *m, const char *region, const char 
     if (!t)
         return ERR_INVALID;
     char date[17], nonce[TOKEN_LEN + 1];
-    format_date(now_wall, date);
-    if (token_random(nonce))
-        return ERR_IO;
+    int rc = sign_format_date(now_wall, date);
+    rc = rc ? rc : token_random(nonce);
+    if (rc)
+        return rc;
     struct sign_request s = {.method = "PUT", .host = m->base.host, .path = t->path,
                              .query = "", .body = body, .body_len = body_len,
                              .content_type = "application/json", .date = date,
                              .nonce = nonce, .region = t->region, .service = "cps"};
     struct sign_result sig;
-    int rc = signing_key(m, t, date);
+    rc = signing_key(m, t, date);
     rc = rc ? rc : sign_compute_with_key(&s, m->access_key, t->key, &sig);
     if (rc)
         return rc;
