@@ -51,6 +51,9 @@ struct ledger {
 /* ---- Messages -------------------------------------------------------------------------------- */
 
 static void say(struct ledger_diag *diag, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void say(struct ledger_diag *diag, const char *fmt, ...)
 {
     if (!diag)
         return;

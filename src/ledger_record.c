@@ -210,10 +210,11 @@ static bool scan_int(struct cursor *c, long long *out)
     const char *digits = c->s + neg;
     const char *q = digits;
     long long v = 0;
-    while (q < c->end && *q >= '0' && *q <= '9' && q - digits < 19)
+    /* At most 18 digits are read, so v cannot overflow; a 19th digit fails the check below. */
+    while (q < c->end && *q >= '0' && *q <= '9' && q - digits < 18)
         v = v * 10 + (*q++ - '0');
     size_t nd = (size_t)(q - digits);
-    if (nd == 0 || nd > 18 || (nd > 1 && *digits == '0'))
+    if (nd == 0 || (nd > 1 && *digits == '0'))
         return false;
     if (q < c->end && (*q == '.' || *q == 'e' || *q == 'E' || (*q >= '0' && *q <= '9')))
         return false;

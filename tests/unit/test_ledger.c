@@ -382,6 +382,11 @@ static void test_corrupt(void)
              "\"csv\":\"\",\"csv_sha256\":\"\",\"endpoint\":\"\"}\n",
              0);
     expect_corrupt("bad5.jsonl", buf, 5); /* a second header */
+    /* A number too big for a long long (found by fuzz/fuzz_ledger: it overflowed in the fast
+     * path) is refused, not wrapped. */
+    snprintf(buf, sizeof(buf), "{\"type\":\"intent\",\"token\":\"t7\",\"row\":%s,"
+             "\"spec_sha256\":\"%064d\",\"t\":\"x\"}\n%s", "99999999999999999999", 0, good);
+    expect_corrupt("bad6.jsonl", buf, 5);
 
     struct ledger *l = NULL;
     struct ledger_diag d;

@@ -1,0 +1,70 @@
+/* fuzz_parsers - the small parsers of things that arrive from outside: the Authorization
+ * header (cps-sim), URLs (--endpoint), Retry-After (API answers), durations and thresholds
+ * (load options), and whole API answers (outcome). The first byte picks the parser. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backoff.h"
+#include "duration.h"
+#include "outcome.h"
+#include "sign.h"
+#include "threshold.h"
+
+static void parse(uint8_t which, char *text, size_t len)
+{
+    switch (which % 6) {
+    case 0: {
+        struct sign_auth a;
+        if (sign_parse_authorization(text, &a) == 0)
+            sign_auth_release(&a);
+        break;
+    }
+    case 1: {
+        struct sign_url u;
+        if (sign_parse_url(text, &u) == 0)
+            sign_url_release(&u);
+        break;
+    }
+    case 2: {
+        int64_t us;
+        backoff_parse_retry_after(text, 1700000000, &us);
+        break;
+    }
+    case 3: {
+        int64_t us;
+        duration_parse(text, 1000000, &us);
+        break;
+    }
+    case 4: {
+        struct threshold t;
+        char msg[256];
+        threshold_parse(text, &t, msg, sizeof(msg));
+        break;
+    }
+    default: {
+        struct http_response r;
+        struct outcome o;
+        memset(&r, 0, sizeof(r));
+        r.status = len ? 100 + (unsigned char)text[0] % 500 : 200;
+        r.body = text;
+        r.body_len = len;
+        outcome_classify(&r, &o);
+        outcome_release(&o);
+    }
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size == 0)
+        return 0;
+    char *text = malloc(size);
+    memcpy(text, data + 1, size - 1);
+    text[size - 1] = '\0';
+    parse(data[0], text, size - 1);
+    free(text);
+    return 0;
+}
