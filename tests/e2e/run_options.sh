@@ -28,6 +28,23 @@ check "--retry-failed: exit 0 (got $RC)" [ $RC = 0 ]
 check "--retry-failed: only the failed rows sent" [ "$(sim_stat "['requests']")" = $((before + failed)) ]
 check "--retry-failed: exactly once" exactly_once "$WORK/quota.ledger.jsonl" 5
 
+# A given clientToken that the ledger saw with another request is refused for that row (the
+# API would answer with the first request's servers); the other rows go on: exit 1.
+JOB="$WORK/given.csv"
+printf 'regionId,az,deviceType,imageType,osTypeId,sysRaidTypeId,dataRaidTypeId,networkType,name,password,count,clientToken\n' >"$JOB"
+for i in 1 2; do
+    printf 'cn-north-1,cn-north-1a,cps.c.normal,standard,os-1,r1,r10,basic,given-%d,Test#Passw0rd,1,tok-%d\n' $i $i >>"$JOB"
+done
+run given --rate 0
+check "given tokens: exit 0 (got $RC)" [ $RC = 0 ]
+sed -i 's/given-2,Test#Passw0rd,1/given-2,Test#Passw0rd,3/' "$JOB"
+printf 'cn-north-1,cn-north-1a,cps.c.normal,standard,os-1,r1,r10,basic,given-3,Test#Passw0rd,1,tok-3\n' >>"$JOB"
+before=$(sim_stat "['requests']")
+run given --rate 0
+check "edited row with its old token: exit 1 (got $RC)" [ $RC = 1 ]
+check "edited row with its old token: refused, saying why" grep -q "3:clientToken: 'tok-2' was sent by this batch for a different request" "$WORK/given.err"
+check "edited row with its old token: only the new row sent" [ "$(sim_stat "['requests']")" = $((before + 1)) ]
+
 # --json: one object on stdout with the counts.
 JOB="$WORK/json.csv"
 make_job "$JOB" 3
