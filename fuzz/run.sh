@@ -47,4 +47,4 @@ for t in job:1 ledger:1 spec_json:10 parsers:10; do
     "$out/fuzz_$t" -runs="$n" -max_total_time=60 -timeout=10 -rss_limit_mb=2048 \
         -artifact_prefix="$out/crash-$t-" "$out/corpus/$t" 2>&1 | tail -2
 done
-echo "fuzz: all targets ran $runs inputs without a finding"
+echo "fuzz: every target ran its inputs without a finding"
