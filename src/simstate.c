@@ -48,26 +48,12 @@ struct simstate {
 
 /* ---- orders ---- */
 
-static const enum field_id order_fields[] = {
-    FIELD_REGION_ID,
-    FIELD_CLIENT_TOKEN,
-    FIELD_AZ,
-    FIELD_DEVICE_TYPE,
-    FIELD_IMAGE_TYPE,
-    FIELD_OS_TYPE_ID,
-    FIELD_SYS_RAID_TYPE_ID,
-    FIELD_DATA_RAID_TYPE_ID,
-    FIELD_NETWORK_TYPE,
-    FIELD_ENABLE_INTERNET,
-    FIELD_LINE_TYPE,
-    FIELD_NAME,
-    FIELD_DESCRIPTION,
-    FIELD_CIDR,
-    FIELD_SUBNET_ID,
-    FIELD_CHARGE_MODE,
-    FIELD_CHARGE_UNIT,
-};
-#define ORDER_FIELDS (sizeof order_fields / sizeof order_fields[0])
+/* The fields an order keeps as text: every text field but the password (never stored) and
+ * softwares (not needed by describe). */
+static bool order_keeps(int f)
+{
+    return !field_is_integer((enum field_id)f) && f != FIELD_PASSWORD && f != FIELD_SOFTWARES;
+}
 
 static uint64_t hash_token(const char *s)
 {
@@ -80,9 +66,9 @@ static uint64_t hash_token(const char *s)
 struct simorder *simstate_order_new(const struct spec *s, int64_t now_us, long long wall)
 {
     size_t need = 0;
-    for (size_t i = 0; i < ORDER_FIELDS; i++)
-        if (s->present[order_fields[i]] && s->str[order_fields[i]])
-            need += strlen(s->str[order_fields[i]]) + 1;
+    for (int f = 0; f < FIELD_N; f++)
+        if (order_keeps(f) && s->present[f] && s->str[f])
+            need += strlen(s->str[f]) + 1;
     if (need >= SIMSTATE_ABSENT)
         return NULL;
     struct simorder *o = malloc(sizeof *o + need);
@@ -92,9 +78,8 @@ struct simorder *simstate_order_new(const struct spec *s, int64_t now_us, long l
     for (int f = 0; f < FIELD_N; f++)
         o->off[f] = SIMSTATE_ABSENT;
     size_t at = 0;
-    for (size_t i = 0; i < ORDER_FIELDS; i++) {
-        enum field_id f = order_fields[i];
-        if (!s->present[f] || s->str[f] == NULL)
+    for (int f = 0; f < FIELD_N; f++) {
+        if (!order_keeps(f) || !s->present[f] || s->str[f] == NULL)
             continue;
         size_t n = strlen(s->str[f]) + 1;
         memcpy(o->text + at, s->str[f], n);

@@ -11,21 +11,10 @@
 #include <string.h>
 
 #include "check.h"
+#include "vectors.h"
 #include "err.h"
 #include "sign.h"
 #include "simauth.h"
-
-static json_t *load_vectors(void)
-{
-    const char *src = getenv("CPSBATCH_SOURCE_DIR");
-    char path[4096];
-    snprintf(path, sizeof path, "%s/../shared/jdcloud/sign_vectors.json", src ? src : ".");
-    json_error_t e;
-    json_t *root = json_load_file(path, 0, &e);
-    if (!root)
-        fprintf(stderr, "%s:%d: %s\n", path, e.line, e.text);
-    return root;
-}
 
 static const char *str(json_t *obj, const char *key)
 {
