@@ -386,7 +386,7 @@ static void count_row(void *ctx, const struct job_row *row)
     if (!r->ledger)
         return;
     enum resume_action a = resume_classify(r->ledger, row, r->o.retry_failed);
-    resume_count(&r->counts, r->ledger, row, r->o.retry_failed);
+    resume_count(&r->counts, r->ledger, row, a);
     strmap_add(r->seen, row->token, strlen(row->token), 1, NULL);
     if (a == RESUME_CONFLICT)
         fprintf(stderr, "%s:%ld:clientToken: '%s' was sent by this batch for a different "

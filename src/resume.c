@@ -19,9 +19,8 @@ enum resume_action resume_classify(const struct ledger *l, const struct job_row 
 }
 
 void resume_count(struct resume_counts *c, const struct ledger *l, const struct job_row *row,
-                  bool retry_failed)
+                  enum resume_action a)
 {
-    enum resume_action a = resume_classify(l, row, retry_failed);
     c->actions[a]++;
     if (a == RESUME_SKIP_DONE)
         c->instances_done += (long long)ledger_find(l, row->token)->n_instance_ids;

@@ -36,9 +36,9 @@ struct resume_counts {
 enum resume_action resume_classify(const struct ledger *l, const struct job_row *row,
                                    bool retry_failed);
 
-/* Count a row's action. */
+/* Count a row whose action (resume_classify) is a. */
 void resume_count(struct resume_counts *c, const struct ledger *l, const struct job_row *row,
-                  bool retry_failed);
+                  enum resume_action a);
 
 /* Whether the action sends the row. */
 bool resume_sends(enum resume_action a);
