@@ -1,8 +1,6 @@
 /* load.c - the load test's scheduler; see load.h. */
 #include "load.h"
 
-#include <time.h>
-
 #include "arrival.h"
 #include "clock.h"
 #include "err.h"
@@ -10,8 +8,7 @@
 #define POLL_BATCH 256   /* answers taken per poll */
 #define SEND_BATCH 32    /* requests made before they are handed over together */
 #define TICK_US 1000000  /* progress, and the timeline's seconds */
-#define IDLE_POLL_MS 100 /* longest sleep when only answers can change anything */
-#define NEAR_US 2000     /* closer to the next due time than this, sleep precisely */
+#define IDLE_POLL_MS 100 /* longest sleep without looking at the stop flag */
 
 struct load {
     const struct load_config *cfg;
@@ -133,36 +130,22 @@ static int handle(struct load *l, struct http_response *r)
 
 /* ---- Waiting ------------------------------------------------------------------------------ */
 
-static void sleep_us(int64_t us)
-{
-    struct timespec ts = {.tv_sec = (time_t)(us / 1000000), .tv_nsec = (long)(us % 1000000) * 1000};
-    nanosleep(&ts, NULL);
-}
-
 /* Whether the next thing to happen is a due time (not an answer freeing a slot). */
 static bool waiting_for_due(const struct load *l)
 {
     return !l->ended && !l->stopping && l->inflight < (size_t)l->cfg->concurrency;
 }
 
-/* Wait for answers, or until the next request is due. transport_poll sleeps in whole
- * milliseconds (woken early by answers): good enough while the due time is far, so it is used
- * to get within NEAR_US of it; then answers already there are taken and the rest of the wait
- * is one precise sleep. */
+/* Take answers, waiting for the first one until the next request is due or the next tick,
+ * whichever comes first (at most IDLE_POLL_MS, to look at the stop flag). */
 static size_t wait_and_poll(struct load *l, struct http_response **out, int64_t now)
 {
-    int64_t left = l->next_tick - now;
-    if (waiting_for_due(l) && l->next_due - now < left)
-        left = l->next_due - now;
-    if (!waiting_for_due(l) || left >= NEAR_US) {
-        int ms = (int)((waiting_for_due(l) ? left - NEAR_US / 2 : left) / 1000);
-        ms = ms < 1 ? 1 : ms > IDLE_POLL_MS ? IDLE_POLL_MS : ms;
-        return transport_poll(l->transport, out, POLL_BATCH, ms);
-    }
-    size_t n = transport_poll(l->transport, out, POLL_BATCH, 0);
-    if (n == 0 && left > 0)
-        sleep_us(left);
-    return n;
+    int64_t until = now + IDLE_POLL_MS * 1000;
+    if (l->next_tick < until)
+        until = l->next_tick;
+    if (waiting_for_due(l) && l->next_due < until)
+        until = l->next_due;
+    return transport_poll_until(l->transport, out, POLL_BATCH, until);
 }
 
 /* ---- Progress and stopping ---------------------------------------------------------------- */

@@ -29,7 +29,10 @@
 #include "err.h"
 
 #include <curl/curl.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +45,7 @@
 #define DEFAULT_MAX_BODY ((size_t)1 << 20)
 #define IDLE_WAIT_MS 1000 /* a worker with nothing to do still looks at its deadline this often */
 #define NO_DEADLINE INT64_MAX
+#define PRECISE_US 2000 /* inline mode: closer to a deadline than this, wake by a timer */
 
 /* Header lines that switch off what libcurl would add on its own (see transport.h, inv. 4).
  * libcurl only reads them. */
@@ -71,6 +75,7 @@ struct worker {
     struct queue submitq;
     atomic_size_t load; /* requests given to this worker and not finished */
     /* The worker thread's alone: */
+    int timerfd; /* inline mode: wakes curl_multi_poll at a precise time; -1 until needed */
     struct transfer *all;
     struct transfer *idle;
     size_t active;           /* transfers added to multi */
@@ -78,7 +83,7 @@ struct worker {
 };
 
 struct transport {
-    struct transport_config cfg;
+    struct transport_config cfg; /* cfg.workers == 0: inline mode, one worker, no thread */
     struct worker *workers;
     unsigned nworkers;
     struct queue completions;
@@ -619,22 +624,31 @@ static int worker_wait_ms(struct worker *w)
     return left_us / 1000 + 1 < IDLE_WAIT_MS ? (int)(left_us / 1000 + 1) : IDLE_WAIT_MS;
 }
 
+/* One round of a worker's work: start what was submitted (or abort it past the deadline),
+ * abort running transfers past the deadline, let libcurl move the rest on and collect what
+ * finished into w->done. Returns whether the submit queue is closed and it took nothing. */
+static bool worker_step(struct worker *w)
+{
+    struct queue_chain batch = {0};
+    bool closed = queue_take_all(&w->submitq, &batch);
+    bool took = batch.len > 0;
+    struct queue_node *n;
+    while ((n = queue_chain_shift(&batch)) != NULL)
+        worker_start(w, queue_item(n, struct http_request, node));
+    if (w->active > 0 && past_deadline_now(w->t))
+        worker_abort_running(w);
+    if (w->active > 0)
+        worker_perform(w);
+    return closed && !took;
+}
+
 static void *worker_main(void *arg)
 {
     struct worker *w = arg;
     for (;;) {
-        struct queue_chain batch = {0};
-        bool closed = queue_take_all(&w->submitq, &batch);
-        bool took = batch.len > 0;
-        struct queue_node *n;
-        while ((n = queue_chain_shift(&batch)) != NULL)
-            worker_start(w, queue_item(n, struct http_request, node));
-        if (w->active > 0 && past_deadline_now(w->t))
-            worker_abort_running(w);
-        if (w->active > 0)
-            worker_perform(w);
+        bool closed_and_idle = worker_step(w);
         queue_push_chain(&w->t->completions, &w->done); /* never closed: cannot fail */
-        if (closed && !took && w->active == 0)
+        if (closed_and_idle && w->active == 0)
             break;
         curl_multi_poll(w->multi, NULL, 0, worker_wait_ms(w), NULL);
     }
@@ -658,6 +672,7 @@ static void worker_free_transfers(struct worker *w)
 static int worker_init(struct worker *w, struct transport *t)
 {
     w->t = t;
+    w->timerfd = -1;
     atomic_init(&w->load, 0);
     if (queue_init(&w->submitq) != 0)
         return ERR_NOMEM;
@@ -678,6 +693,8 @@ static void worker_release(struct worker *w)
     worker_free_transfers(w);
     if (w->multi)
         curl_multi_cleanup(w->multi);
+    if (w->timerfd >= 0)
+        close(w->timerfd);
     if (w->queue_ready)
         queue_release(&w->submitq);
 }
@@ -702,8 +719,10 @@ int transport_global_init(void)
 static int config_resolve(const struct transport_config *cfg, struct transport_config *out)
 {
     *out = cfg ? *cfg : (struct transport_config){0};
-    if (out->workers == 0)
+    if (out->workers == 0 && !out->inline_mode)
         out->workers = DEFAULT_WORKERS;
+    if (out->inline_mode)
+        out->workers = 0;
     if (out->timeout_ms == 0)
         out->timeout_ms = DEFAULT_TIMEOUT_MS;
     if (out->connect_timeout_ms == 0)
@@ -744,7 +763,7 @@ static int transport_start_workers(struct transport *t)
         if (rc != 0)
             return rc;
     }
-    return transport_spawn(t);
+    return t->cfg.workers == 0 ? 0 : transport_spawn(t);
 }
 
 int transport_new(const struct transport_config *cfg, struct transport **out)
@@ -768,13 +787,13 @@ int transport_new(const struct transport_config *cfg, struct transport **out)
         free(t);
         return ERR_NOMEM;
     }
-    t->workers = calloc(resolved.workers, sizeof *t->workers);
+    t->nworkers = resolved.workers ? resolved.workers : 1;
+    t->workers = calloc(t->nworkers, sizeof *t->workers);
     if (!t->workers) {
         queue_release(&t->completions);
         free(t);
         return ERR_NOMEM;
     }
-    t->nworkers = resolved.workers;
     rc = transport_start_workers(t);
     if (rc != 0) {
         transport_free(t);
@@ -833,23 +852,82 @@ int transport_submit(struct transport *t, struct http_request *req)
         req->resp = NULL;
         return ERR_STOPPED;
     }
-    /* The worker takes its whole queue on each wakeup: only the first item needs one. */
-    if (was_empty)
+    /* The worker takes its whole queue on each wakeup: only the first item needs one. In
+     * inline mode the worker is the caller: it takes the queue in its next transport_poll. */
+    if (was_empty && t->cfg.workers > 0)
         curl_multi_wakeup(w->multi);
     return 0;
 }
 
-size_t transport_poll(struct transport *t, struct http_response **out, size_t max, int timeout_ms)
+/* Inline mode: sleep in curl_multi_poll until a socket is ready or deadline_us (precisely:
+ * the last PRECISE_US by the worker's timer, as curl_multi_poll counts whole milliseconds). */
+static void inline_wait(struct worker *w, int64_t deadline_us)
+{
+    int64_t left = deadline_us - clock_now_us();
+    if (left <= 0)
+        return;
+    int ms = worker_wait_ms(w);
+    if (left >= PRECISE_US) {
+        if ((left - PRECISE_US / 2) / 1000 < ms)
+            ms = (int)((left - PRECISE_US / 2) / 1000);
+        curl_multi_poll(w->multi, NULL, 0, ms, NULL);
+        return;
+    }
+    if (w->timerfd < 0)
+        w->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    struct itimerspec when = {.it_value = {.tv_sec = 0, .tv_nsec = (long)left * 1000}};
+    if (w->timerfd < 0 || timerfd_settime(w->timerfd, 0, &when, NULL) != 0) {
+        curl_multi_poll(w->multi, NULL, 0, 1, NULL); /* no timer: to the millisecond */
+        return;
+    }
+    struct curl_waitfd fd = {.fd = w->timerfd, .events = POLLIN};
+    curl_multi_poll(w->multi, &fd, 1, ms, NULL);
+    uint64_t expirations;
+    if (read(w->timerfd, &expirations, sizeof expirations) < 0) { /* EAGAIN: woken before it */
+    }
+}
+
+/* Inline mode: the caller's thread does the worker's work until something finished or
+ * deadline_us passed. */
+static size_t poll_inline(struct transport *t, struct http_response **out, size_t max,
+                          int64_t deadline_us)
+{
+    struct worker *w = &t->workers[0];
+    for (;;) {
+        worker_step(w);
+        if (w->done.len > 0 || clock_now_us() >= deadline_us)
+            break;
+        inline_wait(w, deadline_us);
+    }
+    size_t n = 0;
+    struct queue_node *node;
+    while (n < max && (node = queue_chain_shift(&w->done)) != NULL)
+        out[n++] = queue_item(node, struct http_response, node);
+    return n;
+}
+
+size_t transport_poll_until(struct transport *t, struct http_response **out, size_t max,
+                            int64_t deadline_us)
 {
     if (max == 0)
         return 0;
-    int64_t deadline = timeout_ms > 0 ? clock_now_us() + (int64_t)timeout_ms * 1000 : 0;
-    struct queue_chain got = {0};
-    size_t n = queue_wait_take(&t->completions, &got, max, deadline);
-    for (size_t i = 0; i < n; i++)
-        out[i] = queue_item(queue_chain_shift(&got), struct http_response, node);
+    size_t n;
+    if (t->cfg.workers == 0) {
+        n = poll_inline(t, out, max, deadline_us);
+    } else {
+        struct queue_chain got = {0};
+        n = queue_wait_take(&t->completions, &got, max, deadline_us);
+        for (size_t i = 0; i < n; i++)
+            out[i] = queue_item(queue_chain_shift(&got), struct http_response, node);
+    }
     atomic_fetch_sub(&t->inflight, n);
     return n;
+}
+
+size_t transport_poll(struct transport *t, struct http_response **out, size_t max, int timeout_ms)
+{
+    int64_t deadline = timeout_ms > 0 ? clock_now_us() + (int64_t)timeout_ms * 1000 : 0;
+    return transport_poll_until(t, out, max, deadline);
 }
 
 size_t transport_inflight(struct transport *t)
@@ -880,6 +958,10 @@ void transport_free(struct transport *t)
     for (unsigned i = 0; i < t->nworkers; i++)
         if (t->workers[i].thread_started)
             pthread_join(t->workers[i].thread, NULL);
+    if (t->cfg.workers == 0 && t->workers[0].multi) {
+        worker_step(&t->workers[0]); /* past the deadline: aborts what is left */
+        queue_push_chain(&t->completions, &t->workers[0].done);
+    }
     for (unsigned i = 0; i < t->nworkers; i++)
         worker_release(&t->workers[i]);
     struct queue_chain left = {0};

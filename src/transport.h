@@ -21,6 +21,14 @@
  *   The worker for a request is the least loaded one (fewest requests given and not finished).
  *   Workers run with every signal blocked: signal handlers run on the caller's threads.
  *
+ * Inline mode (config.inline_mode): no threads. transport_submit() only queues; the caller's
+ * thread starts the transfers and drives libcurl inside transport_poll(), sleeping in
+ * curl_multi_poll() (the last 2 ms of a wait on a timerfd, so a deadline is kept to the
+ * microsecond, not the millisecond). Nothing crosses threads, so a request starts when the
+ * caller polls after submitting it and an answer is timed when it lands: the cheaper and more
+ * exact choice while one thread has CPU to spare for the traffic. transport_submit() and
+ * transport_poll() must then be called from the same thread.
+ *
  * Connections: each worker keeps up to config.max_connections keep-alive connections (its own
  * cache; workers do not share connections). A request beyond that waits inside libcurl for a
  * free connection; its t_sent and its timeout count from when the worker took it, not from
@@ -146,6 +154,8 @@ void http_response_free(struct http_response *r);
 /* Settings; a zeroed struct gives the defaults in brackets. */
 struct transport_config {
     unsigned workers;        /* worker threads [2]; at most 64 */
+    bool inline_mode;        /* no threads: the caller's thread does the work, inside
+                              * transport_poll (workers is ignored) [false] */
     long timeout_ms;         /* whole-request timeout [30000] */
     long connect_timeout_ms; /* connect (TCP + TLS) timeout [10000] */
     long max_connections;    /* per worker (and so per host per worker) [64] */
@@ -174,6 +184,11 @@ int transport_submit(struct transport *t, struct http_request *req);
  * one thread (the owner). Loop on it with bounded timeouts, checking your own stop flags in
  * between; once transport_inflight() is 0, nothing more will come. */
 size_t transport_poll(struct transport *t, struct http_response **out, size_t max, int timeout_ms);
+
+/* transport_poll() with an absolute deadline (clock_now_us() scale; <= 0: do not wait), kept
+ * to within the system's timer slack rather than to the millisecond. */
+size_t transport_poll_until(struct transport *t, struct http_response **out, size_t max,
+                            int64_t deadline_us);
 
 /* Requests accepted and not yet returned by transport_poll(). Thread-safe; stale at once. */
 size_t transport_inflight(struct transport *t);

@@ -322,11 +322,12 @@ static bool put_ok(const struct http_response *r, int *users)
            strcmp(r->request_id, rid) == 0 && r->t_sent > 0 && r->t_done >= r->t_sent;
 }
 
-static void test_many_puts(void)
+/* inline_mode: the same, with the caller's thread doing the work (no worker threads). */
+static void test_many_puts(bool inline_mode)
 {
     struct server s;
     CHECK_INT(server_start(&s), ==, 0);
-    struct transport_config cfg = {.workers = 2, .max_connections = 4};
+    struct transport_config cfg = {.workers = 2, .max_connections = 4, .inline_mode = inline_mode};
     struct transport *t = NULL;
     CHECK_INT(transport_new(&cfg, &t), ==, 0);
     static int users[MANY];
@@ -336,6 +337,7 @@ static void test_many_puts(void)
     size_t got = collect(t, resp, MANY, 30000);
     CHECK_INT(got, ==, MANY);
     static unsigned char seen[MANY];
+    memset(seen, 0, sizeof seen);
     int bad = 0, dup = 0;
     for (size_t i = 0; i < got; i++) {
         bad += !put_ok(resp[i], users);
@@ -400,11 +402,11 @@ static void test_wire(void)
     server_stop(&s);
 }
 
-static void test_timeout(void)
+static void test_timeout(bool inline_mode)
 {
     struct server s;
     CHECK_INT(server_start(&s), ==, 0);
-    struct transport_config cfg = {.timeout_ms = 100};
+    struct transport_config cfg = {.timeout_ms = 100, .inline_mode = inline_mode};
     struct transport *t = NULL;
     CHECK_INT(transport_new(&cfg, &t), ==, 0);
     struct http_response *r = exchange(t, make("GET", &s, "/slow", 7));
@@ -641,21 +643,24 @@ static void test_bad_urls(void)
 }
 
 /* Stop with a deadline that passes while requests run: each comes back once, aborted. */
-static void test_stop_aborts(void)
+static void test_stop_aborts(bool inline_mode)
 {
     struct server s;
     CHECK_INT(server_start(&s), ==, 0);
-    struct transport_config cfg = {.workers = 2};
+    struct transport_config cfg = {.workers = 2, .inline_mode = inline_mode};
     struct transport *t = NULL;
     CHECK_INT(transport_new(&cfg, &t), ==, 0);
     for (uint64_t id = 0; id < 4; id++)
         CHECK_INT(transport_submit(t, make("GET", &s, "/slow", id)), ==, 0);
-    sleep_ms(50); /* let them start */
+    struct http_response *resp[4];
+    if (inline_mode) /* let them start: in inline mode, polling does that */
+        CHECK_INT(transport_poll(t, resp, 1, 50), ==, 0);
+    else
+        sleep_ms(50);
     transport_stop(t, clock_now_us() + 50000);
     struct http_request *late = make("GET", &s, "/ok", 99);
     CHECK_INT(transport_submit(t, late), ==, ERR_STOPPED);
     http_request_free(late); /* refused: still ours */
-    struct http_response *resp[4];
     int64_t t0 = clock_now_us();
     size_t got = collect(t, resp, 4, 5000);
     CHECK_INT(got, ==, 4);
@@ -697,11 +702,11 @@ static void test_stop_graceful(void)
 }
 
 /* Free with requests queued, running and finished-but-unpolled: nothing leaks or hangs. */
-static void test_free_busy(void)
+static void test_free_busy(bool inline_mode)
 {
     struct server s;
     CHECK_INT(server_start(&s), ==, 0);
-    struct transport_config cfg = {.workers = 2, .max_connections = 2};
+    struct transport_config cfg = {.workers = 2, .max_connections = 2, .inline_mode = inline_mode};
     struct transport *t = NULL;
     CHECK_INT(transport_new(&cfg, &t), ==, 0);
     static int users[100];
@@ -709,10 +714,50 @@ static void test_free_busy(void)
         CHECK_INT(transport_submit(t, make_put(&s, id, users)), ==, 0);
     for (uint64_t id = 100; id < 103; id++)
         CHECK_INT(transport_submit(t, make("GET", &s, "/slow", id)), ==, 0);
+    struct http_response *r = NULL;
+    if (inline_mode) { /* start them, and leave what finished unpolled */
+        CHECK_INT(transport_poll(t, &r, 1, 20), ==, 1);
+        http_response_free(r);
+    }
     sleep_ms(20);
     int64_t t0 = clock_now_us();
     transport_free(t);
     CHECK_INT(clock_now_us() - t0, <, 2000000);
+    server_stop(&s);
+}
+
+/* transport_poll_until keeps its deadline closer than a millisecond, in both modes, and hands
+ * over an answer as soon as it lands (well before the deadline). */
+static void test_poll_until(bool inline_mode)
+{
+    struct server s;
+    CHECK_INT(server_start(&s), ==, 0);
+    struct transport_config cfg = {.workers = 1, .inline_mode = inline_mode};
+    struct transport *t = NULL;
+    CHECK_INT(transport_new(&cfg, &t), ==, 0);
+    struct http_response *r = NULL;
+    int early = 0, late = 0;
+    for (int i = 0; i < 20; i++) {
+        int64_t deadline = clock_now_us() + 300 + 150 * i; /* 0.3 to 3.2 ms */
+        CHECK_INT(transport_poll_until(t, &r, 1, deadline), ==, 0);
+        int64_t now = clock_now_us();
+        early += now < deadline;
+        late += now > deadline + 5000; /* a VM's timer may overshoot; 5 ms is not "sub-ms" */
+    }
+    CHECK_INT(early, ==, 0);
+    CHECK_INT(late, <=, 2);
+    CHECK_INT(transport_submit(t, make("GET", &s, "/ok", 1)), ==, 0);
+    int64_t t0 = clock_now_us();
+    size_t got = 0;
+    for (int i = 0; i < 10 && got == 0; i++)
+        got = transport_poll_until(t, &r, 1, clock_now_us() + 1000000);
+    CHECK_INT(got, ==, 1);
+    CHECK_INT(clock_now_us() - t0, <, 900000);
+    if (got) {
+        CHECK_INT(r->status, ==, 200);
+        http_response_free(r);
+    }
+    transport_free(t);
     server_stop(&s);
 }
 
@@ -742,9 +787,11 @@ int main(void)
 {
     test_request_api();
     test_config();
-    test_many_puts();
+    test_many_puts(false);
+    test_many_puts(true);
     test_wire();
-    test_timeout();
+    test_timeout(false);
+    test_timeout(true);
     test_reset();
     test_connect_refused();
     test_retry_after();
@@ -752,9 +799,13 @@ int main(void)
     test_tls_failure();
     test_tls_verify();
     test_bad_urls();
-    test_stop_aborts();
+    test_stop_aborts(false);
+    test_stop_aborts(true);
     test_stop_graceful();
-    test_free_busy();
+    test_free_busy(false);
+    test_free_busy(true);
+    test_poll_until(false);
+    test_poll_until(true);
     test_resubmit();
     return check_done();
 }
