@@ -8,8 +8,11 @@
 #   wrk -t1 -c64 -s bench/sim_create.lua  (the same ~600-byte body, fresh clientToken each)
 #   hey -c 64 -m PUT -D body              (the same body every time: after the first, the
 #                                          emulator answers idempotent replays)
+#   bench/curl_floor                      (the floor: one thread of bare libcurl multi, the same
+#                                          body with a fresh token, no signing, no measuring)
 # prints req/s of each round, the medians and the ratios. Targets on the 2-core machine:
-# cpsbatch >= 0.45 x wrk and >= 1.2 x hey.
+# cpsbatch >= 0.45 x wrk and >= 1.2 x hey; cpsbatch / floor says what cpsbatch's own work
+# (signing, scheduling, timing) costs on top of libcurl's.
 #
 # Part 2, rate accuracy: cpsbatch load --rate R for R in 1k, 5k, 20k/s; the achieved rate
 # must be within 0.5% of R.
@@ -23,7 +26,7 @@ sim_threads=${SIM_THREADS:-1}
 duration=${DURATION:-10s}
 rounds=${ROUNDS:-2}
 sweep_duration=${SWEEP_DURATION:-5s}
-for tool in wrk hey python3 curl; do
+for tool in wrk hey python3 curl cc; do
     command -v $tool >/dev/null || { echo "bench/load.sh: $tool is not installed (.ci/deps --bench)" >&2; exit 2; }
 done
 [ -x "$build/cps-sim" ] && [ -x "$build/cpsbatch" ] || { echo "bench/load.sh: build first ($build)" >&2; exit 2; }
@@ -31,6 +34,7 @@ done
 tmp=$(mktemp -d)
 pid=""
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
+cc -O2 -o "$tmp/curl_floor" "$here/curl_floor.c" -lcurl
 "$build/cps-sim" --port-file "$tmp/port" --threads "$sim_threads" 2>"$tmp/sim.err" &
 pid=$!
 for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.05; done
@@ -67,6 +71,10 @@ run_wrk() {
     wrk -t1 -c64 -d"$duration" -s "$here/sim_create.lua" "$url" >"$tmp/wrk.out" 2>&1
     awk '/^Requests\/sec:/ {print int($2)}' "$tmp/wrk.out"
 }
+run_floor() {
+    reset_sim
+    "$tmp/curl_floor" "$url/v1/regions/cn-north-1/instances" "$tmp/body.json" 64 "${duration%s}"
+}
 run_hey() {
     reset_sim
     hey -z "$duration" -c 64 -m PUT -T application/json -D "$tmp/body.json" \
@@ -80,21 +88,24 @@ for round in $(seq "$rounds"); do
     read -r c cpu_us failed < <(run_cpsbatch)
     w=$(run_wrk)
     h=$(run_hey)
-    printf 'round %d: cpsbatch %7d req/s (%.1f us CPU/request, %d failed)  wrk %7d req/s  hey %7d req/s\n' \
-        "$round" "$c" "$cpu_us" "$failed" "$w" "$h"
-    echo "$c $w $h" >>"$tmp/results"
+    read -r f f_cpu_us f_failed < <(run_floor)
+    printf 'round %d: cpsbatch %6d req/s (%.1f us CPU/req, %d failed)  wrk %6d  hey %6d  floor %6d (%.1f us CPU/req, %d failed)\n' \
+        "$round" "$c" "$cpu_us" "$failed" "$w" "$h" "$f" "$f_cpu_us" "$f_failed"
+    echo "$c $w $h $f" >>"$tmp/results"
 done
 python3 - "$tmp/results" <<'PY'
 import statistics, sys
 rows = [list(map(float, l.split())) for l in open(sys.argv[1])]
-c, w, h = (statistics.median(col) for col in zip(*rows))
-print("median: cpsbatch %.0f req/s, wrk %.0f req/s, hey %.0f req/s" % (c, w, h))
+c, w, h, f = (statistics.median(col) for col in zip(*rows))
+print("median: cpsbatch %.0f req/s, wrk %.0f req/s, hey %.0f req/s, libcurl floor %.0f req/s" % (c, w, h, f))
 print("cpsbatch / wrk = %.2f (target >= 0.45): %s" % (c / w, "ok" if c / w >= 0.45 else "BELOW"))
 print("cpsbatch / hey = %.2f (target >= 1.2): %s" % (c / h, "ok" if c / h >= 1.2 else "BELOW"))
+print("cpsbatch / floor = %.2f; floor / wrk = %.2f; floor / hey = %.2f" % (c / f, f / w, f / h))
 PY
 echo "commands: cpsbatch load JOB --endpoint URL --max --concurrency 64 --duration $duration;"
 echo "          wrk -t1 -c64 -d$duration -s bench/sim_create.lua URL;"
-echo "          hey -z $duration -c 64 -m PUT -T application/json -D body.json URL/v1/regions/cn-north-1/instances"
+echo "          hey -z $duration -c 64 -m PUT -T application/json -D body.json URL/v1/regions/cn-north-1/instances;"
+echo "          curl_floor URL/v1/regions/cn-north-1/instances body.json 64 ${duration%s}"
 
 [ "${SKIP_SWEEP:-0}" = 1 ] && exit 0
 echo "== rate accuracy: $sweep_duration at each rate, concurrency 256"

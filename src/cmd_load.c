@@ -47,6 +47,8 @@ static const char usage[] =
     "\n"
     "  --endpoint URL         the endpoint to test (required; *.jdcloud-api.com is refused)\n"
     "  --rate N               requests per second, on schedule whatever the answers take\n"
+    "                         (up to 25000/s one thread schedules, sends and reads; above,\n"
+    "                         two more threads send)\n"
     "  --max                  closed loop instead: as fast as --concurrency allows\n"
     "  --duration D           how long to measure\n"
     "  --requests N           or how many requests to measure\n"

@@ -211,13 +211,45 @@ static int hmac_sha256(const void *key, size_t klen, const void *msg, size_t mle
     return 0;
 }
 
+/* A digest context per thread, made on first use and reused (EVP_Digest would make and free
+ * one per call, twice per signature). OpenSSL frees thread-local state at thread exit only for
+ * its own objects, so a thread's context is freed with the thread (see digest_ctx_free). */
+static pthread_key_t digest_key;
+static pthread_once_t digest_key_once = PTHREAD_ONCE_INIT;
+static bool digest_key_ok;
+
+static void digest_ctx_free(void *ctx)
+{
+    EVP_MD_CTX_free(ctx);
+}
+
+static void digest_key_init(void)
+{
+    digest_key_ok = pthread_key_create(&digest_key, digest_ctx_free) == 0;
+}
+
+static EVP_MD_CTX *digest_ctx(void)
+{
+    pthread_once(&digest_key_once, digest_key_init);
+    if (!digest_key_ok)
+        return NULL;
+    EVP_MD_CTX *ctx = pthread_getspecific(digest_key);
+    if (!ctx && (ctx = EVP_MD_CTX_new()) != NULL && pthread_setspecific(digest_key, ctx) != 0) {
+        EVP_MD_CTX_free(ctx);
+        ctx = NULL;
+    }
+    return ctx;
+}
+
 int sign_sha256_hex(const void *data, size_t len, char hex[65])
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
     if (!data && len)
         return ERR_INVALID;
-    if (!algorithms() || !EVP_Digest(data ? data : "", len, md, &mdlen, sha256_md, NULL) ||
+    EVP_MD_CTX *ctx = algorithms() ? digest_ctx() : NULL;
+    if (!ctx || !EVP_DigestInit_ex2(ctx, sha256_md, NULL) ||
+        !EVP_DigestUpdate(ctx, data ? data : "", len) || !EVP_DigestFinal_ex(ctx, md, &mdlen) ||
         mdlen != SIGN_SHA256_LEN)
         return ERR_NOMEM;
     hex_encode(md, SIGN_SHA256_LEN, hex);

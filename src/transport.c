@@ -61,6 +61,8 @@ struct transfer {
     size_t body_cap;              /* bytes allocated at resp->body */
     struct curl_slist *hdr_nodes; /* reused nodes pointing into req->hdr_buf */
     size_t hdr_nodes_cap;
+    CURLU *url;       /* the last URL given to this handle, parsed; NULL before the first */
+    char *url_string; /* and as it was written */
     struct transfer *all_next;  /* every transfer of the worker */
     struct transfer *idle_next; /* the idle stack */
     char errbuf[CURL_ERROR_SIZE];
@@ -145,7 +147,7 @@ static int hdr_reserve(struct http_request *r, size_t need)
 {
     if (need <= r->hdr_cap)
         return 0;
-    size_t cap = r->hdr_cap ? r->hdr_cap : 256;
+    size_t cap = r->hdr_cap ? r->hdr_cap : 512; /* a signed API call's headers fit */
     while (cap < need)
         cap *= 2;
     char *buf = realloc(r->hdr_buf, cap);
@@ -466,7 +468,30 @@ static void set_common(struct transfer *x, const struct transport_config *cfg)
     }
 }
 
-/* Put req on the idle transfer x. Returns 0, or ERR_NOMEM (the URL copy or header nodes). */
+/* Point x's handle at url. libcurl would parse a URL given as a string again for every
+ * transfer; a parsed one (CURLOPT_CURLU) is kept per handle and parsed anew only when the URL
+ * changes: a request carried on a kept-alive connection costs about 1 us less
+ * (bench/curl_floor.c, 11 against 12 us). Returns 0, ERR_NOMEM, or ERR_INVALID for a URL libcurl
+ * cannot parse. */
+static int set_url(struct transfer *x, const char *url)
+{
+    if (x->url_string && strcmp(x->url_string, url) == 0)
+        return 0;
+    free(x->url_string);
+    x->url_string = NULL;
+    if (!x->url && (x->url = curl_url()) == NULL)
+        return ERR_NOMEM;
+    CURLUcode uc = curl_url_set(x->url, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME);
+    if (uc != CURLUE_OK)
+        return uc == CURLUE_OUT_OF_MEMORY ? ERR_NOMEM : ERR_INVALID;
+    if (curl_easy_setopt(x->easy, CURLOPT_CURLU, x->url) != CURLE_OK)
+        return ERR_NOMEM;
+    x->url_string = strdup(url);
+    return x->url_string ? 0 : ERR_NOMEM;
+}
+
+/* Put req on the idle transfer x. Returns 0, ERR_NOMEM (the URL or header nodes), or
+ * ERR_INVALID (a URL libcurl cannot parse). */
 static int transfer_prepare(struct transfer *x, struct http_request *req)
 {
     /* The handle keeps its options from the last request (no curl_easy_reset(): the common
@@ -476,9 +501,8 @@ static int transfer_prepare(struct transfer *x, struct http_request *req)
     x->req = req;
     x->resp = req->resp;
     set_method(x->easy, req);
-    if (curl_easy_setopt(x->easy, CURLOPT_URL, req->url) != CURLE_OK)
-        return ERR_NOMEM;
-    return set_headers(x, req);
+    int rc = set_url(x, req->url);
+    return rc ? rc : set_headers(x, req);
 }
 
 /* ---- The worker ---------------------------------------------------------------------------- */
@@ -556,8 +580,10 @@ static void worker_start(struct worker *w, struct http_request *req)
         return;
     }
     req->resp->t_sent = now;
-    if (transfer_prepare(x, req) != 0 || curl_multi_add_handle(w->multi, x->easy) != CURLM_OK) {
-        worker_fail(w, req->resp, TRANSPORT_ERROR_OTHER, "could not start the transfer");
+    int rc = transfer_prepare(x, req);
+    if (rc != 0 || curl_multi_add_handle(w->multi, x->easy) != CURLM_OK) {
+        worker_fail(w, req->resp, TRANSPORT_ERROR_OTHER,
+                    rc == ERR_INVALID ? "bad URL" : "could not start the transfer");
         worker_put_transfer(w, x);
         return;
     }
@@ -662,6 +688,8 @@ static void worker_free_transfers(struct worker *w)
     while (x) {
         struct transfer *next = x->all_next;
         curl_easy_cleanup(x->easy);
+        curl_url_cleanup(x->url);
+        free(x->url_string);
         free(x->hdr_nodes);
         free(x);
         x = next;

@@ -116,6 +116,13 @@ load max --max --requests 2000 --concurrency 8
 check "max: exit 0 (got $RC)" [ $RC = 0 ]
 check "max: 2000 ok, nothing late" ok max \
     "r['ok'] == 2000 and r['late_sends'] == 0 and r['target_rate'] is None" "r"
+# Above 25,000/s the transport's threads send (below, the scheduler's thread does): every
+# request still goes out once and is answered once.
+start_sim
+load fast --rate 40000 --requests 4000 --concurrency 64
+check "fast: exit 0 (got $RC)" [ $RC = 0 ]
+check "fast: 4000 sent, answered and created once" ok fast \
+    "r['sent'] == 4000 and r['ok'] == 4000 and s['creates'] == 4000" "(r, s)"
 start_sim
 load warmup --rate 200 --warmup 1s --duration 1s
 check "warmup: exit 0 (got $RC)" [ $RC = 0 ]
