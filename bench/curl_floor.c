@@ -1,12 +1,16 @@
 /* curl_floor.c - the fastest a libcurl-multi client goes here: the floor under `cpsbatch load`.
  *
- *   curl_floor URL BODY_FILE CONNECTIONS SECONDS
+ *   curl_floor URL BODY_FILE CONNECTIONS SECONDS [HEADER_FILE]
  *
  * One thread, one multi handle, CONNECTIONS easy handles kept busy (closed loop) for SECONDS:
  * each PUTs the body of BODY_FILE with its clientToken's first 8 hex digits rewritten per
  * request (fresh tokens, as cpsbatch and bench/sim_create.lua send), the URL parsed once
- * (CURLOPT_CURLU), no signing, no measurement, nothing else. One thread because on the 2-core machine the server needs the
- * other core (two threads measured slower). Prints "REQ_PER_S US_CPU_PER_REQUEST FAILED".
+ * (CURLOPT_CURLU), no signing, no measurement, nothing else. With HEADER_FILE its lines
+ * ("Name: value") go out too, the same on every request: bench/load.sh gives it the headers
+ * of a signed call as cpsbatch sends them (signed once), since what libcurl spends per request
+ * grows with the bytes of header it writes (libcurl 7.88 formats them a byte at a time).
+ * One thread because on the 2-core machine the server needs the other core (two threads
+ * measured slower). Prints "REQ_PER_S US_CPU_PER_REQUEST FAILED".
  *
  * bench/load.sh builds it (cc -O2 ... -lcurl) and runs it next to cpsbatch, wrk and hey, so the
  * figures say how much of what cpsbatch costs is libcurl's. Not part of the product.
@@ -51,8 +55,8 @@ static void fresh_token(struct slot *s, unsigned *seed)
 
 int main(int argc, char **argv)
 {
-    if (argc != 5) {
-        fprintf(stderr, "usage: curl_floor URL BODY_FILE CONNECTIONS SECONDS\n");
+    if (argc != 5 && argc != 6) {
+        fprintf(stderr, "usage: curl_floor URL BODY_FILE CONNECTIONS SECONDS [HEADER_FILE]\n");
         return 2;
     }
     const char *url = argv[1];
@@ -76,6 +80,19 @@ int main(int argc, char **argv)
     }
     struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
     headers = curl_slist_append(headers, "Expect:");
+    FILE *hf = argc == 6 ? fopen(argv[5], "r") : NULL;
+    if (argc == 6 && !hf) {
+        fprintf(stderr, "curl_floor: cannot read %s\n", argv[5]);
+        return 2;
+    }
+    char line[1024];
+    while (hf && fgets(line, sizeof line, hf)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (line[0])
+            headers = curl_slist_append(headers, line);
+    }
+    if (hf)
+        fclose(hf);
     static struct slot slots[MAX_CONNECTIONS];
     for (int i = 0; i < conns; i++) {
         struct slot *s = &slots[i];

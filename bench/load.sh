@@ -9,10 +9,13 @@
 #   hey -c 64 -m PUT -D body              (the same body every time: after the first, the
 #                                          emulator answers idempotent replays)
 #   bench/curl_floor                      (the floor: one thread of bare libcurl multi, the same
-#                                          body with a fresh token, no signing, no measuring)
+#                                          body with a fresh token, no signing, no measuring),
+#                                          twice: with Content-Type only, as hey sends, and
+#                                          with the headers of a signed call as cpsbatch sends
+#                                          them (signed once, ~400 bytes more)
 # prints req/s of each round, the medians and the ratios. Targets on the 2-core machine:
-# cpsbatch >= 0.45 x wrk and >= 1.2 x hey; cpsbatch / floor says what cpsbatch's own work
-# (signing, scheduling, timing) costs on top of libcurl's.
+# cpsbatch >= 0.45 x wrk and >= 1.2 x hey; cpsbatch / signed floor says what cpsbatch's own
+# work (signing each request, scheduling, timing) costs on top of libcurl's.
 #
 # Part 2, rate accuracy: cpsbatch load --rate R for R in 1k, 5k, 20k/s; the achieved rate
 # must be within 0.5% of R.
@@ -48,6 +51,18 @@ cn-north-1,cn-north-1a,cps.c.normal,standard,bbbbbbbb-cccc-dddd-eeee-fffffffffff
 CSV
 "$build/cpsbatch" run --dry-run "$tmp/job.csv" 2>/dev/null |
     python3 -c 'import json,sys; b=json.loads(sys.stdin.readline())["body"]; b["instanceSpec"]["password"]="Passw0rd!2024"; sys.stdout.write(json.dumps(b,separators=(",",":")))' >"$tmp/body.json"
+# The headers of a signed call, as request.c writes them (for the signed floor).
+sig_date=$(date -u +%Y%m%dT%H%M%SZ)
+sig_nonce=$(python3 -c 'import uuid; print(uuid.uuid4())')
+JDCLOUD_ACCESS_KEY=AKBENCH JDCLOUD_SECRET_KEY=SKBENCH "$build/cpsbatch" sign --method PUT \
+    --url "$url/v1/regions/cn-north-1/instances" --body-file "$tmp/body.json" \
+    --date "$sig_date" --nonce "$sig_nonce" >"$tmp/sig.json"
+python3 - "$tmp/sig.json" "${url#http://}" "$sig_date" "$sig_nonce" >"$tmp/headers.txt" <<'PY'
+import json, sys
+auth = json.load(open(sys.argv[1]))["authorization"]
+print("Host: %s\nx-jdcloud-date: %s\nx-jdcloud-nonce: %s\nAuthorization: %s\nUser-Agent: cpsbatch/0.1"
+      % (sys.argv[2], sys.argv[3], sys.argv[4], auth))
+PY
 echo "body: $(wc -c <"$tmp/body.json") bytes; cps-sim threads: $sim_threads; $(nproc) cores; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 export JDCLOUD_ACCESS_KEY=AKBENCH JDCLOUD_SECRET_KEY=SKBENCH
@@ -71,9 +86,9 @@ run_wrk() {
     wrk -t1 -c64 -d"$duration" -s "$here/sim_create.lua" "$url" >"$tmp/wrk.out" 2>&1
     awk '/^Requests\/sec:/ {print int($2)}' "$tmp/wrk.out"
 }
-run_floor() {
+run_floor() { # [HEADER_FILE]
     reset_sim
-    "$tmp/curl_floor" "$url/v1/regions/cn-north-1/instances" "$tmp/body.json" 64 "${duration%s}"
+    "$tmp/curl_floor" "$url/v1/regions/cn-north-1/instances" "$tmp/body.json" 64 "${duration%s}" "$@"
 }
 run_hey() {
     reset_sim
@@ -89,23 +104,28 @@ for round in $(seq "$rounds"); do
     w=$(run_wrk)
     h=$(run_hey)
     read -r f f_cpu_us f_failed < <(run_floor)
-    printf 'round %d: cpsbatch %6d req/s (%.1f us CPU/req, %d failed)  wrk %6d  hey %6d  floor %6d (%.1f us CPU/req, %d failed)\n' \
-        "$round" "$c" "$cpu_us" "$failed" "$w" "$h" "$f" "$f_cpu_us" "$f_failed"
-    echo "$c $w $h $f" >>"$tmp/results"
+    read -r fs fs_cpu_us fs_failed < <(run_floor "$tmp/headers.txt")
+    printf 'round %d: cpsbatch %6d req/s (%.1f us CPU/req, %d failed)  wrk %6d  hey %6d\n' \
+        "$round" "$c" "$cpu_us" "$failed" "$w" "$h"
+    printf '         floor %6d (%.1f us, %d failed)  signed floor %6d (%.1f us, %d failed)\n' \
+        "$f" "$f_cpu_us" "$f_failed" "$fs" "$fs_cpu_us" "$fs_failed"
+    echo "$c $w $h $f $fs" >>"$tmp/results"
 done
 python3 - "$tmp/results" <<'PY'
 import statistics, sys
 rows = [list(map(float, l.split())) for l in open(sys.argv[1])]
-c, w, h, f = (statistics.median(col) for col in zip(*rows))
-print("median: cpsbatch %.0f req/s, wrk %.0f req/s, hey %.0f req/s, libcurl floor %.0f req/s" % (c, w, h, f))
+c, w, h, f, fs = (statistics.median(col) for col in zip(*rows))
+print("median: cpsbatch %.0f req/s, wrk %.0f, hey %.0f, libcurl floor %.0f, signed floor %.0f"
+      % (c, w, h, f, fs))
 print("cpsbatch / wrk = %.2f (target >= 0.45): %s" % (c / w, "ok" if c / w >= 0.45 else "BELOW"))
 print("cpsbatch / hey = %.2f (target >= 1.2): %s" % (c / h, "ok" if c / h >= 1.2 else "BELOW"))
-print("cpsbatch / floor = %.2f; floor / wrk = %.2f; floor / hey = %.2f" % (c / f, f / w, f / h))
+print("cpsbatch / signed floor = %.2f; signed floor / hey = %.2f; floor / hey = %.2f"
+      % (c / fs, fs / h, f / h))
 PY
 echo "commands: cpsbatch load JOB --endpoint URL --max --concurrency 64 --duration $duration;"
 echo "          wrk -t1 -c64 -d$duration -s bench/sim_create.lua URL;"
 echo "          hey -z $duration -c 64 -m PUT -T application/json -D body.json URL/v1/regions/cn-north-1/instances;"
-echo "          curl_floor URL/v1/regions/cn-north-1/instances body.json 64 ${duration%s}"
+echo "          curl_floor URL/v1/regions/cn-north-1/instances body.json 64 ${duration%s} [headers.txt]"
 
 [ "${SKIP_SWEEP:-0}" = 1 ] && exit 0
 echo "== rate accuracy: $sweep_duration at each rate, concurrency 256"
