@@ -9,6 +9,7 @@
  */
 #include "cmd_run.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <getopt.h>
@@ -45,6 +46,10 @@ static const char usage[] =
     "  --sandbox              run against a built-in emulator on a loopback port (no\n"
     "                         credentials needed; ledger JOB.sandbox.ledger.jsonl)\n"
     "  --ledger FILE          the ledger (default JOB.ledger.jsonl beside the CSV)\n"
+    "  --shard K/N            send only the K-th of N shares of the rows (run N of these, one\n"
+    "                         per K, in parallel); each share has its own ledger\n"
+    "                         (JOB.shard-K-of-N.ledger.jsonl) and keeps its rows, wherever\n"
+    "                         they move in the file; resume with the same K/N\n"
     "  --rate N               requests per second, 0 = no limit (default 10)\n"
     "  --burst N              requests that may go at once after a quiet spell (default: rate)\n"
     "  --concurrency N        requests in flight at most (default 16)\n"
@@ -68,6 +73,7 @@ struct run_options {
     bool sandbox, dry_run, yes, json, insecure_http, retry_failed, adapt;
     double rate, burst, timeout_s, drain_s;
     int concurrency, max_attempts;
+    unsigned shard_k, shard_n; /* 0/0: no sharding */
     enum runview_progress progress;
     struct jobcli cli;
 };
@@ -88,7 +94,8 @@ enum {
     OPT_YES,
     OPT_PROGRESS,
     OPT_JSON,
-    OPT_INSECURE
+    OPT_INSECURE,
+    OPT_SHARD
 };
 
 static const struct option longopts[] = {
@@ -109,6 +116,7 @@ static const struct option longopts[] = {
     {"progress", required_argument, NULL, OPT_PROGRESS},
     {"json", no_argument, NULL, OPT_JSON},
     {"insecure-http", no_argument, NULL, OPT_INSECURE},
+    {"shard", required_argument, NULL, OPT_SHARD},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
 
@@ -136,6 +144,24 @@ static bool take_number(struct run_options *o, int opt, const char *arg)
     return false;
 }
 
+#define MAX_SHARDS 1000
+
+/* "K/N" with 1 <= K <= N <= MAX_SHARDS. */
+static bool take_shard(struct run_options *o, const char *arg)
+{
+    unsigned k = 0, n = 0;
+    int end = 0;
+    if (sscanf(arg, "%u/%u%n", &k, &n, &end) != 2 || arg[end] != '\0' || arg[0] == '+' ||
+        k < 1 || k > n || n > MAX_SHARDS) {
+        fprintf(stderr, "cpsbatch: --shard '%s': give K/N, 1 <= K <= N <= %d (e.g. 2/4)\n", arg,
+                MAX_SHARDS);
+        return false;
+    }
+    o->shard_k = k;
+    o->shard_n = n;
+    return true;
+}
+
 static bool take_option(struct run_options *o, int opt, const char *arg)
 {
     switch (opt) {
@@ -149,6 +175,7 @@ static bool take_option(struct run_options *o, int opt, const char *arg)
     case OPT_JSON: o->json = true; return true;
     case OPT_INSECURE: o->insecure_http = true; return true;
     case OPT_PROGRESS: return runview_parse_progress(arg, &o->progress);
+    case OPT_SHARD: return take_shard(o, arg);
     }
     return take_number(o, opt, arg) || jobcli_take(&o->cli, opt, arg);
 }
@@ -239,7 +266,7 @@ static int dry_run(const char *endpoint, const char *ledger_path, struct job_opt
     struct job_row row = {0};
     while (!rc && (rc = job_next(j, &row)) == 1) {
         const char *url = request_create_url(m, row.spec.str[FIELD_REGION_ID]);
-        rc = url ? print_request(&row, url) : ERR_NOMEM;
+        rc = !url ? ERR_NOMEM : row.in_shard ? print_request(&row, url) : 0;
     }
     job_row_release(&row);
     job_close(j);
@@ -282,18 +309,83 @@ static void run_release(struct run *r)
     jobcli_release(&r->o.cli);
 }
 
-static char *default_ledger_path(const char *csv, bool sandbox)
+/* JOB[.sandbox][.shard-K-of-N].ledger.jsonl beside JOB.csv. */
+static char *default_ledger_path(const struct run_options *o)
 {
-    size_t len = strlen(csv);
-    if (len > 4 && strcmp(csv + len - 4, ".csv") == 0)
+    size_t len = strlen(o->csv);
+    if (len > 4 && strcmp(o->csv + len - 4, ".csv") == 0)
         len -= 4;
-    const char *suffix = sandbox ? ".sandbox.ledger.jsonl" : ".ledger.jsonl";
-    char *p = malloc(len + strlen(suffix) + 1);
-    if (p) {
-        memcpy(p, csv, len);
-        strcpy(p + len, suffix);
-    }
+    char shard[48] = "";
+    if (o->shard_n > 1)
+        snprintf(shard, sizeof(shard), ".shard-%u-of-%u", o->shard_k, o->shard_n);
+    size_t size = len + sizeof(".sandbox") + strlen(shard) + sizeof(".ledger.jsonl");
+    char *p = malloc(size);
+    if (p)
+        snprintf(p, size, "%.*s%s%s.ledger.jsonl", (int)len, o->csv, o->sandbox ? ".sandbox" : "",
+                 shard);
     return p;
+}
+
+/* How many shares the default ledger name at `name` (in the CSV's directory) says its batch
+ * was split into: 1 for JOB[.sandbox].ledger.jsonl, N for JOB[.sandbox].shard-K-of-N..., 0 for
+ * a file that is no ledger of this CSV. */
+static unsigned ledger_split(const char *name, const char *prefix)
+{
+    size_t plen = strlen(prefix);
+    if (strncmp(name, prefix, plen) != 0)
+        return 0;
+    name += plen;
+    if (strcmp(name, ".ledger.jsonl") == 0)
+        return 1;
+    unsigned k, n;
+    int end = 0;
+    if (sscanf(name, ".shard-%u-of-%u.ledger.jsonl%n", &k, &n, &end) == 2 && name[end] == '\0')
+        return n;
+    return 0;
+}
+
+/* A row's token comes from its ledger's salt, so the batch of a CSV must keep the split it
+ * started with: a ledger of the same CSV for another split (sharded or not) means its rows
+ * were, or are being, created with other tokens. Refused, naming the ledger. Only for default
+ * ledger names (an explicit --ledger is the user's own choice). */
+static int check_split(const struct run *r)
+{
+    if (r->o.ledger || strcmp(r->o.csv, "-") == 0)
+        return 0;
+    /* The default ledgers sit beside the CSV: DIR/STEM[.sandbox]... */
+    const char *slash = strrchr(r->o.csv, '/');
+    const char *base = slash ? slash + 1 : r->o.csv;
+    size_t stem = strlen(base);
+    if (stem > 4 && strcmp(base + stem - 4, ".csv") == 0)
+        stem -= 4;
+    char dir[PATH_MAX], prefix[NAME_MAX + 1];
+    if (!slash)
+        snprintf(dir, sizeof(dir), ".");
+    else
+        snprintf(dir, sizeof(dir), "%.*s", slash == r->o.csv ? 1 : (int)(slash - r->o.csv),
+                 r->o.csv);
+    snprintf(prefix, sizeof(prefix), "%.*s%s", (int)stem, base, r->o.sandbox ? ".sandbox" : "");
+    unsigned want = r->o.shard_n > 1 ? r->o.shard_n : 1;
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0; /* the ledger's own open reports a directory that cannot be used */
+    struct dirent *e;
+    int rc = 0;
+    while (!rc && (e = readdir(d)) != NULL) {
+        unsigned n = ledger_split(e->d_name, prefix);
+        if (n == 0 || n == want)
+            continue;
+        char how[32] = "without --shard";
+        if (n > 1)
+            snprintf(how, sizeof(how), "with --shard K/%u", n);
+        fprintf(stderr,
+                "cpsbatch: %s/%s: this CSV's batch was started %s; a row's clientToken comes "
+                "from its ledger, so finish the batch %s (or give --ledger to start a new one)\n",
+                dir, e->d_name, how, how);
+        rc = ERR_INVALID;
+    }
+    closedir(d);
+    return rc;
 }
 
 /* ---- Step 0: where to send, with which keys ------------------------------------------------- */
@@ -443,7 +535,7 @@ static int create_ledger(struct run *r)
     }
     r->jo.salt = ledger_salt(r->ledger);
     r->jo.salt_len = LEDGER_SALT_LEN;
-    r->counts.actions[RESUME_NEW] = r->plan.rows;
+    r->counts.actions[RESUME_NEW] = r->plan.rows - r->plan.other_shards;
     return 0;
 }
 
@@ -457,6 +549,8 @@ static int next_row(void *ctx, struct engine_item *it)
     while ((rc = job_next(r->job, &r->row)) == 1) {
         if (!r->row.valid)
             return ERR_INVALID; /* the file changed since the check */
+        if (!r->row.in_shard)
+            continue;
         enum resume_action a = resume_classify(r->ledger, &r->row, r->o.retry_failed);
         if (!resume_sends(a))
             continue;
@@ -541,7 +635,7 @@ static int run_batch(struct run *r)
 {
     struct runview view;
     struct engine_stats st;
-    runview_init(&view, r->o.progress, r->plan.rows, stderr);
+    runview_init(&view, r->o.progress, r->plan.rows - r->plan.other_shards, stderr);
     r->refused = r->counts.actions[RESUME_CONFLICT];
     runview_plan(&view, &r->plan, &r->counts, count_strays(r), r->endpoint, r->ledger_path);
     if (!r->o.yes && !endpoint_is_loopback(r->endpoint) && !runview_confirm(&view))
@@ -565,8 +659,10 @@ int cmd_run(int argc, char **argv)
     int status = EXIT_USAGE;
     if (jobcli_prepare(&r.o.cli, r.o.csv, &r.jo))
         goto out;
-    r.ledger_path = r.o.ledger ? strdup(r.o.ledger) : default_ledger_path(r.o.csv, r.o.sandbox);
-    if (!r.ledger_path)
+    r.jo.shard_k = r.o.shard_k;
+    r.jo.shard_n = r.o.shard_n;
+    r.ledger_path = r.o.ledger ? strdup(r.o.ledger) : default_ledger_path(&r.o);
+    if (!r.ledger_path || check_split(&r))
         goto out;
     if (r.o.dry_run) {
         status = cmd_exit_for_scan(plan_scan(&r.jo, jobcli_report, NULL, NULL, NULL, &r.plan),

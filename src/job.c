@@ -178,7 +178,7 @@ int job_open(const struct job_options *opt, job_report_fn report, void *ctx, str
         report_parse_error(j);
     if (!rc && j->col_of[FIELD_CLIENT_TOKEN] >= 0)
         rc = strmap_new(&j->given);
-    if (!rc && opt->salt)
+    if (!rc && (opt->salt || opt->shard_n > 1))
         rc = strmap_new(&j->occurrences);
     if (rc)
         goto out_free;
@@ -225,13 +225,22 @@ static int check_given_token(struct job *j, struct job_row *r)
     return strmap_add(j->given, t, len, r->row, NULL);
 }
 
-static int derive_token(struct job *j, struct job_row *r)
+/* A row without a given token: its occurrence among identical rows, its shard, and (with a
+ * salt) its token. */
+static int identify(struct job *j, struct job_row *r)
 {
     int64_t before = 0;
+    const char *region = r->spec.str[FIELD_REGION_ID];
     int rc = strmap_add(j->occurrences, r->digest, sizeof(r->digest), 1, &before);
-    if (!rc)
-        rc = token_derive(j->opt.salt, j->opt.salt_len, r->spec.str[FIELD_REGION_ID], r->digest,
-                          (unsigned long)before, r->token);
+    if (!rc && j->opt.shard_n > 1) {
+        unsigned shard = 0;
+        rc = token_shard(NULL, region, r->digest, (unsigned long)before, j->opt.shard_n, &shard);
+        r->in_shard = shard + 1 == j->opt.shard_k;
+    }
+    if (rc || !j->opt.salt)
+        return rc;
+    rc = token_derive(j->opt.salt, j->opt.salt_len, region, r->digest, (unsigned long)before,
+                      r->token);
     if (!rc) { /* the body carries it from here on */
         r->spec.str[FIELD_CLIENT_TOKEN] = r->token;
         r->spec.present[FIELD_CLIENT_TOKEN] = true;
@@ -251,11 +260,19 @@ static int check_row(struct job *j, struct job_row *r)
     int rc = 0;
     if (r->spec.present[FIELD_CLIENT_TOKEN])
         rc = check_given_token(j, r);
-    if (rc || !r->valid || !j->occurrences)
+    if (rc || !r->valid)
+        return rc;
+    r->in_shard = true;
+    if (r->token_given && j->opt.shard_n > 1) {
+        unsigned shard = 0;
+        rc = token_shard(r->token, NULL, NULL, 0, j->opt.shard_n, &shard);
+        r->in_shard = shard + 1 == j->opt.shard_k;
+    }
+    if (rc || !j->occurrences)
         return rc;
     rc = spec_digest(&r->spec, r->digest);
     if (!rc && !r->token_given)
-        rc = derive_token(j, r);
+        rc = identify(j, r);
     return rc;
 }
 

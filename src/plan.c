@@ -50,6 +50,10 @@ int plan_scan(const struct job_options *opt, job_report_fn report, void *ctx, pl
     while ((rc = job_next(j, &row)) == 1) {
         if (!row.valid)
             continue;
+        if (!row.in_shard) {
+            out->other_shards++;
+            continue;
+        }
         if (on_row)
             on_row(row_ctx, &row);
         out->instances += row.spec.num[FIELD_COUNT];
@@ -63,8 +67,12 @@ int plan_scan(const struct job_options *opt, job_report_fn report, void *ctx, pl
 
 void plan_print(const struct plan *p, FILE *out)
 {
-    fprintf(out, "%ld row%s, %lld instance%s", p->rows, p->rows == 1 ? "" : "s", p->instances,
-            p->instances == 1 ? "" : "s");
+    if (p->other_shards)
+        fprintf(out, "%ld of %ld rows (the others are other shards'), ", p->rows - p->other_shards,
+                p->rows);
+    else
+        fprintf(out, "%ld row%s, ", p->rows, p->rows == 1 ? "" : "s");
+    fprintf(out, "%lld instance%s", p->instances, p->instances == 1 ? "" : "s");
     for (size_t i = 0; i < p->nregions; i++)
         fprintf(out, "%s%s (%ld row%s, %lld instance%s)", i ? ", " : " in ", p->regions[i].name,
                 p->regions[i].rows, p->regions[i].rows == 1 ? "" : "s", p->regions[i].instances,

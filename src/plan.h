@@ -20,6 +20,8 @@ struct plan_region {
 
 struct plan {
     long rows;            /* data rows */
+    long other_shards;    /* valid rows of other shards (job_options.shard_n), not counted
+                           * below nor shown to on_row */
     long long instances;  /* sum of count over valid rows */
     long problems;        /* problems reported */
     size_t nregions;      /* distinct regions, up to PLAN_REGIONS */
@@ -30,7 +32,8 @@ struct plan {
 /* Called for each valid row during the scan (row borrowed for the call). */
 typedef void (*plan_row_fn)(void *ctx, const struct job_row *row);
 
-/* Read the whole job, reporting every problem; on_row (may be NULL) sees every valid row.
+/* Read the whole job, reporting every problem (in every shard's rows); on_row (may be NULL)
+ * sees every valid row of the shard asked for (of the job, without sharding).
  * Returns 0 (look at problems), or ERR_IO (cannot open; errno), ERR_INVALID (bad header,
  * reported), ERR_PARSE (malformed CSV, reported), ERR_NOMEM. */
 int plan_scan(const struct job_options *opt, job_report_fn report, void *ctx, plan_row_fn on_row,

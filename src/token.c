@@ -22,24 +22,56 @@ static void format_uuid(const unsigned char b[16], char *out)
     out[TOKEN_LEN] = '\0';
 }
 
-int token_derive(const unsigned char *salt, size_t salt_len, const char *region,
-                 const unsigned char digest[32], unsigned long occurrence, char *out)
+/* What identifies a row without a given token: region, NUL, digest, occurrence as 8
+ * big-endian bytes. Returns the message's length (msg holds 256 + 1 + 32 + 8 bytes). */
+static size_t identity(const char *region, const unsigned char digest[32],
+                       unsigned long occurrence, unsigned char *msg)
 {
-    /* The message: region, NUL, digest, occurrence as 8 big-endian bytes. */
-    unsigned char msg[256 + 1 + 32 + 8];
     size_t rlen = strnlen(region, 256);
     memcpy(msg, region, rlen);
     msg[rlen] = 0;
     memcpy(msg + rlen + 1, digest, 32);
     for (int i = 0; i < 8; i++)
         msg[rlen + 33 + i] = (unsigned char)((unsigned long long)occurrence >> (56 - 8 * i));
+    return rlen + 41;
+}
+
+int token_derive(const unsigned char *salt, size_t salt_len, const char *region,
+                 const unsigned char digest[32], unsigned long occurrence, char *out)
+{
+    unsigned char msg[256 + 1 + 32 + 8];
+    size_t len = identity(region, digest, occurrence, msg);
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int maclen = 0;
-    if (!HMAC(EVP_sha256(), salt, (int)salt_len, msg, rlen + 41, mac, &maclen))
+    if (!HMAC(EVP_sha256(), salt, (int)salt_len, msg, len, mac, &maclen))
         return ERR_NOMEM;
     mac[6] = (unsigned char)((mac[6] & 0x0F) | 0x80); /* version 8 */
     mac[8] = (unsigned char)((mac[8] & 0x3F) | 0x80); /* RFC 9562 variant */
     format_uuid(mac, out);
+    return 0;
+}
+
+int token_shard(const char *given, const char *region, const unsigned char digest[32],
+                unsigned long occurrence, unsigned n, unsigned *shard)
+{
+    static const char key[] = "cpsbatch shard v1";
+    unsigned char msg[256 + 1 + 32 + 8];
+    size_t len;
+    if (given && *given) { /* "T", then the token: never the start of an identity message */
+        len = strnlen(given, TOKEN_LEN) + 1;
+        msg[0] = 'T';
+        memcpy(msg + 1, given, len - 1);
+    } else {
+        len = identity(region, digest, occurrence, msg);
+    }
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int maclen = 0;
+    if (n == 0 || !HMAC(EVP_sha256(), key, sizeof(key) - 1, msg, len, mac, &maclen))
+        return n == 0 ? ERR_INVALID : ERR_NOMEM;
+    unsigned long long h = 0;
+    for (int i = 0; i < 8; i++)
+        h = h << 8 | mac[i];
+    *shard = (unsigned)(h % n);
     return 0;
 }
 

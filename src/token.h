@@ -20,6 +20,15 @@
 int token_derive(const unsigned char *salt, size_t salt_len, const char *region,
                  const unsigned char digest[32], unsigned long occurrence, char *out);
 
+/* Which of n shards (`run --shard K/N`) a row belongs to, into *shard (0 .. n-1): the first
+ * 8 bytes (big-endian) of HMAC-SHA256 under the fixed, public key "cpsbatch shard v1", modulo
+ * n, over the row's given token (as "T" + token) when it has one, else over the identity a
+ * derived token covers. So the split needs no salt (every shard computes the same one before
+ * any ledger exists), and a row keeps its shard wherever it moves in the file, as it keeps
+ * its token. Pure; returns 0, ERR_INVALID (n == 0) or ERR_NOMEM. */
+int token_shard(const char *given, const char *region, const unsigned char digest[32],
+                unsigned long occurrence, unsigned n, unsigned *shard);
+
 /* A random UUID v4 (for load tests and nonces) into out (TOKEN_LEN + 1 bytes).
  * Returns 0, or ERR_IO when the system's random source fails. */
 int token_random(char *out);

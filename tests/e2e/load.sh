@@ -154,6 +154,29 @@ check "interrupted: exit 3 (got $RC)" [ $RC = 3 ]
 check "interrupted: report says so, every sent request counted" ok int \
     "r['interrupted'] and 50 <= r['sent'] <= 200 and r['requests'] == r['sent']" "r"
 
+# A second Ctrl-C does not wait out the 2-s drain: the requests in flight are cut off at once
+# and counted as aborted (the schedule's thread sends at 100/s, so this is the inline path).
+# The signals go to cpsbatch itself (timeout(1) would pass on only the first), with a watchdog.
+start_sim --latency-ms 10000
+"$BUILD/cpsbatch" load "$JOB" --endpoint "$SIM_URL" --rate 100 --duration 20s \
+    --progress never --report json -o "$WORK/int2.json" 2>"$WORK/int2.err" &
+LOAD_PID=$!
+(for _ in $(seq 600); do [ -e "$WORK/int2.done" ] || [ ! -d "$WORK" ] && exit; sleep 0.1; done
+ kill -KILL $LOAD_PID) >/dev/null 2>&1 &
+sleep 1
+kill -INT $LOAD_PID
+sleep 0.1
+T0=$(date +%s%N)
+kill -INT $LOAD_PID
+wait $LOAD_PID
+RC=$?
+ELAPSED_MS=$((($(date +%s%N) - T0) / 1000000))
+touch "$WORK/int2.done"
+check "second Ctrl-C: exit 3 (got $RC)" [ $RC = 3 ]
+check "second Ctrl-C: out well before the drain's 2 s (${ELAPSED_MS} ms)" [ $ELAPSED_MS -lt 1500 ]
+check "second Ctrl-C: what was in flight is counted aborted" ok int2 \
+    "r['interrupted'] and r['sent'] >= 50 and r['errors']['aborted'] == r['sent']" "r"
+
 # 8. Refusals: nothing is sent.
 start_sim
 refused() { # expected-status, what, options...

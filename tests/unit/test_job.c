@@ -129,11 +129,83 @@ static void test_tokens(void)
     CHECK_STR(l.text, "JOB:3:clientToken: 'tok-1' is already used in row 2\n");
 }
 
+#define SHARD_ROWS 40
+
+/* Which rows (by name: r00..r39) shard k of n holds; with or without a salt. Returns how many
+ * valid rows the job had. */
+static int shard_members(const char *csv, unsigned k, unsigned n, bool salted, bool in[SHARD_ROWS])
+{
+    char path[64];
+    tmpfile_write(path, csv, strlen(csv));
+    struct job_options o = {.path = path, .shard_k = k, .shard_n = n};
+    if (salted) {
+        o.salt = salt;
+        o.salt_len = sizeof(salt);
+    }
+    struct lines l = {0};
+    struct job *j;
+    int valid = 0;
+    memset(in, 0, SHARD_ROWS * sizeof(bool));
+    if (job_open(&o, collect, &l, &j) == 0) {
+        struct job_row r = {0};
+        while (job_next(j, &r) == 1) {
+            int i = atoi(r.spec.str[FIELD_NAME] + 1);
+            valid += r.valid;
+            if (r.valid && r.in_shard && i >= 0 && i < SHARD_ROWS)
+                in[i] = true;
+        }
+        job_row_release(&r);
+        job_close(j);
+    }
+    remove(path);
+    return valid;
+}
+
+/* --shard K/N: every valid row is in exactly one shard, whatever the salt (there is none yet on
+ * the first run) and wherever the row moves; rows with a given token are split by it. */
+static void test_shards(void)
+{
+    char fwd[8192] = HDR ",clientToken\n", rev[8192] = HDR ",clientToken\n";
+    char rows[SHARD_ROWS][160];
+    for (int i = 0; i < SHARD_ROWS; i++) /* every 4th row gives its own token */
+        snprintf(rows[i], sizeof(rows[i]), ROW("r%02d", "1") ",%s%.0d\n", i,
+                 i % 4 == 1 ? "tok-" : "", i % 4 == 1 ? i : 0);
+    for (int i = 0; i < SHARD_ROWS; i++) {
+        strcat(fwd, rows[i]);
+        strcat(rev, rows[SHARD_ROWS - 1 - i]);
+    }
+    bool in[4][SHARD_ROWS], moved[SHARD_ROWS], unsalted[SHARD_ROWS];
+    int owners[SHARD_ROWS] = {0}, lost = 0, differ = 0, sizes[4] = {0};
+    for (unsigned k = 1; k <= 3; k++) {
+        CHECK_INT(shard_members(fwd, k, 3, true, in[k]), ==, SHARD_ROWS);
+        shard_members(rev, k, 3, true, moved);
+        shard_members(fwd, k, 3, false, unsalted);
+        for (int i = 0; i < SHARD_ROWS; i++) {
+            owners[i] += in[k][i];
+            sizes[k] += in[k][i];
+            differ += moved[i] != in[k][i] || unsalted[i] != in[k][i];
+        }
+    }
+    for (int i = 0; i < SHARD_ROWS; i++)
+        lost += owners[i] != 1;
+    CHECK_INT(lost, ==, 0);
+    CHECK_INT(differ, ==, 0);
+    for (unsigned k = 1; k <= 3; k++) /* a split, not everything in one share */
+        CHECK_INT(sizes[k], >=, 5);
+    /* Without sharding every valid row is in. */
+    CHECK_INT(shard_members(fwd, 0, 0, true, moved), ==, SHARD_ROWS);
+    int all = 0;
+    for (int i = 0; i < SHARD_ROWS; i++)
+        all += moved[i];
+    CHECK_INT(all, ==, SHARD_ROWS);
+}
+
 int main(void)
 {
     test_header();
     test_all_problems_reported();
     test_defaults();
     test_tokens();
+    test_shards();
     return check_done();
 }

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# `run --shard K/N`: three processes, one per share, run at once against one faulty cps-sim;
+# each share has its own ledger; together they create every row exactly once. A share keeps
+# its rows when the file is reordered (a rerun sends nothing), one share killed with SIGKILL
+# finishes on resume without creating twice, and a run that would split the batch another way
+# (without --shard, or into another number of shares) is refused before anything is sent.
+. "$SRC/tests/e2e/lib.sh"
+export JDCLOUD_ACCESS_KEY=AKE2ETESTKEY JDCLOUD_SECRET_KEY=SKE2ETESTSECRET
+ROWS=300
+JOB="$WORK/job.csv"
+make_job "$JOB" $ROWS
+start_sim --verify-signatures --p503 0.1 --reset-after 0.05 --latency-ms 20 --seed 5
+args=(--endpoint "$SIM_URL" --rate 0 --concurrency 8 --max-attempts 30 --progress never)
+
+# 1. Three shares at once; the second is killed early and resumed.
+pids=()
+for k in 1 2 3; do
+    "$BUILD/cpsbatch" run "$JOB" --shard $k/3 "${args[@]}" >"$WORK/s$k.out" 2>&1 &
+    pids+=($!)
+done
+# Kill share 2 once it has something done (each share takes about 0.3 s: 100 rows, 8 at a
+# time, 20 ms each, some retried); bounded wait.
+for _ in $(seq 500); do
+    grep -q '"type":"done"' "$WORK/job.shard-2-of-3.ledger.jsonl" 2>/dev/null && break
+    sleep 0.01
+done
+kill -KILL "${pids[1]}" 2>/dev/null
+for k in 1 2 3; do
+    wait "${pids[$((k - 1))]}"
+    echo $? >"$WORK/s$k.rc"
+done
+check "share 2 was killed (exit $(cat "$WORK/s2.rc"))" [ "$(cat "$WORK/s2.rc")" = 137 ]
+check "shares 1 and 3: exit 0 (got $(cat "$WORK/s1.rc") $(cat "$WORK/s3.rc"))" \
+    [ "$(cat "$WORK/s1.rc")$(cat "$WORK/s3.rc")" = 00 ]
+timeout 60 "$BUILD/cpsbatch" run "$JOB" --shard 2/3 "${args[@]}" >"$WORK/s2b.out" 2>&1
+RC=$?
+check "share 2 resumed: exit 0 (got $RC: $(tail -2 "$WORK/s2b.out"))" [ $RC = 0 ]
+check "share 2 resumed what the kill left (some rows already done)" \
+    grep -qE "[1-9][0-9]* already done" "$WORK/s2b.out"
+for k in 1 2 3; do
+    check "share $k has its own ledger" [ -s "$WORK/job.shard-$k-of-3.ledger.jsonl" ]
+done
+check "no unsharded ledger" [ ! -e "$WORK/job.ledger.jsonl" ]
+cat "$WORK"/job.shard-*-of-3.ledger.jsonl >"$WORK/all.ledger.jsonl"
+check "three shares: every row created exactly once" exactly_once "$WORK/all.ledger.jsonl" $ROWS
+check "each share holds a third or so of the rows" python3 - "$WORK" <<'PY'
+import json, sys
+for k in (1, 2, 3):
+    tokens = {json.loads(l).get("token") for l in open(f"{sys.argv[1]}/job.shard-{k}-of-3.ledger.jsonl")}
+    n = len(tokens - {None})
+    if not 60 <= n <= 140:
+        print(f"  share {k}: {n} rows"); sys.exit(1)
+PY
+
+# 2. Rows reordered (and the header kept): every share finds its rows done, nothing is sent.
+{ head -1 "$JOB"; tail -n +2 "$JOB" | sort -r; } >"$WORK/shuffled.csv"
+mv "$WORK/shuffled.csv" "$JOB"
+before=$(sim_stat "['requests']")
+for k in 1 2 3; do
+    timeout 60 "$BUILD/cpsbatch" run "$JOB" --shard $k/3 "${args[@]}" >"$WORK/again$k.out" 2>&1
+    RC=$?
+    check "reordered, share $k: exit 0, all already done (got $RC)" \
+        grep -q "0 new, 0 in doubt" "$WORK/again$k.out"
+done
+check "reordered: nothing sent" [ "$(sim_stat "['requests']")" = "$before" ]
+
+# 3. A dry run of a share shows that share's rows, with the tokens its ledger gave them.
+for k in 1 2 3; do
+    "$BUILD/cpsbatch" run "$JOB" --shard $k/3 --dry-run >"$WORK/dry$k.jsonl" 2>/dev/null
+done
+check "dry runs: the shares' rows, each once, with the ledgers' tokens" python3 - "$WORK" <<'PY'
+import json, sys
+w = sys.argv[1]
+shown = [json.loads(l)["token"] for k in (1, 2, 3) for l in open(f"{w}/dry{k}.jsonl")]
+ledger = {json.loads(l).get("token") for l in open(f"{w}/all.ledger.jsonl")} - {None}
+sys.exit(not (len(shown) == len(set(shown)) == 300 and set(shown) == ledger))
+PY
+
+# 4. Another split of the same batch is refused, naming a ledger; nothing is sent.
+refused() { # what, options...
+    local what=$1
+    shift
+    timeout 30 "$BUILD/cpsbatch" run "$JOB" "$@" "${args[@]}" >"$WORK/refused.out" 2>&1
+    local rc=$?
+    check "$what: exit 2 (got $rc: $(head -c 300 "$WORK/refused.out"))" [ $rc = 2 ]
+    check "$what: names the ledger" grep -q "job.shard-.-of-3.ledger.jsonl" "$WORK/refused.out"
+}
+refused "without --shard"
+refused "--shard 1/2" --shard 1/2
+check "refused: nothing sent" [ "$(sim_stat "['requests']")" = "$before" ]
+check "bad --shard: exit 2" [ "$("$BUILD/cpsbatch" run "$JOB" --shard 4/3 >/dev/null 2>&1; echo $?)" = 2 ]
+finish
