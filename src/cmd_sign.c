@@ -44,8 +44,9 @@ static const char cmd_sign_usage[] =
     "  --profile NAME     profile of ~/.jdc/config to take the keys from\n"
     "  -h, --help         show this help\n"
     "\n"
-    "The keys come from JDCLOUD_ACCESS_KEY and JDCLOUD_SECRET_KEY, else from ~/.jdc/config\n"
-    "(--profile, else ~/.jdc/current, else default); never from the command line.\n"
+    "The keys come from the --profile named, else from JDCLOUD_ACCESS_KEY and\n"
+    "JDCLOUD_SECRET_KEY, else from ~/.jdc/config's profile named in ~/.jdc/current, else\n"
+    "default; never from the command line.\n"
     "Content-Type is application/json.\n"
     "Exit status: 0 ok, 1 internal error, 2 usage error, 3 no usable credentials.\n";
 

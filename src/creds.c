@@ -330,7 +330,9 @@ int creds_load(struct creds *c, const char *home, const char *profile, char *msg
     if (msg && msglen)
         msg[0] = '\0';
     bool found = false;
-    int rc = creds_from_env(c, &found, msg, msglen);
+    /* A profile named on the command line is what the user asked for: it wins over the
+     * environment (as an explicit profile does in the AWS SDKs). */
+    int rc = profile ? 0 : creds_from_env(c, &found, msg, msglen);
     if (rc == 0 && !found) {
         if (!home || !*home)
             home = getenv("HOME");

@@ -1,8 +1,9 @@
 /* creds.h - where the access and secret keys come from.
  *
- * Order: JDCLOUD_ACCESS_KEY and JDCLOUD_SECRET_KEY in the environment (both, or neither);
- * else the profile of ~/.jdc/config (INI; section per profile; keys access_key, secret_key,
- * region_id, endpoint) named by --profile, else by ~/.jdc/current, else "default".
+ * Order: the profile of ~/.jdc/config (INI; section per profile; keys access_key, secret_key,
+ * region_id, endpoint) named by --profile, when one is; else JDCLOUD_ACCESS_KEY and
+ * JDCLOUD_SECRET_KEY in the environment (both, or neither); else the profile named by
+ * ~/.jdc/current, else "default".
  * Secrets are never taken from the command line and never printed.
  */
 #ifndef CPSBATCH_CREDS_H
@@ -20,8 +21,10 @@ struct creds {
 };
 
 /* Load credentials into *c (all fields new; release with creds_release, even on error).
- * home: the directory holding .jdc (NULL or "" = $HOME). profile: NULL for the current one
- * (~/.jdc/current, else "default"). An empty environment variable counts as unset. With the
+ * home: the directory holding .jdc (NULL or "" = $HOME). profile: the one --profile named
+ * (the environment is then not looked at), or NULL for the environment's keys, else the
+ * current profile (~/.jdc/current, else "default"). An empty environment variable counts as
+ * unset. With the
  * environment's keys, region_id and endpoint stay NULL.
  * Returns 0 (keys may still be NULL if none were found anywhere: no variables, no config file,
  * or no "default" profile when none was named), ERR_PARSE for a malformed config file,

@@ -29,7 +29,9 @@ enum {
     "  --region R             region for rows without regionId (default: the profile's)\n"        \
     "  --password-env VAR     password for rows without one, from this environment variable\n"    \
     "  --password-file F      password for rows without one, from the first line of F\n"          \
-    "  --profile NAME         profile of ~/.jdc/config (default: ~/.jdc/current, or default)\n"
+    "  --profile NAME         keys from this profile of ~/.jdc/config, even when the environment\n" \
+    "                         has keys (default: JDCLOUD_ACCESS_KEY/JDCLOUD_SECRET_KEY, else\n"   \
+    "                         the profile in ~/.jdc/current, else default)\n"
 
 struct jobcli {
     const char *region, *password_env, *password_file, *profile; /* borrowed from argv */

@@ -80,6 +80,10 @@ args = ["--method", inp["method"], "--url", inp["url"], "--body-file", "-",
         "--date", inp["x_jdcloud_date"], "--nonce", inp["x_jdcloud_nonce"]]
 compare(v["id"] + " via --profile", run(args + ["--profile", "ci"], base_env(),
                                          inp["body"].encode("utf-8")), v["expected"])
+# A profile named on the command line wins over keys in the environment.
+other_env = base_env(JDCLOUD_ACCESS_KEY="AKOTHER", JDCLOUD_SECRET_KEY="SKOTHER")
+compare(v["id"] + " via --profile over the environment's keys",
+        run(args + ["--profile", "ci"], other_env, inp["body"].encode("utf-8")), v["expected"])
 
 # Without --date and --nonce: a fresh UUID v4 nonce, today's date, still one JSON object.
 p = run(["--method", "GET", "--url", "https://cps.jdcloud-api.com/v1/regions"], keys_env)

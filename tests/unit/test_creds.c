@@ -102,7 +102,10 @@ static void test_environment(void)
     setenv("JDCLOUD_ACCESS_KEY", "AKENV", 1);
     setenv("JDCLOUD_SECRET_KEY", "SKENV", 1);
     check_load(NULL, 0, "AKENV", "SKENV", "environment");
-    check_load("prod", 0, "AKENV", "SKENV", "environment"); /* the environment comes first */
+    /* A profile named on the command line wins over the environment; a missing one is an
+     * error, not a quiet fall back to the environment's keys. */
+    check_load("prod", 0, "AKPROD", "SK=PROD:x", "profile prod");
+    check_error("nosuch", ERR_NOTFOUND, "nosuch");
     struct creds c;
     CHECK_INT(creds_load(&c, home, NULL, NULL, 0), ==, 0);
     CHECK(c.region_id == NULL && c.endpoint == NULL);
