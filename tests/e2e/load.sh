@@ -177,6 +177,31 @@ check "second Ctrl-C: out well before the drain's 2 s (${ELAPSED_MS} ms)" [ $ELA
 check "second Ctrl-C: what was in flight is counted aborted" ok int2 \
     "r['interrupted'] and r['sent'] >= 50 and r['errors']['aborted'] == r['sent']" "r"
 
+# The live line: once a second on a terminal (a real pty through script(1)), or always when
+# asked: elapsed, sent, rate, in flight, p99 so far, errors; never when stderr is no terminal.
+start_sim --p503 0.3 --seed 3
+LIVE='[0-9]+s  sent [0-9]+  [0-9]+/s  in flight [0-9]+  p99 [0-9.]+[mu]?s  errors [0-9]+ \([0-9.]+%\)'
+timeout 60 "$BUILD/cpsbatch" load "$JOB" --endpoint "$SIM_URL" --rate 200 --duration 3s \
+    --progress always -o "$WORK/live.txt" 2>"$WORK/live.err"
+check "live line: at least two updates (got $(tr '\r' '\n' <"$WORK/live.err" | grep -cE "$LIVE"))" \
+    [ "$(tr '\r' '\n' <"$WORK/live.err" | grep -cE "$LIVE")" -ge 2 ]
+check "live line: counts sends and errors as they come" python3 - "$WORK/live.err" <<'PY'
+import re, sys
+lines = re.findall(r"(\d+)s  sent (\d+)  (\d+)/s  in flight \d+  p99 \S+  errors (\d+)",
+                   open(sys.argv[1], errors="replace").read())
+last = lines[-1] if lines else ("0", "0", "0", "0")
+ok = int(last[1]) >= 300 and 150 <= int(last[2]) <= 250 and int(last[3]) > 0
+print("" if ok else f"  last live line: {last}")
+sys.exit(0 if ok else 1)
+PY
+check "live line: cleared before the report" grep -q $'\r\033\[K' "$WORK/live.err"
+timeout 60 script -qec "$(printf '%q ' "$BUILD/cpsbatch" load "$JOB" --endpoint "$SIM_URL" \
+    --rate 100 --duration 2s -o "$WORK/pty.txt")" /dev/null >"$WORK/pty.out" 2>&1
+check "live line on a terminal by default" grep -qE "$LIVE" "$WORK/pty.out"
+timeout 60 "$BUILD/cpsbatch" load "$JOB" --endpoint "$SIM_URL" --rate 100 --duration 2s \
+    -o "$WORK/nolive.txt" 2>"$WORK/nolive.err"
+check "no live line without a terminal" bash -c "! grep -q 'in flight' '$WORK/nolive.err'"
+
 # 8. Refusals: nothing is sent.
 start_sim
 refused() { # expected-status, what, options...
