@@ -83,7 +83,7 @@ static int open_new(const char *path, struct ledger **l)
     struct ledger_batch b = {"jobs.csv",
                              "0123456789abcdef0123456789abcdef0123456789abcdef0123456789"
                              "abcdef",
-                             "https://cps.jdcloud-api.com", NULL};
+                             "https://cps.jdcloud-api.com", NULL, NULL};
     struct ledger_diag d;
     int rc = ledger_open(path, &b, NULL, l, &d);
     if (rc)

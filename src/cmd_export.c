@@ -163,6 +163,8 @@ static int write_rows(struct export *x, struct job_options *jo)
     put_header(x, j);
     struct job_row row = {0};
     while ((rc = job_next(j, &row)) == 1) {
+        if (row.valid && !row.in_shard)
+            continue; /* another share's row: in another ledger */
         put_row(x, j, &row);
         x->rows++;
     }
@@ -217,6 +219,14 @@ static int export_all(struct export *x)
         jo.password = PLACEHOLDER_PASSWORD;
     jo.salt = ledger_salt(x->ledger);
     jo.salt_len = LEDGER_SALT_LEN;
+    const char *shard = ledger_header(x->ledger)->shard;
+    int end = 0;
+    if (*shard && (sscanf(shard, "%u/%u%n", &jo.shard_k, &jo.shard_n, &end) != 2 ||
+                   shard[end] || jo.shard_k < 1 || jo.shard_k > jo.shard_n)) {
+        fprintf(stderr, "cpsbatch: %s: the header's shard '%s' is not K/N\n", x->ledger_path,
+                shard);
+        return EXIT_DATAERR;
+    }
     rc = open_output(x);
     if (!rc)
         rc = write_rows(x, &jo);
@@ -226,8 +236,9 @@ static int export_all(struct export *x)
                 rc == ERR_IO ? strerror(errno) : err_str(rc));
         return rc == ERR_IO ? EXIT_NOINPUT : EXIT_DATAERR;
     }
-    fprintf(stderr, "cpsbatch: %ld rows, %ld with a ledger record (of %zu tokens)\n", x->rows,
-            x->matched, ledger_size(x->ledger));
+    fprintf(stderr, "cpsbatch: %ld rows%s%s%s, %ld with a ledger record (of %zu tokens)\n",
+            x->rows, *shard ? " (share " : "", shard, *shard ? ")" : "", x->matched,
+            ledger_size(x->ledger));
     return EXIT_DONE;
 }
 

@@ -226,9 +226,36 @@ static int print_request(const struct job_row *r, const char *url)
     return rc ? ERR_IO : 0;
 }
 
+/* "K/N" for a share of the rows, "" for the whole batch: what a ledger's header says. */
+static void shard_name(const struct run_options *o, char out[24])
+{
+    if (o->shard_n > 1)
+        snprintf(out, 24, "%u/%u", o->shard_k, o->shard_n);
+    else
+        out[0] = '\0';
+}
+
+/* Whether the ledger at path holds the rows this run is for; says why not. */
+static bool ledger_fits_shard(const char *path, const struct ledger *l, const struct run_options *o)
+{
+    char want[24];
+    shard_name(o, want);
+    const char *has = ledger_header(l)->shard;
+    if (strcmp(has, want) == 0)
+        return true;
+    if (!*has)
+        fprintf(stderr, "cpsbatch: %s holds a whole batch, not a share: run it without --shard\n",
+                path);
+    else
+        fprintf(stderr, "cpsbatch: %s holds share %s of its batch: give --shard %s\n", path, has,
+                has);
+    return false;
+}
+
 /* The salt of the batch's ledger when there is one (then the tokens shown are the ones a run
  * sends), else a random one (then they are examples). */
-static int dry_run_salt(const char *ledger_path, unsigned char salt[LEDGER_SALT_LEN])
+static int dry_run_salt(const char *ledger_path, const struct run_options *o,
+                        unsigned char salt[LEDGER_SALT_LEN])
 {
     struct ledger *l;
     struct ledger_diag diag = {0};
@@ -245,16 +272,18 @@ static int dry_run_salt(const char *ledger_path, unsigned char salt[LEDGER_SALT_
         return rc;
     }
     memcpy(salt, ledger_salt(l), LEDGER_SALT_LEN);
+    rc = ledger_fits_shard(ledger_path, l, o) ? 0 : ERR_INVALID;
     ledger_close(l);
-    return 0;
+    return rc;
 }
 
-static int dry_run(const char *endpoint, const char *ledger_path, struct job_options *jo)
+static int dry_run(const char *endpoint, const char *ledger_path, const struct run_options *o,
+                   struct job_options *jo)
 {
     struct request_maker *m;
     struct job *j;
     unsigned char salt[LEDGER_SALT_LEN];
-    int rc = dry_run_salt(ledger_path, salt);
+    int rc = dry_run_salt(ledger_path, o, salt);
     if (rc)
         return rc;
     jo->salt = salt;
@@ -465,6 +494,8 @@ static int open_existing_ledger(struct run *r)
                 r->ledger_path, was, r->ledger_endpoint);
         return ERR_INVALID;
     }
+    if (!ledger_fits_shard(r->ledger_path, r->ledger, &r->o))
+        return ERR_INVALID;
     r->jo.salt = ledger_salt(r->ledger);
     r->jo.salt_len = LEDGER_SALT_LEN;
     return strmap_new(&r->seen);
@@ -525,8 +556,10 @@ static int create_ledger(struct run *r)
     if (strcmp(r->o.csv, "-") != 0 && file_sha256(r->o.csv, sha))
         return ERR_IO;
     char *csv = realpath(r->o.csv, NULL); /* so export finds it from anywhere */
+    char shard[24];
+    shard_name(&r->o, shard);
     struct ledger_batch batch = {.csv = csv ? csv : r->o.csv, .csv_sha256 = sha,
-                                 .endpoint = r->ledger_endpoint};
+                                 .endpoint = r->ledger_endpoint, .shard = shard};
     int rc = ledger_open(r->ledger_path, &batch, NULL, &r->ledger, &diag);
     free(csv);
     if (rc) {
@@ -667,9 +700,11 @@ int cmd_run(int argc, char **argv)
     if (r.o.dry_run) {
         status = cmd_exit_for_scan(plan_scan(&r.jo, jobcli_report, NULL, NULL, NULL, &r.plan),
                                    r.o.csv, &r.plan);
-        if (status == EXIT_DONE && dry_run(r.o.endpoint ? r.o.endpoint : ENDPOINT_DEFAULT,
-                                           r.ledger_path, &r.jo))
-            status = EXIT_SOFTWARE;
+        if (status == EXIT_DONE) {
+            rc = dry_run(r.o.endpoint ? r.o.endpoint : ENDPOINT_DEFAULT, r.ledger_path, &r.o,
+                         &r.jo);
+            status = rc == ERR_INVALID ? EXIT_USAGE : rc ? EXIT_SOFTWARE : EXIT_DONE;
+        }
         goto out;
     }
     if (choose_endpoint(&r) || open_existing_ledger(&r))

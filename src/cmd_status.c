@@ -165,6 +165,8 @@ static void print_header_text(const struct ledger *l)
     printf("csv        %s%s%.12s%s\n", h->csv[0] ? h->csv : "-",
            h->csv_sha256[0] ? " (sha256 " : "", h->csv_sha256, h->csv_sha256[0] ? "...)" : "");
     printf("endpoint   %s\n", h->endpoint[0] ? h->endpoint : "-");
+    if (h->shard[0])
+        printf("shard      %s (this ledger holds that share of the CSV's rows)\n", h->shard);
     printf("created    %s\n", h->created);
     printf("records    %s .. %s\n", first ? first : "-", last ? last : "-");
 }
@@ -284,10 +286,10 @@ static json_t *torn_json(const struct ledger_diag *d)
 static json_t *header_json(const struct ledger *l)
 {
     const struct ledger_header *h = ledger_header(l);
-    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:o}", "ledger", ledger_path(l), "csv", h->csv,
-                     "csv_sha256", h->csv_sha256, "endpoint", h->endpoint, "created", h->created,
-                     "first", text_or_null(ledger_first_time(l)), "last",
-                     text_or_null(ledger_last_time(l)));
+    return json_pack("{s:s,s:s,s:s,s:s,s:o,s:s,s:o,s:o}", "ledger", ledger_path(l), "csv", h->csv,
+                     "csv_sha256", h->csv_sha256, "endpoint", h->endpoint, "shard",
+                     text_or_null(h->shard[0] ? h->shard : NULL), "created", h->created, "first",
+                     text_or_null(ledger_first_time(l)), "last", text_or_null(ledger_last_time(l)));
 }
 
 static int print_json(const struct ledger *l, const struct failures *f, const struct ledger_diag *d)

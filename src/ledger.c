@@ -133,7 +133,8 @@ static int load_header(struct ledger *l, const struct ledger_record *r)
     h->csv = ledger_index_strdup(&l->ix, r->csv);
     h->csv_sha256 = ledger_index_strdup(&l->ix, r->csv_sha256);
     h->endpoint = ledger_index_strdup(&l->ix, r->endpoint);
-    return h->created && h->csv && h->csv_sha256 && h->endpoint ? 0 : ERR_NOMEM;
+    h->shard = ledger_index_strdup(&l->ix, r->shard.p ? r->shard : (struct ledger_str){"", 0});
+    return h->created && h->csv && h->csv_sha256 && h->endpoint && h->shard ? 0 : ERR_NOMEM;
 }
 
 /* Format r into l->line with its '\n'; *len gets the length. */
@@ -185,6 +186,8 @@ static int make_header(const struct ledger_batch *b, char created[TIME_MAX],
     r->csv = str_or_empty(b->csv);
     r->csv_sha256 = str_or_empty(b->csv_sha256);
     r->endpoint = str_or_empty(b->endpoint);
+    if (b->shard && *b->shard)
+        r->shard = str_or_empty(b->shard);
     return 0;
 }
 

@@ -18,7 +18,7 @@
  * 8601 UTC with milliseconds ("2026-11-27T03:37:35.123Z").
  *
  *   line 1, the batch header, exactly once:
- *   {"type":"batch","v":1,"salt":S,"created":T,"csv":P,"csv_sha256":H,"endpoint":U}
+ *   {"type":"batch","v":1,"salt":S,"created":T,"csv":P,"csv_sha256":H,"endpoint":U[,"shard":"K/N"]}
  *     v           integer, the format version; only 1 exists.
  *     salt        64 hex digits: 32 random bytes (OpenSSL RAND_bytes) keying the derivation of
  *                 client tokens (token.h). Durable before the first request is sent.
@@ -26,6 +26,8 @@
  *     csv         the job CSV's path as the user gave it ("" if none).
  *     csv_sha256  hex SHA-256 of the CSV's bytes at creation ("" if none).
  *     endpoint    the API endpoint of the batch ("" if none).
+ *     shard       optional: "K/N" when the ledger holds share K of N of the CSV's rows
+ *                 (run --shard K/N; token.h's token_shard decides which); absent otherwise.
  *
  *   {"type":"intent","token":K,"row":R,"spec_sha256":D,"t":T}
  *     Written before the token's first request. row is the spreadsheet row (header = row 1);
@@ -151,6 +153,7 @@ struct ledger_header {
     const char *csv;
     const char *csv_sha256;
     const char *endpoint;
+    const char *shard; /* "K/N", or "" for a whole batch */
 };
 
 /* What to write in the header when ledger_open creates the file. All borrowed; NULL = "". */
@@ -159,6 +162,7 @@ struct ledger_batch {
     const char *csv_sha256;
     const char *endpoint;
     const unsigned char *salt; /* LEDGER_SALT_LEN bytes to use, or NULL: fresh random bytes */
+    const char *shard; /* "K/N" for a share of the rows; NULL or "": not written */
 };
 
 struct ledger_options {

@@ -38,6 +38,7 @@ enum member_key {
     K_CSV,
     K_CSV_SHA256,
     K_ENDPOINT,
+    K_SHARD,
     K_COUNT,
     K_UNKNOWN = K_COUNT
 };
@@ -66,6 +67,7 @@ static const struct {
     [K_CSV] = {"csv", 3},
     [K_CSV_SHA256] = {"csv_sha256", 10},
     [K_ENDPOINT] = {"endpoint", 8},
+    [K_SHARD] = {"shard", 5},
 };
 
 static enum member_key key_lookup(const char *name, size_t len)
@@ -299,7 +301,8 @@ static const struct rule type_rules[][RULES_MAX] = {
                         {K_CREATED, KIND_STRING, true},
                         {K_CSV, KIND_STRING, true},
                         {K_CSV_SHA256, KIND_STRING, true},
-                        {K_ENDPOINT, KIND_STRING, true}},
+                        {K_ENDPOINT, KIND_STRING, true},
+                        {K_SHARD, KIND_STRING, false}},
     [LEDGER_R_INTENT] = {{K_TOKEN, KIND_STRING, true},
                          {K_ROW, KIND_INT, true},
                          {K_SPEC, KIND_STRING, true},
@@ -418,6 +421,7 @@ static void fill_record(const struct ledger_parser *p, const struct members *ms,
     r->csv = str_of(ms, K_CSV);
     r->csv_sha256 = str_of(ms, K_CSV_SHA256);
     r->endpoint = str_of(ms, K_ENDPOINT);
+    r->shard = str_of(ms, K_SHARD);
     r->row = int_of(ms, K_ROW);
     r->n = int_of(ms, K_N);
     r->http = int_of(ms, K_HTTP);
@@ -559,6 +563,7 @@ static void build_body(struct builder *b, const struct ledger_record *r)
         put_str(b, "csv", r->csv);
         put_str(b, "csv_sha256", r->csv_sha256);
         put_str(b, "endpoint", r->endpoint);
+        put_str(b, "shard", r->shard); /* only in a share's ledger */
         return;
     case LEDGER_R_INTENT:
         put_int(b, "row", r->row);

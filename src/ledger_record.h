@@ -51,7 +51,7 @@ struct ledger_record {
     size_t n_ids;
     long long v; /* batch */
     unsigned char salt[32];
-    struct ledger_str created, csv, csv_sha256, endpoint;
+    struct ledger_str created, csv, csv_sha256, endpoint, shard; /* shard: {NULL,0} if none */
 };
 
 #define LEDGER_WHY_MAX 200

@@ -87,6 +87,32 @@ refused() { # what, options...
 }
 refused "without --shard"
 refused "--shard 1/2" --shard 1/2
+# A ledger given by name says which share it holds: another share's is refused.
+"$BUILD/cpsbatch" run "$JOB" --shard 1/3 --ledger "$WORK/job.shard-2-of-3.ledger.jsonl" \
+    "${args[@]}" >"$WORK/other.out" 2>&1
+RC=$?
+check "another share's ledger by name: exit 2 (got $RC)" [ $RC = 2 ]
+check "another share's ledger by name: says which share it holds" \
+    grep -q "holds share 2/3 of its batch: give --shard 2/3" "$WORK/other.out"
+
+# 5. status and export, per share: the share in the header; export lists the share's rows.
+check "status: shows the share" bash -c \
+    "'$BUILD/cpsbatch' status '$WORK/job.shard-2-of-3.ledger.jsonl' | grep -q '^shard      2/3'"
+for k in 1 2 3; do
+    "$BUILD/cpsbatch" export "$WORK/job.shard-$k-of-3.ledger.jsonl" -o "$WORK/export$k.csv" \
+        2>"$WORK/export$k.err"
+done
+check "export: each share's rows once, all done, with their ledgers' tokens" python3 - "$WORK" <<'PY'
+import csv, json, sys
+w = sys.argv[1]
+names, ok = [], True
+for k in (1, 2, 3):
+    ledger = {json.loads(l).get("token") for l in open(f"{w}/job.shard-{k}-of-3.ledger.jsonl")} - {None}
+    rows = list(csv.DictReader(open(f"{w}/export{k}.csv")))
+    ok &= {r["clientToken"] for r in rows} == ledger and all(r["status"] == "done" for r in rows)
+    names += [r["name"] for r in rows]
+sys.exit(not (ok and len(names) == len(set(names)) == 300))
+PY
 check "refused: nothing sent" [ "$(sim_stat "['requests']")" = "$before" ]
 check "bad --shard: exit 2" [ "$("$BUILD/cpsbatch" run "$JOB" --shard 4/3 >/dev/null 2>&1; echo $?)" = 2 ]
 finish

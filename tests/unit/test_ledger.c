@@ -92,7 +92,7 @@ static size_t count_lines(const char *s)
 
 static struct ledger *create(const char *name, int flush_ms)
 {
-    struct ledger_batch b = {"jobs.csv", "ab12", "https://cps.example", salt};
+    struct ledger_batch b = {"jobs.csv", "ab12", "https://cps.example", salt, NULL};
     struct ledger_options o = {flush_ms, false};
     struct ledger *l = NULL;
     struct ledger_diag d;
@@ -138,9 +138,39 @@ static void test_create(void)
     CHECK_INT(ledger_close(l), ==, 0);
 }
 
+/* A share's ledger says which share it is; a whole batch's header has no "shard" member. Both
+ * read back the same through the fast path and through jansson. */
+static void test_shard_header(void)
+{
+    struct ledger_batch b = {"jobs.csv", "", "", NULL, "2/3"};
+    struct ledger *l = NULL;
+    CHECK_INT(ledger_open(path_of("shard.jsonl"), &b, NULL, &l, NULL), ==, 0);
+    CHECK(l && strcmp(ledger_header(l)->shard, "2/3") == 0);
+    ledger_close(l);
+    size_t len;
+    char *text = slurp(path_of("shard.jsonl"), &len);
+    CHECK(text && strstr(text, ",\"shard\":\"2/3\"}\n"));
+    free(text);
+    for (int jansson = 0; jansson < 2; jansson++) {
+        struct ledger_options o = {.jansson_only = jansson};
+        l = NULL;
+        CHECK_INT(ledger_open_readonly(path_of("shard.jsonl"), &o, &l, NULL), ==, 0);
+        CHECK(l && strcmp(ledger_header(l)->shard, "2/3") == 0);
+        ledger_close(l);
+    }
+    b.shard = NULL;
+    l = NULL;
+    CHECK_INT(ledger_open(path_of("whole.jsonl"), &b, NULL, &l, NULL), ==, 0);
+    CHECK(l && strcmp(ledger_header(l)->shard, "") == 0);
+    ledger_close(l);
+    text = slurp(path_of("whole.jsonl"), &len);
+    CHECK(text && !strstr(text, "shard"));
+    free(text);
+}
+
 static void test_create_random_salt(void)
 {
-    struct ledger_batch b = {NULL, NULL, NULL, NULL};
+    struct ledger_batch b = {NULL, NULL, NULL, NULL, NULL};
     struct ledger *l1 = NULL, *l2 = NULL;
     CHECK_INT(ledger_open(path_of("r1.jsonl"), &b, NULL, &l1, NULL), ==, 0);
     CHECK_INT(ledger_open(path_of("r2.jsonl"), &b, NULL, &l2, NULL), ==, 0);
@@ -495,7 +525,7 @@ static void test_flusher(void)
 static void kill9_child(int out)
 {
     struct ledger *l = NULL;
-    struct ledger_batch b = {"k.csv", "", "", salt};
+    struct ledger_batch b = {"k.csv", "", "", salt, NULL};
     struct ledger_options o = {5, false};
     if (ledger_open(path_of("kill.jsonl"), &b, &o, &l, NULL) != 0)
         _exit(1);
@@ -779,6 +809,7 @@ int main(void)
     }
     test_create();
     test_create_random_salt();
+    test_shard_header();
     test_not_found();
     test_round_trip();
     test_append_invalid();
