@@ -57,7 +57,7 @@ int token_shard(const char *given, const char *region, const unsigned char diges
     static const char key[] = "cpsbatch shard v1";
     unsigned char msg[256 + 1 + 32 + 8];
     size_t len;
-    if (given && *given) { /* "T", then the token: never the start of an identity message */
+    if (given && *given) { /* "T" and the token: at most 37 bytes, an identity 41 or more */
         len = strnlen(given, TOKEN_LEN) + 1;
         msg[0] = 'T';
         memcpy(msg + 1, given, len - 1);
