@@ -20,6 +20,7 @@
 #include "exitcode.h"
 #include "jobcli.h"
 #include "ledger.h"
+#include "token.h"
 
 static const char usage[] =
     "usage: cpsbatch export LEDGER [-o OUT.csv] [--csv JOB.csv] [options]\n"
@@ -220,9 +221,7 @@ static int export_all(struct export *x)
     jo.salt = ledger_salt(x->ledger);
     jo.salt_len = LEDGER_SALT_LEN;
     const char *shard = ledger_header(x->ledger)->shard;
-    int end = 0;
-    if (*shard && (sscanf(shard, "%u/%u%n", &jo.shard_k, &jo.shard_n, &end) != 2 ||
-                   shard[end] || jo.shard_k < 1 || jo.shard_k > jo.shard_n)) {
+    if (*shard && !token_shard_parse(shard, &jo.shard_k, &jo.shard_n)) {
         fprintf(stderr, "cpsbatch: %s: the header's shard '%s' is not K/N\n", x->ledger_path,
                 shard);
         return EXIT_DATAERR;

@@ -144,22 +144,13 @@ static bool take_number(struct run_options *o, int opt, const char *arg)
     return false;
 }
 
-#define MAX_SHARDS 1000
-
-/* "K/N" with 1 <= K <= N <= MAX_SHARDS. */
 static bool take_shard(struct run_options *o, const char *arg)
 {
-    unsigned k = 0, n = 0;
-    int end = 0;
-    if (sscanf(arg, "%u/%u%n", &k, &n, &end) != 2 || arg[end] != '\0' || arg[0] == '+' ||
-        k < 1 || k > n || n > MAX_SHARDS) {
-        fprintf(stderr, "cpsbatch: --shard '%s': give K/N, 1 <= K <= N <= %d (e.g. 2/4)\n", arg,
-                MAX_SHARDS);
-        return false;
-    }
-    o->shard_k = k;
-    o->shard_n = n;
-    return true;
+    if (token_shard_parse(arg, &o->shard_k, &o->shard_n))
+        return true;
+    fprintf(stderr, "cpsbatch: --shard '%s': give K/N, 1 <= K <= N <= %d (e.g. 2/4)\n", arg,
+            TOKEN_MAX_SHARDS);
+    return false;
 }
 
 static bool take_option(struct run_options *o, int opt, const char *arg)
@@ -381,26 +372,23 @@ static int check_split(const struct run *r)
 {
     if (r->o.ledger || strcmp(r->o.csv, "-") == 0)
         return 0;
-    /* The default ledgers sit beside the CSV: DIR/STEM[.sandbox]... */
-    const char *slash = strrchr(r->o.csv, '/');
-    const char *base = slash ? slash + 1 : r->o.csv;
-    size_t stem = strlen(base);
-    if (stem > 4 && strcmp(base + stem - 4, ".csv") == 0)
-        stem -= 4;
-    char dir[PATH_MAX], prefix[NAME_MAX + 1];
-    if (!slash)
-        snprintf(dir, sizeof(dir), ".");
-    else
-        snprintf(dir, sizeof(dir), "%.*s", slash == r->o.csv ? 1 : (int)(slash - r->o.csv),
-                 r->o.csv);
-    snprintf(prefix, sizeof(prefix), "%.*s%s", (int)stem, base, r->o.sandbox ? ".sandbox" : "");
+    /* The whole batch's default ledger, DIR/STEM[.sandbox].ledger.jsonl: its siblings
+     * DIR/STEM[.sandbox]... are the other splits'. */
+    struct run_options whole = r->o;
+    whole.shard_n = 0;
+    char *path = default_ledger_path(&whole);
+    if (!path)
+        return ERR_NOMEM;
+    path[strlen(path) - strlen(".ledger.jsonl")] = '\0';
+    char *slash = strrchr(path, '/');
+    const char *dir = !slash ? "." : slash == path ? "/" : path, *prefix = slash ? slash + 1 : path;
+    if (slash && slash != path)
+        *slash = '\0';
     unsigned want = r->o.shard_n > 1 ? r->o.shard_n : 1;
     DIR *d = opendir(dir);
-    if (!d)
-        return 0; /* the ledger's own open reports a directory that cannot be used */
-    struct dirent *e;
     int rc = 0;
-    while (!rc && (e = readdir(d)) != NULL) {
+    struct dirent *e;
+    while (d && !rc && (e = readdir(d)) != NULL) {
         unsigned n = ledger_split(e->d_name, prefix);
         if (n == 0 || n == want)
             continue;
@@ -413,7 +401,9 @@ static int check_split(const struct run *r)
                 dir, e->d_name, how, how);
         rc = ERR_INVALID;
     }
-    closedir(d);
+    if (d) /* a directory that cannot be read: the ledger's own open reports it */
+        closedir(d);
+    free(path);
     return rc;
 }
 

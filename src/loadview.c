@@ -1,14 +1,13 @@
 /* loadview.c - the live line of `cpsbatch load`; see loadview.h. */
 #include "loadview.h"
 
-#include <unistd.h>
 
 #include "duration.h"
 
 void loadview_init(struct loadview *v, enum runview_progress mode, FILE *err)
 {
     v->err = err;
-    v->live = mode == RUNVIEW_ALWAYS || (mode == RUNVIEW_AUTO && isatty(fileno(err)));
+    v->live = runview_live(mode, err);
     v->drawn = false;
 }
 

@@ -19,11 +19,16 @@ bool runview_parse_progress(const char *arg, enum runview_progress *out)
     return false;
 }
 
+bool runview_live(enum runview_progress mode, FILE *err)
+{
+    return mode == RUNVIEW_ALWAYS || (mode == RUNVIEW_AUTO && isatty(fileno(err)));
+}
+
 void runview_init(struct runview *v, enum runview_progress mode, long rows, FILE *err)
 {
     memset(v, 0, sizeof(*v));
     v->err = err;
-    v->live = mode == RUNVIEW_ALWAYS || (mode == RUNVIEW_AUTO && isatty(fileno(err)));
+    v->live = runview_live(mode, err);
     v->to_send = rows;
     v->start_us = clock_now_us();
 }

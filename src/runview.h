@@ -29,6 +29,9 @@ struct runview {
 /* "auto", "always", "never"; false (after a message) for anything else. */
 bool runview_parse_progress(const char *arg, enum runview_progress *out);
 
+/* Whether a live line is drawn on err: always, or with auto when err is a terminal. */
+bool runview_live(enum runview_progress mode, FILE *err);
+
 void runview_init(struct runview *v, enum runview_progress mode, long rows, FILE *err);
 
 /* What the run will do: rows, instances, regions, and against the ledger: done, in doubt,

@@ -75,6 +75,18 @@ int token_shard(const char *given, const char *region, const unsigned char diges
     return 0;
 }
 
+bool token_shard_parse(const char *s, unsigned *k, unsigned *n)
+{
+    unsigned a = 0, b = 0;
+    int end = 0;
+    if (s[0] < '0' || s[0] > '9' || sscanf(s, "%u/%u%n", &a, &b, &end) != 2 || s[end] != '\0' ||
+        a < 1 || a > b || b > TOKEN_MAX_SHARDS)
+        return false;
+    *k = a;
+    *n = b;
+    return true;
+}
+
 /* Random bytes come from OpenSSL in blocks: one RAND_bytes call (with its lock and its fork
  * check, a getpid system call) per 256 UUIDs instead of one per UUID, on the hot path of
  * every request's nonce. The pool is per thread, so it needs no lock. A process that forked

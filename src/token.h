@@ -12,6 +12,7 @@
 #ifndef CPSBATCH_TOKEN_H
 #define CPSBATCH_TOKEN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define TOKEN_LEN 36
@@ -28,6 +29,12 @@ int token_derive(const unsigned char *salt, size_t salt_len, const char *region,
  * its token. Pure; returns 0, ERR_INVALID (n == 0) or ERR_NOMEM. */
 int token_shard(const char *given, const char *region, const unsigned char digest[32],
                 unsigned long occurrence, unsigned n, unsigned *shard);
+
+#define TOKEN_MAX_SHARDS 1000
+
+/* Parse a split "K/N" (1 <= K <= N <= TOKEN_MAX_SHARDS, nothing else around it), as --shard
+ * takes it and a share's ledger header records it. Returns true and sets *k, *n when valid. */
+bool token_shard_parse(const char *s, unsigned *k, unsigned *n);
 
 /* A random UUID v4 (for load tests and nonces) into out (TOKEN_LEN + 1 bytes).
  * Returns 0, or ERR_IO when the system's random source fails. */
