@@ -1,8 +1,5 @@
 /* hist_bench.c - what hist_record(), hist_merge() and hist_percentile() cost. Not a unit test:
- * it only prints timings. CMake does not build it; from the top of the tree:
- *
- *     gcc -std=c11 -O2 -D_POSIX_C_SOURCE=200809L -Isrc src/hist.c src/clock.c \
- *         bench/hist_bench.c -lm -o /tmp/hist_bench && /tmp/hist_bench
+ * it only prints timings. The build makes it: build/bench/hist_bench
  *
  * The values are drawn before the clock starts, so the timing is of the histogram alone.
  */

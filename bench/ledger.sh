@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # ledger.sh - what the ledger costs. Prints figures; asserts nothing.
 #
-#   BUILD=build bash bench/ledger.sh            (BUILD: a build tree with libcpsbatch_core.a)
+#   BUILD=build bash bench/ledger.sh            (BUILD: a build tree)
 #
 # (a) replay: a ledger of 1,000,000 records (500,000 rows, intent + done) and one of 1,000,000
 #     rows (2,000,000 records), opened read-only and read-write, with the fast path and with
@@ -15,17 +15,14 @@ set -euo pipefail
 
 SRC=${SRC:-$(cd "$(dirname "$0")/.." && pwd)}
 BUILD=${BUILD:-$SRC/build}
-LIB=$BUILD/libcpsbatch_core.a
-if [ ! -f "$LIB" ]; then
-    echo "ledger.sh: $LIB not found: build first (cmake --build $BUILD)" >&2
+bin=$BUILD/bench/ledger_bench
+if [ ! -x "$bin" ]; then
+    echo "ledger.sh: $bin not found: build first (cmake --build $BUILD)" >&2
     exit 2
 fi
 
 dir=${BENCH_DIR:-$(mktemp -d /tmp/ledger-bench.XXXXXX)}
 [ -n "${BENCH_DIR:-}" ] || trap 'rm -rf "$dir"' EXIT
-bin=$dir/ledger_bench
-cc -std=c11 -O2 -D_POSIX_C_SOURCE=200809L -I"$SRC/src" "$SRC/bench/ledger_bench.c" "$LIB" \
-    $(pkg-config --libs jansson libcrypto) -lpthread -o "$bin"
 
 echo "== machine: $(nproc) cores; files in $dir ($(df -P "$dir" | awk 'NR==2 {print $1}'))"
 

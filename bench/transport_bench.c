@@ -9,9 +9,7 @@
  *       keeps C requests in flight for S seconds (defaults: 64, 5, 2 workers, max-conns C) and
  *       prints requests/s, the client's CPU time per request, the statuses and the errors seen.
  *
- * Not a unit test and not built by CMake; build it against the sources, e.g.:
- *   gcc -std=c11 -O2 -D_POSIX_C_SOURCE=200809L -Isrc bench/transport_bench.c src/transport.c \
- *       src/queue.c src/clock.c src/err.c -lcurl -lmicrohttpd -lpthread -o transport_bench
+ * Not a unit test; the build makes it: build/bench/transport_bench.
  * Compare with: wrk -t2 -cC -dSs URL against the same server.
  */
 #include "clock.h"

@@ -1,6 +1,6 @@
 /* Unit tests for csvin: RFC 4180 records, row numbers, BOM, errors, long files. */
-#include "../../src/csvin.h"
-#include "../../src/err.h"
+#include "csvin.h"
+#include "err.h"
 #include "check.h"
 #include "tmpfile.h"
 

@@ -1,5 +1,5 @@
 /* Unit tests for field: header matching and suggestions. */
-#include "../../src/field.h"
+#include "field.h"
 #include "check.h"
 
 int main(void)

@@ -1,6 +1,6 @@
 /* Unit tests for job: header mapping, every problem reported with its place, tokens. */
-#include "../../src/err.h"
-#include "../../src/job.h"
+#include "err.h"
+#include "job.h"
 #include "check.h"
 #include "tmpfile.h"
 

@@ -1,5 +1,5 @@
 /* Unit tests for outcome: every row of API.md's error table, and bodies that are not right. */
-#include "../../src/outcome.h"
+#include "outcome.h"
 #include "check.h"
 
 static enum outcome_kind classify(long status, const char *body, enum transport_error e,

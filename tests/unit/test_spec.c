@@ -1,6 +1,6 @@
 /* Unit tests for spec: typing, every rule on both sides of its bounds, the body, the digest. */
-#include "../../src/err.h"
-#include "../../src/spec.h"
+#include "err.h"
+#include "spec.h"
 #include "check.h"
 
 struct seen {

@@ -1,7 +1,7 @@
 /* Unit tests for token derivation (a pure function of salt, region, digest, occurrence) and
  * the shard split. */
-#include "../../src/err.h"
-#include "../../src/token.h"
+#include "err.h"
+#include "token.h"
 #include "check.h"
 
 int main(void)

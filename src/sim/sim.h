@@ -38,27 +38,7 @@
 #include <stdio.h>
 #include <time.h>
 
-/* The knobs that may change while the server runs (POST /__sim/faults; flags of cps-sim).
- * JSON keys are the member names. */
-struct sim_faults {
-    double p503;            /* probability of 503 UNAVAILABLE, 0..1 */
-    double p429;            /* probability of 429 RATE_LIMIT */
-    double p500;            /* probability of 500 INTERNAL */
-    double reset_before;    /* probability of closing the connection unanswered, nothing done */
-    double reset_after;     /* probability of doing the call, then closing unanswered */
-    double latency_ms;      /* added to every answer (and to resets) */
-    double jitter_ms;       /* plus a uniform 0..jitter_ms */
-    double rate_limit;      /* server token bucket, requests/s; 0 = none */
-    double rate_burst;      /* bucket size; 0 = max(1, rate_limit) */
-    int limit_status;       /* answer over the rate limit: 503 (UNAVAILABLE) or 429 (RATE_LIMIT) */
-    int retry_after;        /* seconds sent as Retry-After with 503/429; -1 = no header */
-    long long quota;        /* instances that may exist; -1 = unlimited (429 QUOTA_EXCEEDED) */
-    long long seed;         /* the RNG seed in use (read-only here; see sim_set_faults) */
-    double create_seconds;  /* an instance is "creating" this long, then "running" */
-    bool all_calls;         /* faults also on describe and catalog calls, not only on create */
-    bool verify_signatures; /* check JDCLOUD2-HMAC-SHA256 on every API call */
-    long long clock;        /* fixed "now" (epoch seconds) for the date check; 0 = real clock */
-};
+#include "simfault.h"
 
 struct sim_config {
     struct sim_faults faults;

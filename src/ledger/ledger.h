@@ -115,34 +115,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define LEDGER_VERSION 1
+#include "ledger_index.h"
+
 #define LEDGER_SALT_LEN 32
 #define LEDGER_FLUSH_MS_DEFAULT 100
 
 struct ledger;
-
-enum ledger_state {
-    LEDGER_NONE = 0, /* never stored in an entry the API hands out */
-    LEDGER_INTENT,   /* in doubt: intent (and maybe attempts), no final record */
-    LEDGER_DONE,
-    LEDGER_FAILED
-};
-
-/* One token's state after replay: what its records say, the last one winning. */
-struct ledger_entry {
-    const char *token;
-    long long row; /* spreadsheet row; 0 when no record carried one */
-    enum ledger_state state;
-    bool has_spec;                   /* an intent gave spec_sha256 */
-    unsigned char spec_sha256[32];   /* the request's digest (spec_digest), raw bytes */
-    int attempts;                    /* last attempt's n, or done's attempts; 0 if none */
-    int http;                        /* last attempt's or failed's HTTP status; 0 none */
-    const char *status;              /* last attempt's or failed's API status, or NULL */
-    const char *message;             /* failed's message or last attempt's error, or NULL */
-    const char *request_id;          /* done's or failed's requestId, or NULL */
-    const char *const *instance_ids; /* done only: n_instance_ids ids */
-    size_t n_instance_ids;
-};
 
 /* The header (first line). Strings are owned by the ledger. */
 struct ledger_header {
@@ -179,15 +157,6 @@ struct ledger_diag {
     long long line;  /* line of the torn tail or of the corrupt record; 0 if none */
     long long bytes; /* bytes of the torn tail */
     char msg[512];
-};
-
-struct ledger_counts {
-    size_t tokens;   /* distinct tokens */
-    size_t in_doubt; /* state INTENT */
-    size_t done;
-    size_t failed;
-    size_t instances; /* instance ids over done tokens */
-    size_t records;   /* records replayed and appended, the header not counted */
 };
 
 /* Statistics of the group commit, for benchmarks and progress output. */

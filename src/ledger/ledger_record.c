@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "err.h"
-#include "ledger.h"
 
 /* ---- Member names ---------------------------------------------------------------------------- */
 

@@ -3,7 +3,9 @@
  * Every API call subject to faults makes one decision, simfault_decide, which takes the same
  * number of random draws whatever the knobs say: the same seed and the same order of calls
  * give the same faults. The server-side rate limit is a token bucket that takes the time as
- * a parameter, so tests step it by hand.
+ * a parameter, so tests step it by hand. It is kept apart from the client's bucket
+ * (engine/ratelimit.h) on purpose: the emulator is the independent oracle that tells whether
+ * the client kept its rate, so it must not share the client's arithmetic or its bugs.
  *
  * Invariants: knobs are always valid (simfault_check passed); the lock guards knobs, rng and
  * bucket together, and is never held while calling out of this module.
@@ -17,7 +19,27 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sim.h"
+/* The knobs that may change while the server runs (POST /__sim/faults; flags of cps-sim).
+ * JSON keys are the member names. */
+struct sim_faults {
+    double p503;            /* probability of 503 UNAVAILABLE, 0..1 */
+    double p429;            /* probability of 429 RATE_LIMIT */
+    double p500;            /* probability of 500 INTERNAL */
+    double reset_before;    /* probability of closing the connection unanswered, nothing done */
+    double reset_after;     /* probability of doing the call, then closing unanswered */
+    double latency_ms;      /* added to every answer (and to resets) */
+    double jitter_ms;       /* plus a uniform 0..jitter_ms */
+    double rate_limit;      /* server token bucket, requests/s; 0 = none */
+    double rate_burst;      /* bucket size; 0 = max(1, rate_limit) */
+    int limit_status;       /* answer over the rate limit: 503 (UNAVAILABLE) or 429 (RATE_LIMIT) */
+    int retry_after;        /* seconds sent as Retry-After with 503/429; -1 = no header */
+    long long quota;        /* instances that may exist; -1 = unlimited (429 QUOTA_EXCEEDED) */
+    long long seed;         /* the RNG seed in use (read-only here; see sim_set_faults) */
+    double create_seconds;  /* an instance is "creating" this long, then "running" */
+    bool all_calls;         /* faults also on describe and catalog calls, not only on create */
+    bool verify_signatures; /* check JDCLOUD2-HMAC-SHA256 on every API call */
+    long long clock;        /* fixed "now" (epoch seconds) for the date check; 0 = real clock */
+};
 
 /* A token bucket: up to burst tokens, refilled at rate per second. */
 struct simfault_bucket {

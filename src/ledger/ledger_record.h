@@ -27,6 +27,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* The format's version, written in the header record (ledger.h documents the format). */
+#define LEDGER_VERSION 1
+
 enum ledger_rtype {
     LEDGER_R_BATCH,
     LEDGER_R_INTENT,

@@ -1,0 +1,64 @@
+/* buf.h - the one growable byte buffer, with a size cap (as curl's dynbuf, git's strbuf).
+ *
+ * Every buffer that grows with input has a cap, named where the limit is decided and passed
+ * here, so the check that refuses an oversized value and the buffer that holds it agree: a
+ * limit only a buffer knows is a bug (STYLE.md, "One of each part").
+ *
+ * Invariants:
+ *  1. len <= max, always: an append that would pass max fails with ERR_RANGE and leaves the
+ *     buffer as it was.
+ *  2. When data is not NULL it holds len bytes followed by a NUL (not counted in len), so a
+ *     buffer of text is a C string as it stands; the bytes may hold NULs of their own.
+ *  3. A zeroed struct is not usable (max 0 refuses everything): start with buf_init().
+ */
+#ifndef CPSBATCH_BUF_H
+#define CPSBATCH_BUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+struct buf {
+    char *data; /* owned; NULL until the first append */
+    size_t len; /* bytes held, the NUL not counted */
+    size_t cap; /* bytes allocated */
+    size_t max; /* the cap on len */
+};
+
+#define BUF_INIT(maxlen) {NULL, 0, 0, (maxlen)}
+
+/* An empty buffer that will hold at most max bytes. Allocates nothing. */
+void buf_init(struct buf *b, size_t max);
+
+/* Free what b holds; b is empty again (same max) and may be reused. */
+void buf_release(struct buf *b);
+
+/* Forget the contents but keep the memory (len = 0). */
+void buf_reset(struct buf *b);
+
+/* Append n bytes of p (borrowed; n may be 0, p may then be NULL). Returns 0, ERR_RANGE (past
+ * max; b unchanged) or ERR_NOMEM (b unchanged). */
+int buf_add(struct buf *b, const void *p, size_t n);
+
+/* Append a C string / one byte. As buf_add. */
+int buf_addstr(struct buf *b, const char *s);
+int buf_addch(struct buf *b, char c);
+
+/* Append printf-formatted text. As buf_add. */
+int buf_addf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int buf_vaddf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
+/* Make room for n more bytes without appending. As buf_add. */
+int buf_grow(struct buf *b, size_t n);
+
+/* Drop the bytes after the first len (len <= b->len). */
+void buf_truncate(struct buf *b, size_t len);
+
+/* Hand the bytes over: a malloc'ed, NUL-terminated copy of the contents is returned (new; the
+ * caller frees it; "" when empty), *len (may be NULL) gets its length, and b is left empty
+ * (same max). Returns NULL only when out of memory, and b is then unchanged. */
+char *buf_detach(struct buf *b, size_t *len);
+
+/* The contents as a C string (borrowed, valid until the next change): "" when empty. */
+const char *buf_str(const struct buf *b);
+
+#endif

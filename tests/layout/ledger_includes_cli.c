@@ -1,0 +1,2 @@
+/* Must not compile: cps_ledger may not include cmd_run.h (src/CMakeLists.txt, the allowed edges). */
+#include "cmd_run.h"
