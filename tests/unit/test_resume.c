@@ -67,7 +67,7 @@ static void expect_action(const struct ledger *l, const struct job_row *r, bool 
                 (unsigned)got < 6 ? action_names[got] : "?");
 }
 
-/* ---- The ledger of the table ------------------------------------------------------------------ */
+/* ---- The ledger of the table ----------------------------------------------------------------- */
 
 /* One token per line of the table, and the histories that end in each state. */
 static void fill(struct ledger *l)
@@ -261,10 +261,11 @@ static void test_counts(void)
 
 /* ---- A job read from CSV --------------------------------------------------------------------- */
 
-#define HDR "regionId,az,deviceType,imageType,osTypeId,sysRaidTypeId,dataRaidTypeId,networkType,"   \
-            "name,password,count"
-#define ROW(name, count) "cn-north-1,cn-north-1a,cps.c.normal,standard,os,r1,r10,basic," name       \
-                         ",Passw0rd!," count "\n"
+#define HDR                                                                                        \
+    "regionId,az,deviceType,imageType,osTypeId,sysRaidTypeId,dataRaidTypeId,networkType,name,"     \
+    "password,count"
+#define ROW(name, count)                                                                           \
+    "cn-north-1,cn-north-1a,cps.c.normal,standard,os,r1,r10,basic," name ",Passw0rd!," count "\n"
 
 #define MAX_ROWS 8
 
