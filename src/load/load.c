@@ -8,7 +8,6 @@
 #include "err.h"
 
 #define POLL_BATCH 256      /* answers taken per poll */
-#define SEND_BATCH 32       /* requests made before they are handed over together */
 #define TICK_US 1000000     /* progress, and the timeline's seconds */
 #define IDLE_POLL_US 100000 /* longest wait without looking at the stop flag */
 
@@ -168,12 +167,12 @@ static int make_request(struct load *l, struct load_req *q, int64_t now, struct 
     return 0;
 }
 
-/* Make up to SEND_BATCH requests of the READY head while slots are free; *n of them. */
+/* Make up to LOAD_SEND_BATCH requests of the READY head while slots are free; *n of them. */
 static int gather(struct load *l, int64_t now, struct http_request **batch, size_t *n)
 {
     *n = 0;
     refresh_head(l, now, 0);
-    while (*n < SEND_BATCH && slot_free(l, *n) && l->head && l->head->state == LOAD_READY) {
+    while (*n < LOAD_SEND_BATCH && slot_free(l, *n) && l->head && l->head->state == LOAD_READY) {
         struct load_req *q = l->head;
         l->head = NULL;
         int rc = make_request(l, q, now, &batch[*n]);
@@ -200,24 +199,22 @@ static int submit(struct load *l, struct http_request *r, int64_t now)
     return set_state(l, q, LOAD_SENT, now, NULL);
 }
 
-/* Send every request that is due while a slot is free. Requests are made first and handed
- * over together, so a worker takes them in one wakeup. */
+/* Send a batch of the requests that are due while slots are free. They are made first and
+ * handed over together, so a worker takes them in one wakeup. One batch per call: the caller
+ * reads the clock again before the next, so a send is stamped at most one batch late. */
 static int launch(struct load *l, int64_t now)
 {
-    struct http_request *batch[SEND_BATCH];
+    struct http_request *batch[LOAD_SEND_BATCH];
     size_t n;
-    int rc;
-    do {
-        rc = gather(l, now, batch, &n);
-        for (size_t i = 0; i < n; i++) {
-            if (!rc) {
-                rc = submit(l, batch[i], now);
-                continue;
-            }
-            drop(l, batch[i]->user); /* after a failure: never sent */
-            http_request_free(batch[i]);
+    int rc = gather(l, now, batch, &n);
+    for (size_t i = 0; i < n; i++) {
+        if (!rc) {
+            rc = submit(l, batch[i], now);
+            continue;
         }
-    } while (!rc && n == SEND_BATCH);
+        drop(l, batch[i]->user); /* after a failure: never sent */
+        http_request_free(batch[i]);
+    }
     return rc;
 }
 
@@ -263,11 +260,13 @@ static void drain(struct load *l, int64_t now)
     }
 }
 
+/* The next due time while a slot is free (already past when a batch left some READY), the next
+ * second, or the drain deadline, whichever comes first. */
 static int64_t next_wake(const struct load *l)
 {
     int64_t wake = l->next_tick;
     const struct load_req *h = l->head;
-    if (h && h->state == LOAD_DUE && slot_free(l, 0) && h->due_us < wake)
+    if (h && slot_free(l, 0) && h->due_us < wake)
         wake = h->due_us;
     if (l->stopping && !l->port_stopped && l->drain_deadline < wake)
         wake = l->drain_deadline;

@@ -106,12 +106,16 @@ struct load;
 int load_new(const struct load_config *cfg, struct bodytpl *tpl, size_t n, struct port port,
              struct request_maker *maker, struct loadstats *stats, int64_t now, struct load **out);
 
-/* Do what is due at now: send the requests whose time came while slots are free (all with
- * send time now), stop the port once a stop's drain deadline has come, close the timeline's
- * seconds and show progress once a second. *wake_us: when to be called next at the latest
- * (the next due time, progress or the drain deadline); an answer may come sooner. Returns 0
- * or a negative code (ERR_NOMEM, ERR_IO from the random source, a signing error, the port's
- * refusal); the requests the port took are still its own. */
+/* Requests load_advance sends at most per call. */
+#define LOAD_SEND_BATCH 32
+
+/* Do what is due at now: send the requests whose time came while slots are free, up to
+ * LOAD_SEND_BATCH, each with send time now; stop the port once a stop's drain deadline has
+ * come; close the timeline's seconds and show progress once a second. *wake_us: when to be
+ * called next at the latest (the next due time, progress or the drain deadline; now or
+ * earlier when a batch left requests due); an answer may come sooner. Returns 0 or a negative
+ * code (ERR_NOMEM, ERR_IO from the random source, a signing error, the port's refusal); the
+ * requests the port took are still its own. */
 int load_advance(struct load *l, int64_t now, int64_t *wake_us);
 
 /* Count resp, an answer polled from the port (takes it: freed here). 0 or ERR_NOMEM. */

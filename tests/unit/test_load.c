@@ -116,6 +116,22 @@ static void test_fixed_rate_sends_the_integral_count(void)
     rig_free(r);
 }
 
+/* Overdue requests go out a batch per call, and the scheduler asks to be called again at once
+ * while some are left, so the caller reads its clock between batches. */
+static void test_catch_up_in_batches(void)
+{
+    struct load_config cfg = {.rate = 1000, .duration_us = SEC, .concurrency = 100};
+    struct rig *r = rig_new(&cfg);
+    advance(r, T0 + 39 * MS); /* 40 due */
+    CHECK_INT(r->f.submits, ==, LOAD_SEND_BATCH);
+    CHECK_INT(load_count(r->l, LOAD_READY), ==, 1);
+    CHECK_INT(r->wake, <=, T0 + 39 * MS);
+    advance(r, T0 + 39 * MS);
+    CHECK_INT(r->f.submits, ==, 40);
+    CHECK_INT(r->wake, ==, T0 + 40 * MS);
+    rig_free(r);
+}
+
 /* A request the concurrency cap holds back is READY with the due time the schedule gave it:
  * its corrected latency includes the wait for a slot, its service time does not, and its send
  * is late by the wait. */
@@ -424,6 +440,7 @@ static void test_port_refusal(void)
 int main(void)
 {
     test_fixed_rate_sends_the_integral_count();
+    test_catch_up_in_batches();
     test_cap_holds_requests_back_open_loop();
     test_late_sends_as_loadstats_defines_them();
     test_warmup_sent_not_recorded();
