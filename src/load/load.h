@@ -26,8 +26,9 @@
  *            (--max) there is no schedule: a request is taken, READY and due, when a slot is
  *            free for it, and is sent at once.
  *   SENT     in flight: the port has it.
- *   COUNTED  done: its answer (or error) was recorded if it was measured. Its record is then
- *            reused for a later request.
+ *   COUNTED  done: its answer (or error) was recorded if it was measured, or it was dropped
+ *            unsent (a stop, or a failure before the port took it). Its record is then reused
+ *            for a later request.
  *
  * Invariants:
  *  1. Never more than `concurrency` requests SENT. Between calls at most one request is DUE
