@@ -443,7 +443,7 @@ static int drive(struct load_test *t, struct loadview *view)
     rc = rc ? rc : request_maker_new(t->o.endpoint, ak, sk, &m);
     if (!rc) {
         catch_signals();
-        rc = load_run(&lc, t->tpl, t->ntpl, tr, m, &t->stats, &t->summary);
+        rc = load_run(&lc, t->tpl, t->ntpl, transport_port(tr), m, &t->stats, &t->summary);
     }
     loadview_end(view);
     request_maker_free(m);

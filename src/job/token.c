@@ -108,13 +108,20 @@ static int random_bytes(unsigned char *out, size_t n)
     return 0;
 }
 
+void token_uuid4(const unsigned char bytes[16], char *out)
+{
+    unsigned char b[16];
+    memcpy(b, bytes, sizeof(b));
+    b[6] = (unsigned char)((b[6] & 0x0F) | 0x40); /* version 4 */
+    b[8] = (unsigned char)((b[8] & 0x3F) | 0x80);
+    format_uuid(b, out);
+}
+
 int token_random(char *out)
 {
     unsigned char b[16];
     if (random_bytes(b, sizeof(b)))
         return ERR_IO;
-    b[6] = (unsigned char)((b[6] & 0x0F) | 0x40); /* version 4 */
-    b[8] = (unsigned char)((b[8] & 0x3F) | 0x80);
-    format_uuid(b, out);
+    token_uuid4(b, out);
     return 0;
 }

@@ -40,4 +40,9 @@ bool token_shard_parse(const char *s, unsigned *k, unsigned *n);
  * Returns 0, or ERR_IO when the system's random source fails. */
 int token_random(char *out);
 
+/* The UUID v4 made of bytes (borrowed; its version and variant bits are overridden) into out
+ * (TOKEN_LEN + 1 bytes): token_random's form, for a caller with its own source of bytes (a
+ * seeded generator in tests). */
+void token_uuid4(const unsigned char bytes[16], char *out);
+
 #endif

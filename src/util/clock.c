@@ -14,6 +14,13 @@ time_t clock_wall(void)
     return time(NULL);
 }
 
+int64_t clock_wall_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 char *clock_iso8601(char *buf, size_t len)
 {
     struct timespec ts;
