@@ -137,16 +137,14 @@ void cliopt_hint(const struct cliopt_command *c, enum cliopt_hint h)
         fprintf(stderr, "Try 'cpsbatch %s --help'.\n", c->name);
 }
 
-int cliopt_parse(const struct cliopt_command *c, int argc, char **argv, const char **operand)
+/* Every option of argv, in order: 0, 1 after --help, or ERR_INVALID after the hint. */
+static int take_options(const struct cliopt_command *c, const struct getopt_tables *t, int argc,
+                        char **argv)
 {
-    struct getopt_tables t;
-    int rc = build_tables(c, &t);
-    if (rc)
-        return rc;
     optind = 0; /* glibc: start again from argv[1], whatever was parsed before */
     opterr = 1; /* getopt names an unknown option or a missing value itself */
     int val;
-    while ((val = getopt_long(argc, argv, t.shortopts, t.longopts, NULL)) != -1) {
+    while ((val = getopt_long(argc, argv, t->shortopts, t->longopts, NULL)) != -1) {
         if (val == 'h') {
             fputs(c->usage, stdout);
             return 1;
@@ -157,6 +155,17 @@ int cliopt_parse(const struct cliopt_command *c, int argc, char **argv, const ch
             return ERR_INVALID;
         }
     }
+    return 0;
+}
+
+int cliopt_parse(const struct cliopt_command *c, int argc, char **argv, const char **operand)
+{
+    struct getopt_tables t;
+    int rc = build_tables(c, &t);
+    if (!rc)
+        rc = take_options(c, &t, argc, argv);
+    if (rc)
+        return rc;
     if (optind != argc - 1) {
         cliopt_hint(c, c->bad_operands);
         return ERR_INVALID;
