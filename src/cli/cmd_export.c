@@ -10,12 +10,12 @@
 
 #include <csv.h>
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cliopt.h"
 #include "err.h"
 #include "exitcode.h"
 #include "jobcli.h"
@@ -35,8 +35,6 @@ static const char usage[] =
 /* Stands in for the password of rows that have none: the token does not depend on it. */
 #define PLACEHOLDER_PASSWORD "Export#Placeholder1"
 
-enum { OPT_CSV = 1 };
-
 struct export {
     const char *ledger_path, *csv, *output;
     struct jobcli cli;
@@ -49,32 +47,16 @@ struct export {
 
 static int parse(int argc, char **argv, struct export *x)
 {
-    static const struct option longopts[] = {JOBCLI_LONG_OPTIONS,
-                                             {"output", required_argument, NULL, 'o'},
-                                             {"csv", required_argument, NULL, OPT_CSV},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
-    int opt;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
-        if (opt == 'h') {
-            fputs(usage, stdout);
-            return 1;
-        } else if (opt == 'o') {
-            x->output = optarg;
-        } else if (opt == OPT_CSV) {
-            x->csv = optarg;
-        } else if (opt == '?' || !jobcli_take(&x->cli, opt, optarg)) {
-            fputs("Try 'cpsbatch export --help'.\n", stderr);
-            return ERR_INVALID;
-        }
-    }
-    if (optind != argc - 1) {
-        fputs(usage, stderr);
-        return ERR_INVALID;
-    }
-    x->ledger_path = argv[optind];
-    return 0;
+    const struct cliopt opts[] = {JOBCLI_OPTIONS(&x->cli),
+                                  CLIOPT_STRING_SHORT("output", 'o', &x->output),
+                                  CLIOPT_STRING("csv", &x->csv)};
+    const struct cliopt_command cmd = {.name = "export",
+                                       .usage = usage,
+                                       .opts = opts,
+                                       .nopts = sizeof(opts) / sizeof(opts[0]),
+                                       .bad_option = CLIOPT_HINT_TRY,
+                                       .bad_operands = CLIOPT_HINT_USAGE};
+    return cliopt_parse(&cmd, argc, argv, &x->ledger_path);
 }
 
 static void put_field(FILE *out, const char *text, bool first)

@@ -7,18 +7,16 @@
 #include "cmd_load.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <openssl/rand.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cliopt.h"
 #include "clock.h"
 #include "cmd_validate.h"
 #include "creds.h"
-#include "duration.h"
 #include "endpoint.h"
 #include "err.h"
 #include "exitcode.h"
@@ -27,6 +25,8 @@
 #include "loadview.h"
 #include "plan.h"
 #include "report.h"
+#include "signals.h"
+#include "target.h"
 
 #define MAX_THRESHOLDS 32
 #define MAX_TEMPLATES 100000 /* rows kept as templates; later rows are checked, not sent */
@@ -84,70 +84,11 @@ struct load_options {
     struct jobcli cli;
 };
 
-enum {
-    OPT_ENDPOINT = 1,
-    OPT_RATE,
-    OPT_MAX,
-    OPT_DURATION,
-    OPT_REQUESTS,
-    OPT_WARMUP,
-    OPT_CONCURRENCY,
-    OPT_TIMEOUT,
-    OPT_TOKENS,
-    OPT_REPORT,
-    OPT_THRESHOLD,
-    OPT_PROGRESS,
-    OPT_INSECURE
-};
-
-/* One option a line: clang-format cannot see through the macro. */
-/* clang-format off */
-static const struct option longopts[] = {
-    JOBCLI_LONG_OPTIONS,
-    {"endpoint", required_argument, NULL, OPT_ENDPOINT},
-    {"rate", required_argument, NULL, OPT_RATE},
-    {"max", no_argument, NULL, OPT_MAX},
-    {"duration", required_argument, NULL, OPT_DURATION},
-    {"requests", required_argument, NULL, OPT_REQUESTS},
-    {"warmup", required_argument, NULL, OPT_WARMUP},
-    {"concurrency", required_argument, NULL, OPT_CONCURRENCY},
-    {"timeout", required_argument, NULL, OPT_TIMEOUT},
-    {"tokens", required_argument, NULL, OPT_TOKENS},
-    {"report", required_argument, NULL, OPT_REPORT},
-    {"output", required_argument, NULL, 'o'},
-    {"threshold", required_argument, NULL, OPT_THRESHOLD},
-    {"progress", required_argument, NULL, OPT_PROGRESS},
-    {"insecure-http", no_argument, NULL, OPT_INSECURE},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0}};
-/* clang-format on */
-
 /* ---- Options ------------------------------------------------------------------------------ */
 
-static bool take_count(const char *name, const char *arg, double hi, uint64_t *out)
+static bool take_threshold(void *dest, const char *arg)
 {
-    double v;
-    if (!jobcli_number(name, arg, 1, hi, &v))
-        return false;
-    if (v != (double)(uint64_t)v) {
-        fprintf(stderr, "cpsbatch: --%s must be a whole number, got '%s'\n", name, arg);
-        return false;
-    }
-    *out = (uint64_t)v;
-    return true;
-}
-
-static bool take_duration(const char *name, const char *arg, int64_t *out)
-{
-    int rc = duration_parse(arg, DURATION_S, out);
-    if (rc)
-        fprintf(stderr, "cpsbatch: --%s must be a duration such as 500ms, 10s or 2m%s, got '%s'\n",
-                name, rc == ERR_RANGE ? " (at most a week)" : "", arg);
-    return rc == 0;
-}
-
-static bool take_threshold(struct load_options *o, const char *arg)
-{
+    struct load_options *o = dest;
     char msg[256];
     if (o->nthresholds == MAX_THRESHOLDS) {
         fprintf(stderr, "cpsbatch: at most %d thresholds\n", MAX_THRESHOLDS);
@@ -161,8 +102,9 @@ static bool take_threshold(struct load_options *o, const char *arg)
     return true;
 }
 
-static bool take_tokens(struct load_options *o, const char *arg)
+static bool take_tokens(void *dest, const char *arg)
 {
+    struct load_options *o = dest;
     if (strcmp(arg, "fresh") == 0 || strcmp(arg, "replay") == 0) {
         o->replay = arg[0] == 'r';
         return true;
@@ -171,54 +113,9 @@ static bool take_tokens(struct load_options *o, const char *arg)
     return false;
 }
 
-static bool take_value(struct load_options *o, int opt, const char *arg)
+static bool take_report(void *dest, const char *arg)
 {
-    uint64_t n;
-    switch (opt) {
-    case OPT_RATE:
-        return jobcli_number("rate", arg, 0.001, 1e6, &o->rate);
-    case OPT_TIMEOUT:
-        return jobcli_number("timeout", arg, 0.001, 3600, &o->timeout_s);
-    case OPT_DURATION:
-        return take_duration("duration", arg, &o->duration_us);
-    case OPT_WARMUP:
-        return take_duration("warmup", arg, &o->warmup_us);
-    case OPT_REQUESTS:
-        return take_count("requests", arg, 1e12, &o->requests);
-    case OPT_CONCURRENCY:
-        if (!take_count("concurrency", arg, 4096, &n))
-            return false;
-        o->concurrency = (int)n;
-        return true;
-    }
-    return false;
-}
-
-static bool take_option(struct load_options *o, int opt, const char *arg)
-{
-    switch (opt) {
-    case OPT_ENDPOINT:
-        o->endpoint = arg;
-        return true;
-    case OPT_MAX:
-        o->max = true;
-        return true;
-    case OPT_INSECURE:
-        o->insecure_http = true;
-        return true;
-    case 'o':
-        o->output = arg;
-        return true;
-    case OPT_TOKENS:
-        return take_tokens(o, arg);
-    case OPT_REPORT:
-        return report_parse_format(arg, &o->format);
-    case OPT_THRESHOLD:
-        return take_threshold(o, arg);
-    case OPT_PROGRESS:
-        return runview_parse_progress(arg, &o->progress);
-    }
-    return take_value(o, opt, arg) || jobcli_take(&o->cli, opt, arg);
+    return report_parse_format(arg, dest);
 }
 
 /* The combinations getopt cannot check. */
@@ -241,26 +138,33 @@ static int parse_options(int argc, char **argv, struct load_options *o)
 {
     *o = (struct load_options){
         .concurrency = 64, .timeout_s = 10, .format = REPORT_TEXT, .progress = RUNVIEW_AUTO};
-    int opt;
-    optind = 1;
-    opterr = 1;
-    while ((opt = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
-        if (opt == 'h') {
-            fputs(usage, stdout);
-            return 1;
-        }
-        if (opt == '?' || !take_option(o, opt, optarg))
-            goto out_usage;
+    /* One option a line, in the order getopt names them when one is ambiguous. */
+    /* clang-format off */
+    const struct cliopt opts[] = {
+        JOBCLI_OPTIONS(&o->cli),
+        CLIOPT_STRING("endpoint", &o->endpoint),
+        CLIOPT_NUMBER("rate", &o->rate, 0.001, 1e6),
+        CLIOPT_SET("max", &o->max),
+        CLIOPT_DURATION("duration", &o->duration_us),
+        CLIOPT_COUNT("requests", &o->requests, 1, 1e12),
+        CLIOPT_DURATION("warmup", &o->warmup_us),
+        CLIOPT_WHOLE("concurrency", &o->concurrency, 1, 4096),
+        CLIOPT_NUMBER("timeout", &o->timeout_s, 0.001, 3600),
+        CLIOPT_CUSTOM("tokens", o, take_tokens),
+        CLIOPT_CUSTOM("report", &o->format, take_report),
+        CLIOPT_STRING_SHORT("output", 'o', &o->output),
+        CLIOPT_CUSTOM("threshold", o, take_threshold),
+        CLIOPT_PROGRESS("progress", &o->progress),
+        CLIOPT_SET("insecure-http", &o->insecure_http)};
+    /* clang-format on */
+    const struct cliopt_command cmd = {
+        .name = "load", .usage = usage, .opts = opts, .nopts = sizeof(opts) / sizeof(opts[0])};
+    int rc = cliopt_parse(&cmd, argc, argv, &o->csv);
+    if (rc == 0 && !options_consistent(o)) {
+        cliopt_hint(&cmd, CLIOPT_HINT_TRY);
+        rc = ERR_INVALID;
     }
-    if (optind != argc - 1)
-        goto out_usage;
-    o->csv = argv[optind];
-    if (!options_consistent(o))
-        goto out_usage;
-    return 0;
-out_usage:
-    fputs("Try 'cpsbatch load --help'.\n", stderr);
-    return ERR_INVALID;
+    return rc;
 }
 
 /* ---- The state of one test ---------------------------------------------------------------- */
@@ -292,7 +196,6 @@ static void test_release(struct load_test *t)
 
 static int check_endpoint(const struct load_options *o)
 {
-    char msg[256];
     if (endpoint_is_production(o->endpoint)) {
         fprintf(stderr,
                 "cpsbatch: refusing to load-test %s: it is JD Cloud's production API, "
@@ -301,33 +204,16 @@ static int check_endpoint(const struct load_options *o)
                 o->endpoint);
         return ERR_INVALID;
     }
-    if (endpoint_check(o->endpoint, o->insecure_http, msg, sizeof(msg))) {
-        fprintf(stderr, "cpsbatch: %s\n", msg);
-        return ERR_INVALID;
-    }
-    return 0;
+    return target_check(o->endpoint, o->insecure_http);
 }
 
 static int load_keys(struct load_test *t)
 {
-    char msg[256] = "";
-    int rc = creds_load(&t->creds, NULL, t->o.cli.profile, msg, sizeof(msg));
-    if (rc) {
-        fprintf(stderr, "cpsbatch: %s\n", *msg ? msg : err_str(rc));
-        return rc;
-    }
-    if (t->creds.access_key && t->creds.secret_key)
-        return 0;
-    if (endpoint_is_loopback(t->o.endpoint)) {
+    int rc = target_keys(&t->creds, t->o.cli.profile, t->o.endpoint);
+    if (!rc && !(t->creds.access_key && t->creds.secret_key))
         fprintf(stderr, "cpsbatch: no credentials: requests carry a signature with placeholder "
                         "keys (enough for an emulator that does not check them)\n");
-        return 0;
-    }
-    fprintf(stderr,
-            "cpsbatch: no credentials for %s: set JDCLOUD_ACCESS_KEY and "
-            "JDCLOUD_SECRET_KEY, or configure ~/.jdc/config (see --profile)\n",
-            t->o.endpoint);
-    return ERR_AUTH;
+    return rc;
 }
 
 /* ---- Step 2: the check, and the templates ------------------------------------------------- */
@@ -380,27 +266,10 @@ static int scan_job(struct load_test *t)
 
 /* ---- Step 3: the test --------------------------------------------------------------------- */
 
-static atomic_int stop_requested;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    static const char first[] = "\ncpsbatch: stopping: letting requests in flight finish "
-                                "(again to cut them off)\n";
-    if (atomic_fetch_add(&stop_requested, 1) == 0) {
-        ssize_t ignored = write(STDERR_FILENO, first, sizeof(first) - 1);
-        (void)ignored;
-    }
-}
-
+/* A second Ctrl-C cuts off what is in flight; the report still covers what was sent. */
 static void catch_signals(void)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    signals_catch(SIGNALS_SECOND_COUNTS);
 }
 
 /* Who sends. At a fixed rate up to INLINE_MAX_RATE the scheduler's own thread does (the
@@ -430,7 +299,7 @@ static int drive(struct load_test *t, struct loadview *view)
                              .requests = t->o.requests,
                              .concurrency = t->o.concurrency,
                              .drain_us = DRAIN_US,
-                             .stop = &stop_requested,
+                             .stop = signals_stop_flag(),
                              .progress = loadview_progress,
                              .progress_ctx = view};
     struct transport *tr = NULL;

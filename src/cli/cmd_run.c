@@ -12,16 +12,15 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
-#include <getopt.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cliopt.h"
 #include "clock.h"
 #include "cmd_validate.h"
 #include "creds.h"
@@ -33,8 +32,10 @@
 #include "plan.h"
 #include "resume.h"
 #include "runview.h"
+#include "signals.h"
 #include "sim.h"
 #include "strmap.h"
+#include "target.h"
 
 static const char usage[] =
     "usage: cpsbatch run JOB.csv [options]\n"
@@ -78,97 +79,16 @@ struct run_options {
     struct jobcli cli;
 };
 
-enum {
-    OPT_ENDPOINT = 1,
-    OPT_SANDBOX,
-    OPT_LEDGER,
-    OPT_RATE,
-    OPT_BURST,
-    OPT_CONCURRENCY,
-    OPT_MAX_ATTEMPTS,
-    OPT_TIMEOUT,
-    OPT_DRAIN,
-    OPT_NO_ADAPT,
-    OPT_RETRY_FAILED,
-    OPT_DRY_RUN,
-    OPT_YES,
-    OPT_PROGRESS,
-    OPT_JSON,
-    OPT_INSECURE,
-    OPT_SHARD
-};
-
-static const struct option longopts[] = {
-    JOBCLI_LONG_OPTIONS,
-    {"endpoint", required_argument, NULL, OPT_ENDPOINT},
-    {"sandbox", no_argument, NULL, OPT_SANDBOX},
-    {"ledger", required_argument, NULL, OPT_LEDGER},
-    {"rate", required_argument, NULL, OPT_RATE},
-    {"burst", required_argument, NULL, OPT_BURST},
-    {"concurrency", required_argument, NULL, OPT_CONCURRENCY},
-    {"max-attempts", required_argument, NULL, OPT_MAX_ATTEMPTS},
-    {"timeout", required_argument, NULL, OPT_TIMEOUT},
-    {"drain-timeout", required_argument, NULL, OPT_DRAIN},
-    {"no-adapt", no_argument, NULL, OPT_NO_ADAPT},
-    {"retry-failed", no_argument, NULL, OPT_RETRY_FAILED},
-    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
-    {"yes", no_argument, NULL, OPT_YES},
-    {"progress", required_argument, NULL, OPT_PROGRESS},
-    {"json", no_argument, NULL, OPT_JSON},
-    {"insecure-http", no_argument, NULL, OPT_INSECURE},
-    {"shard", required_argument, NULL, OPT_SHARD},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0}};
-
 /* ---- Options ---------------------------------------------------------------------------- */
 
-static bool take_number(struct run_options *o, int opt, const char *arg)
+static bool take_shard(void *dest, const char *arg)
 {
-    double v;
-    switch (opt) {
-    case OPT_RATE: return jobcli_number("rate", arg, 0, 1e6, &o->rate);
-    case OPT_BURST: return jobcli_number("burst", arg, 1, 1e6, &o->burst);
-    case OPT_TIMEOUT: return jobcli_number("timeout", arg, 0.001, 3600, &o->timeout_s);
-    case OPT_DRAIN: return jobcli_number("drain-timeout", arg, 0, 3600, &o->drain_s);
-    case OPT_CONCURRENCY:
-        if (!jobcli_number("concurrency", arg, 1, 4096, &v))
-            return false;
-        o->concurrency = (int)v;
-        return true;
-    case OPT_MAX_ATTEMPTS:
-        if (!jobcli_number("max-attempts", arg, 1, 100, &v))
-            return false;
-        o->max_attempts = (int)v;
-        return true;
-    }
-    return false;
-}
-
-static bool take_shard(struct run_options *o, const char *arg)
-{
+    struct run_options *o = dest;
     if (token_shard_parse(arg, &o->shard_k, &o->shard_n))
         return true;
     fprintf(stderr, "cpsbatch: --shard '%s': give K/N, 1 <= K <= N <= %d (e.g. 2/4)\n", arg,
             TOKEN_MAX_SHARDS);
     return false;
-}
-
-static bool take_option(struct run_options *o, int opt, const char *arg)
-{
-    switch (opt) {
-    case OPT_ENDPOINT: o->endpoint = arg; return true;
-    case OPT_SANDBOX: o->sandbox = true; return true;
-    case OPT_LEDGER: o->ledger = arg; return true;
-    case OPT_NO_ADAPT: o->adapt = false; return true;
-    case OPT_RETRY_FAILED: o->retry_failed = true; return true;
-    case OPT_DRY_RUN: o->dry_run = true; return true;
-    case OPT_YES: o->yes = true; return true;
-    case OPT_JSON: o->json = true; return true;
-    case OPT_INSECURE: o->insecure_http = true; return true;
-    case OPT_PROGRESS: return runview_parse_progress(arg, &o->progress);
-    case OPT_SHARD: return take_shard(o, arg);
-    }
-    return take_number(o, opt, arg) || jobcli_take(&o->cli, opt, arg);
 }
 
 /* 0, 1 for --help, or ERR_INVALID after printing why. */
@@ -177,28 +97,36 @@ static int parse_options(int argc, char **argv, struct run_options *o)
     *o = (struct run_options){.rate = 10, .concurrency = 16, .max_attempts = 8,
                               .timeout_s = 30, .drain_s = 10, .adapt = true,
                               .progress = RUNVIEW_AUTO};
-    int opt;
-    optind = 1;
-    opterr = 1;
-    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        if (opt == 'h') {
-            fputs(usage, stdout);
-            return 1;
-        }
-        if (opt == '?' || !take_option(o, opt, optarg))
-            goto out_usage;
-    }
-    if (optind != argc - 1)
-        goto out_usage;
-    o->csv = argv[optind];
-    if (o->sandbox && o->endpoint) {
+    /* One option a line, in the order getopt names them when one is ambiguous. */
+    /* clang-format off */
+    const struct cliopt opts[] = {
+        JOBCLI_OPTIONS(&o->cli),
+        CLIOPT_STRING("endpoint", &o->endpoint),
+        CLIOPT_SET("sandbox", &o->sandbox),
+        CLIOPT_STRING("ledger", &o->ledger),
+        CLIOPT_NUMBER("rate", &o->rate, 0, 1e6),
+        CLIOPT_NUMBER("burst", &o->burst, 1, 1e6),
+        CLIOPT_INT("concurrency", &o->concurrency, 1, 4096),
+        CLIOPT_INT("max-attempts", &o->max_attempts, 1, 100),
+        CLIOPT_NUMBER("timeout", &o->timeout_s, 0.001, 3600),
+        CLIOPT_NUMBER("drain-timeout", &o->drain_s, 0, 3600),
+        CLIOPT_CLEAR("no-adapt", &o->adapt),
+        CLIOPT_SET("retry-failed", &o->retry_failed),
+        CLIOPT_SET("dry-run", &o->dry_run),
+        CLIOPT_SET("yes", &o->yes),
+        CLIOPT_PROGRESS("progress", &o->progress),
+        CLIOPT_SET("json", &o->json),
+        CLIOPT_SET("insecure-http", &o->insecure_http),
+        CLIOPT_CUSTOM("shard", o, take_shard)};
+    /* clang-format on */
+    const struct cliopt_command cmd = {
+        .name = "run", .usage = usage, .opts = opts, .nopts = sizeof(opts) / sizeof(opts[0])};
+    int rc = cliopt_parse(&cmd, argc, argv, &o->csv);
+    if (rc == 0 && o->sandbox && o->endpoint) {
         fputs("cpsbatch: --sandbox and --endpoint exclude each other\n", stderr);
-        return ERR_INVALID;
+        rc = ERR_INVALID;
     }
-    return 0;
-out_usage:
-    fputs("Try 'cpsbatch run --help'.\n", stderr);
-    return ERR_INVALID;
+    return rc;
 }
 
 /* ---- The dry run ---------------------------------------------------------------------------- */
@@ -432,36 +360,15 @@ static int start_sandbox(struct run *r)
     return 0;
 }
 
-static int load_credentials(struct run *r)
-{
-    char msg[256] = "";
-    int rc = creds_load(&r->creds, NULL, r->o.cli.profile, msg, sizeof(msg));
-    if (rc) {
-        fprintf(stderr, "cpsbatch: %s\n", *msg ? msg : err_str(rc));
-        return rc;
-    }
-    if (r->creds.access_key && r->creds.secret_key)
-        return 0;
-    if (endpoint_is_loopback(r->endpoint))
-        return 0; /* an emulator that does not check signatures */
-    fprintf(stderr, "cpsbatch: no credentials for %s: set JDCLOUD_ACCESS_KEY and "
-                    "JDCLOUD_SECRET_KEY, or configure ~/.jdc/config (see --profile)\n",
-            r->endpoint);
-    return ERR_AUTH;
-}
-
 static int choose_endpoint(struct run *r)
 {
     if (r->o.sandbox)
         return start_sandbox(r);
     r->endpoint = r->o.endpoint ? r->o.endpoint : ENDPOINT_DEFAULT;
-    char msg[256];
-    if (endpoint_check(r->endpoint, r->o.insecure_http, msg, sizeof(msg))) {
-        fprintf(stderr, "cpsbatch: %s\n", msg);
+    if (target_check(r->endpoint, r->o.insecure_http))
         return ERR_INVALID;
-    }
     snprintf(r->ledger_endpoint, sizeof(r->ledger_endpoint), "%s", r->endpoint);
-    return load_credentials(r);
+    return target_keys(&r->creds, r->o.cli.profile, r->endpoint);
 }
 
 /* ---- Step 1: an existing ledger ---------------------------------------------------------------- */
@@ -593,27 +500,10 @@ static int next_row(void *ctx, struct engine_item *it)
     return rc;
 }
 
-static atomic_int stop_requested;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    if (atomic_fetch_add(&stop_requested, 1) > 0)
-        _exit(EXIT_INCOMPLETE); /* the second signal: at once; the ledger stays readable */
-    static const char msg[] = "\ncpsbatch: stopping: letting requests in flight finish "
-                              "(again to stop at once)\n";
-    ssize_t ignored = write(STDERR_FILENO, msg, sizeof(msg) - 1);
-    (void)ignored;
-}
-
+/* The second Ctrl-C ends the run at once: the ledger stays readable, and a rerun resumes. */
 static void catch_signals(void)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    signals_catch(SIGNALS_SECOND_EXITS);
 }
 
 static int send_rows(struct run *r, struct engine_stats *st, struct runview *view)
@@ -635,7 +525,7 @@ static int send_rows(struct run *r, struct engine_stats *st, struct runview *vie
                                    .concurrency = r->o.concurrency,
                                    .max_attempts = r->o.max_attempts, .adapt = r->o.adapt,
                                    .drain_us = (int64_t)(r->o.drain_s * 1e6),
-                                   .stop = &stop_requested, .progress = runview_progress,
+                                   .stop = signals_stop_flag(), .progress = runview_progress,
                                    .progress_ctx = view};
         catch_signals();
         rc = engine_run(&ec, next_row, r, r->ledger, t, m, st);

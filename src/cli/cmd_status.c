@@ -1,13 +1,13 @@
 /* cmd_status.c - `cpsbatch status LEDGER [--json]` (see cmd_status.h). */
 #include "cmd_status.h"
 
-#include <getopt.h>
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cliopt.h"
 #include "err.h"
 #include "exitcode.h"
 #include "ledger.h"
@@ -46,26 +46,15 @@ struct failures {
 /* 0 go on, 1 help shown, -1 usage error. */
 static int parse_args(int argc, char **argv, bool *json, const char **path)
 {
-    static const struct option longopts[] = {
-        {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    int opt;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        if (opt == 'h') {
-            fputs(usage, stdout);
-            return 1;
-        }
-        if (opt != 'j')
-            goto out_usage;
-        *json = true;
-    }
-    if (optind != argc - 1)
-        goto out_usage;
-    *path = argv[optind];
-    return 0;
-out_usage:
-    fputs(usage, stderr);
-    return -1;
+    const struct cliopt opts[] = {CLIOPT_SET("json", json)};
+    const struct cliopt_command cmd = {.name = "status",
+                                       .usage = usage,
+                                       .opts = opts,
+                                       .nopts = 1,
+                                       .bad_option = CLIOPT_HINT_USAGE,
+                                       .bad_operands = CLIOPT_HINT_USAGE};
+    int rc = cliopt_parse(&cmd, argc, argv, path);
+    return rc < 0 ? -1 : rc;
 }
 
 static int exit_for_open(int rc, const struct ledger_diag *diag)

@@ -2,10 +2,10 @@
 #include "cmd_validate.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "cliopt.h"
 #include "err.h"
 #include "exitcode.h"
 #include "jobcli.h"
@@ -39,29 +39,21 @@ int cmd_exit_for_scan(int rc, const char *path, const struct plan *p)
 
 int cmd_validate(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        JOBCLI_LONG_OPTIONS, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     struct jobcli cli = {0};
-    int opt;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        if (opt == 'h') {
-            fputs(usage, stdout);
-            return EXIT_DONE;
-        }
-        if (!jobcli_take(&cli, opt, optarg)) {
-            fputs(usage, stderr);
-            return EXIT_USAGE;
-        }
-    }
-    if (optind != argc - 1) {
-        fputs(usage, stderr);
-        return EXIT_USAGE;
-    }
-    const char *path = argv[optind];
+    const struct cliopt opts[] = {JOBCLI_OPTIONS(&cli)};
+    const struct cliopt_command cmd = {.name = "validate",
+                                       .usage = usage,
+                                       .opts = opts,
+                                       .nopts = sizeof(opts) / sizeof(opts[0]),
+                                       .bad_option = CLIOPT_HINT_USAGE,
+                                       .bad_operands = CLIOPT_HINT_USAGE};
+    const char *path;
+    int rc = cliopt_parse(&cmd, argc, argv, &path);
+    if (rc)
+        return rc > 0 ? EXIT_DONE : EXIT_USAGE;
     struct job_options o;
     struct plan p = {0};
-    int rc = jobcli_prepare(&cli, path, &o);
+    rc = jobcli_prepare(&cli, path, &o);
     if (rc) {
         jobcli_release(&cli);
         return EXIT_USAGE;

@@ -6,24 +6,17 @@
 #ifndef CPSBATCH_JOBCLI_H
 #define CPSBATCH_JOBCLI_H
 
-#include <getopt.h>
 #include <stdbool.h>
 
+#include "cliopt.h"
 #include "job.h"
 
-enum {
-    JOBCLI_REGION = 1000,
-    JOBCLI_PASSWORD_ENV,
-    JOBCLI_PASSWORD_FILE,
-    JOBCLI_PROFILE,
-};
-
-/* getopt_long entries for the shared options, to splice into a command's table. */
-#define JOBCLI_LONG_OPTIONS                                                                        \
-    {"region", required_argument, NULL, JOBCLI_REGION},                                            \
-        {"password-env", required_argument, NULL, JOBCLI_PASSWORD_ENV},                            \
-        {"password-file", required_argument, NULL, JOBCLI_PASSWORD_FILE},                          \
-        {"profile", required_argument, NULL, JOBCLI_PROFILE}
+/* cliopt entries for the shared options of the jobcli c, to splice into a command's table. */
+#define JOBCLI_OPTIONS(c)                                                                          \
+    CLIOPT_STRING("region", &(c)->region),                                                         \
+        CLIOPT_STRING("password-env", &(c)->password_env),                                         \
+        CLIOPT_STRING("password-file", &(c)->password_file),                                       \
+        CLIOPT_STRING("profile", &(c)->profile)
 
 #define JOBCLI_HELP                                                                                \
     "  --region R             region for rows without regionId (default: the profile's)\n"        \
@@ -39,17 +32,11 @@ struct jobcli {
     char *profile_region; /* owned */
 };
 
-/* Take option opt (a JOBCLI_* value) with its argument; false if opt is not one of them. */
-bool jobcli_take(struct jobcli *c, int opt, const char *arg);
-
 /* Resolve secrets and defaults into o for the CSV at path. Prints its own error to stderr.
  * Returns 0 or a negative code. */
 int jobcli_prepare(struct jobcli *c, const char *path, struct job_options *o);
 
 void jobcli_release(struct jobcli *c);
-
-/* The number arg of option --name, in [lo, hi]; false after a message naming the option. */
-bool jobcli_number(const char *name, const char *arg, double lo, double hi, double *out);
 
 /* Print one report line to stderr (a job_report_fn). */
 void jobcli_report(void *ctx, const char *line);
