@@ -157,13 +157,19 @@ static void ledger_failed(struct engine *e, int rc, int64_t now)
 
 /* ---- Sending ------------------------------------------------------------------------------ */
 
-static int send_task(struct engine *e, struct task *t, int64_t now)
+/* Invariant 1: the intent goes in before the row's first request. */
+static int write_intent(struct engine *e, const struct task *t, int64_t now)
 {
     if (t->attempts == 0 && t->item.needs_intent)
         ledger_failed(e, ledger_append_intent(e->ledger, t->item.token, t->item.row,
                                               t->item.digest),
                       now);
-    if (e->error)
+    return e->error;
+}
+
+static int send_task(struct engine *e, struct task *t, int64_t now)
+{
+    if (write_intent(e, t, now))
         return e->error;
     struct http_request *r;
     int rc = request_make_create(e->maker, t->item.region, t->item.body, t->item.body_len,
@@ -362,6 +368,21 @@ static void auth_stop(struct engine *e, struct task *t, const struct outcome *o,
     leave_in_doubt(e, t, o, now);
 }
 
+/* What the answer's kind means for its task. */
+static void dispatch(struct engine *e, struct task *t, const struct outcome *o,
+                     const struct http_response *r, int64_t now)
+{
+    adapt_to(e, o->kind, now);
+    switch (o->kind) {
+    case OUTCOME_DONE: finish_done(e, t, o, now); break;
+    case OUTCOME_PERMANENT: finish_failed(e, t, o, now); break;
+    case OUTCOME_RETRY:
+    case OUTCOME_THROTTLED: retry_or_give_up(e, t, o, r, now); break;
+    case OUTCOME_STOP: auth_stop(e, t, o, now); break;
+    case OUTCOME_ABORTED: leave_in_doubt(e, t, o, now); break;
+    }
+}
+
 int engine_answer(struct engine *e, struct http_response *r, int64_t now)
 {
     struct task *t = r->user;
@@ -370,19 +391,10 @@ int engine_answer(struct engine *e, struct http_response *r, int64_t now)
     if (rc) {
         fail(e, rc, now);
         leave_in_doubt(e, t, NULL, now);
-        http_response_free(r);
-        return e->error;
+    } else {
+        dispatch(e, t, &o, r, now);
+        outcome_release(&o);
     }
-    adapt_to(e, o.kind, now);
-    switch (o.kind) {
-    case OUTCOME_DONE: finish_done(e, t, &o, now); break;
-    case OUTCOME_PERMANENT: finish_failed(e, t, &o, now); break;
-    case OUTCOME_RETRY:
-    case OUTCOME_THROTTLED: retry_or_give_up(e, t, &o, r, now); break;
-    case OUTCOME_STOP: auth_stop(e, t, &o, now); break;
-    case OUTCOME_ABORTED: leave_in_doubt(e, t, &o, now); break;
-    }
-    outcome_release(&o);
     http_response_free(r);
     return e->error;
 }
