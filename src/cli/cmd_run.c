@@ -528,7 +528,7 @@ static int send_rows(struct run *r, struct engine_stats *st, struct runview *vie
                                    .stop = signals_stop_flag(), .progress = runview_progress,
                                    .progress_ctx = view};
         catch_signals();
-        rc = engine_run(&ec, next_row, r, r->ledger, t, m, st);
+        rc = engine_run(&ec, next_row, r, r->ledger, transport_port(t), m, st);
     }
     request_maker_free(m);
     transport_free(t);

@@ -1,4 +1,8 @@
-/* engine.c - the run scheduler: token bucket, concurrency cap, retries, ledger records. */
+/* engine.c - the run scheduler: token bucket, concurrency cap, retries, ledger records.
+ *
+ * The task state machine is drawn in engine.h; task_set_state() below is its one door. The
+ * core takes `now` everywhere; engine_run() at the bottom is the only code that reads a clock.
+ */
 #include "engine.h"
 
 #include <openssl/rand.h>
@@ -10,25 +14,20 @@
 #include "backoff.h"
 #include "clock.h"
 #include "err.h"
+#include "heap.h"
 #include "outcome.h"
 #include "ratelimit.h"
 #include "retrybudget.h"
 
-#define TICK_US 200000         /* progress and stop checks */
+#define TICK_US 200000         /* engine_run: progress and stop checks */
 #define POLL_BATCH 256
 #define MAX_WAITING 65536      /* rows in backoff before no new row is pulled */
 
 struct task {
     struct engine_item item;
+    enum task_state state;
     int attempts;     /* requests sent so far */
     int retry_cost;   /* budget spent on the pending retry; refunded on success */
-    int64_t due_us;   /* when the next send may go */
-};
-
-/* A binary min-heap of tasks waiting for their backoff, by due_us. */
-struct waitheap {
-    struct task **v;
-    size_t n, cap;
 };
 
 struct engine {
@@ -36,68 +35,86 @@ struct engine {
     engine_source_fn source;
     void *source_ctx;
     struct ledger *ledger;
-    struct transport *transport;
+    struct port port;
     struct request_maker *maker;
     struct engine_stats *st;
     struct ratelimit bucket;
     struct adapt adapt;
     struct retrybudget budget;
-    struct waitheap waiting;
+    struct heap waiting; /* tasks in WAITING, keyed by when they may be sent again */
     uint64_t rng;
-    bool source_done, stopping;
+    bool source_done, stopping, cut_off;
     int64_t drain_deadline;
     int error;
 };
 
-/* ---- The waiting heap ---------------------------------------------------------------- */
+/* ---- The task state machine (engine.h draws it) --------------------------------------------- */
 
-static void heap_swap(struct waitheap *h, size_t a, size_t b)
+static const char *const state_names[TASK_STATES] = {"NEW", "SENT", "WAITING", "DONE", "FAILED",
+                                                    "IN_DOUBT"};
+
+/* The arrows of the diagram, and no others. */
+static const bool legal[TASK_STATES][TASK_STATES] = {
+    [TASK_NEW] = {[TASK_SENT] = true, [TASK_IN_DOUBT] = true},
+    [TASK_SENT] = {[TASK_DONE] = true, [TASK_FAILED] = true, [TASK_WAITING] = true,
+                   [TASK_IN_DOUBT] = true},
+    [TASK_WAITING] = {[TASK_SENT] = true, [TASK_IN_DOUBT] = true},
+};
+
+/* The counter of engine_stats that counts tasks in state s; NULL for NEW (uncounted). */
+static long *state_counter(struct engine_stats *st, enum task_state s)
 {
-    struct task *t = h->v[a];
-    h->v[a] = h->v[b];
-    h->v[b] = t;
+    switch (s) {
+    case TASK_SENT: return &st->inflight;
+    case TASK_WAITING: return &st->waiting;
+    case TASK_DONE: return &st->done;
+    case TASK_FAILED: return &st->failed;
+    case TASK_IN_DOUBT: return &st->in_doubt;
+    case TASK_NEW:
+    case TASK_STATES: break;
+    }
+    return NULL;
 }
 
-static int heap_push(struct waitheap *h, struct task *t)
+/* The one place a task changes state: checks the arrow, moves the counters. A final state's
+ * counter is never decremented (no arrow leaves it), so it counts the rows that reached it. */
+static void task_set_state(struct engine *e, struct task *t, enum task_state to)
 {
-    if (h->n == h->cap) {
-        size_t cap = h->cap ? h->cap * 2 : 64;
-        struct task **v = realloc(h->v, cap * sizeof(*v));
-        if (!v)
-            return ERR_NOMEM;
-        h->v = v;
-        h->cap = cap;
+    enum task_state from = t->state;
+    if (!legal[from][to]) {
+        fprintf(stderr, "cpsbatch: engine: row %ld: illegal transition %s -> %s\n", t->item.row,
+                state_names[from], state_names[to]);
+        abort();
     }
-    size_t i = h->n++;
-    h->v[i] = t;
-    while (i && h->v[(i - 1) / 2]->due_us > h->v[i]->due_us) {
-        heap_swap(h, i, (i - 1) / 2);
-        i = (i - 1) / 2;
+    long *out = state_counter(e->st, from), *in = state_counter(e->st, to);
+    if (out)
+        (*out)--;
+    if (in)
+        (*in)++;
+    if (to == TASK_SENT) {
+        e->st->sent++;
+        e->st->retries += from == TASK_WAITING;
     }
-    return 0;
+    t->state = to;
 }
 
-static struct task *heap_pop(struct waitheap *h)
+static void task_free(struct task *t)
 {
-    struct task *top = h->v[0];
-    h->v[0] = h->v[--h->n];
-    for (size_t i = 0;;) {
-        size_t l = 2 * i + 1, r = l + 1, m = i;
-        if (l < h->n && h->v[l]->due_us < h->v[m]->due_us)
-            m = l;
-        if (r < h->n && h->v[r]->due_us < h->v[m]->due_us)
-            m = r;
-        if (m == i)
-            break;
-        heap_swap(h, i, m);
-        i = m;
-    }
-    return top;
+    if (t)
+        free(t->item.body);
+    free(t);
+}
+
+/* Move t to a final state and free it. */
+static void task_end(struct engine *e, struct task *t, enum task_state to)
+{
+    task_set_state(e, t, to);
+    task_free(t);
 }
 
 /* ---- Helpers ---------------------------------------------------------------------------- */
 
-/* A uniform double in [0,1) from xorshift64*; seeded from the system's random source. */
+/* A uniform double in [0,1) from xorshift64*. */
 static double uniform(struct engine *e)
 {
     e->rng ^= e->rng >> 12;
@@ -106,11 +123,10 @@ static double uniform(struct engine *e)
     return (double)((e->rng * 2685821657736338717ULL) >> 11) / 9007199254740992.0;
 }
 
-static void task_free(struct task *t)
+/* Wall-clock seconds at monotonic time now. */
+static time_t wall_at(const struct engine *e, int64_t now)
 {
-    if (t)
-        free(t->item.body);
-    free(t);
+    return (time_t)((now + e->cfg->wall_offset_us) / 1000000);
 }
 
 static void request_stop(struct engine *e, int64_t now)
@@ -121,56 +137,61 @@ static void request_stop(struct engine *e, int64_t now)
     e->drain_deadline = now + e->cfg->drain_us;
 }
 
-static void ledger_failed(struct engine *e, int rc, int64_t now)
+/* Keep the first failure and stop the batch on it. */
+static void fail(struct engine *e, int rc, int64_t now)
 {
     if (!rc || e->error)
         return;
     e->error = rc;
+    request_stop(e, now);
+}
+
+static void ledger_failed(struct engine *e, int rc, int64_t now)
+{
+    if (!rc || e->error)
+        return;
     snprintf(e->st->stop_message, sizeof(e->st->stop_message),
              "cannot write the ledger %s: %s", ledger_path(e->ledger), err_str(rc));
-    request_stop(e, now);
+    fail(e, rc, now);
 }
 
 /* ---- Sending ------------------------------------------------------------------------------ */
 
-static int send_task(struct engine *e, struct task *t, int64_t now)
+/* Invariant 1: the intent goes in before the row's first request. */
+static int write_intent(struct engine *e, const struct task *t, int64_t now)
 {
     if (t->attempts == 0 && t->item.needs_intent)
         ledger_failed(e, ledger_append_intent(e->ledger, t->item.token, t->item.row,
                                               t->item.digest),
                       now);
-    if (e->error)
+    return e->error;
+}
+
+static int send_task(struct engine *e, struct task *t, int64_t now)
+{
+    if (write_intent(e, t, now))
         return e->error;
     struct http_request *r;
     int rc = request_make_create(e->maker, t->item.region, t->item.body, t->item.body_len,
-                                 clock_wall(), &r);
+                                 wall_at(e, now), &r);
     if (rc)
         return rc;
     r->user = t;
     r->due_us = now;
-    t->attempts++;
-    rc = transport_submit(e->transport, r);
+    rc = port_submit(&e->port, r);
     if (rc) {
         http_request_free(r);
         return rc;
     }
-    e->st->sent++;
-    e->st->retries += t->attempts > 1;
-    e->st->inflight++;
+    t->attempts++;
+    task_set_state(e, t, TASK_SENT);
     return 0;
 }
 
-/* The next task to send now, if any: a retry whose time has come, else a new row. */
-static int next_task(struct engine *e, int64_t now, struct task **out)
+/* A new row from the source, in NEW; *out is NULL at the end of the source or on error. */
+static int pull(struct engine *e, struct task **out)
 {
     *out = NULL;
-    if (e->waiting.n && e->waiting.v[0]->due_us <= now) {
-        *out = heap_pop(&e->waiting);
-        e->st->waiting--;
-        return 0;
-    }
-    if (e->source_done || e->waiting.n >= MAX_WAITING)
-        return 0;
     struct task *t = calloc(1, sizeof(*t));
     if (!t)
         return ERR_NOMEM;
@@ -180,20 +201,31 @@ static int next_task(struct engine *e, int64_t now, struct task **out)
         free(t);
         return rc;
     }
+    t->state = TASK_NEW;
     *out = t;
     return 0;
 }
 
-/* Send as many as the bucket and the cap allow; the time until the bucket has more. */
-static int launch(struct engine *e, int64_t now, int64_t *wait_us)
+/* The next task to send now, if any: a retry whose time has come, else a new row. */
+static int next_task(struct engine *e, int64_t now, struct task **out)
 {
-    *wait_us = TICK_US;
+    int64_t due;
+    *out = NULL;
+    if (heap_peek(&e->waiting, &due, NULL) && due <= now) {
+        *out = heap_pop(&e->waiting);
+        return 0;
+    }
+    if (e->source_done || heap_size(&e->waiting) >= MAX_WAITING)
+        return 0;
+    return pull(e, out);
+}
+
+/* Send as many as the cap, the bucket and the backoffs allow at now. */
+static int launch(struct engine *e, int64_t now)
+{
     while (!e->stopping && e->st->inflight < e->cfg->concurrency) {
-        int64_t w = ratelimit_wait_us(&e->bucket, now);
-        if (w > 0) {
-            *wait_us = w;
+        if (ratelimit_wait_us(&e->bucket, now) > 0)
             return 0;
-        }
         struct task *t;
         int rc = next_task(e, now, &t);
         if (rc || !t)
@@ -201,11 +233,28 @@ static int launch(struct engine *e, int64_t now, int64_t *wait_us)
         ratelimit_take(&e->bucket, now);
         rc = send_task(e, t, now);
         if (rc) {
-            task_free(t);
+            task_end(e, t, TASK_IN_DOUBT);
             return rc;
         }
     }
     return 0;
+}
+
+/* When launch() could send again: the first moment a row (new or due) and a token are both
+ * there. ENGINE_IDLE when the cap is full or nothing is left to send. */
+static int64_t next_launch(const struct engine *e, int64_t now)
+{
+    if (e->st->inflight >= e->cfg->concurrency)
+        return ENGINE_IDLE;
+    int64_t when = ENGINE_IDLE;
+    if (!e->source_done && heap_size(&e->waiting) < MAX_WAITING)
+        when = now;
+    else
+        heap_peek(&e->waiting, &when, NULL);
+    if (when == ENGINE_IDLE)
+        return when;
+    int64_t token = now + ratelimit_wait_us(&e->bucket, now);
+    return when > token ? when : token;
 }
 
 /* ---- Outcomes ----------------------------------------------------------------------------- */
@@ -223,8 +272,8 @@ static void finish_done(struct engine *e, struct task *t, const struct outcome *
                   now);
     free(ids);
     retrybudget_release_on_success(&e->budget, t->retry_cost);
-    e->st->done++;
     e->st->instances += (long long)n;
+    task_end(e, t, TASK_DONE);
 }
 
 static void finish_failed(struct engine *e, struct task *t, const struct outcome *o, int64_t now)
@@ -234,9 +283,10 @@ static void finish_failed(struct engine *e, struct task *t, const struct outcome
                                           o->message[0] ? o->message : NULL,
                                           o->request_id[0] ? o->request_id : NULL),
                   now);
-    e->st->failed++;
+    task_end(e, t, TASK_FAILED);
 }
 
+/* Give up on t for this run; o (NULL: no answer) is written as its last attempt. */
 static void leave_in_doubt(struct engine *e, struct task *t, const struct outcome *o,
                            int64_t now)
 {
@@ -245,7 +295,7 @@ static void leave_in_doubt(struct engine *e, struct task *t, const struct outcom
                                                o->status[0] ? o->status : NULL, 0,
                                                o->message[0] ? o->message : NULL),
                       now);
-    e->st->in_doubt++;
+    task_end(e, t, TASK_IN_DOUBT);
 }
 
 /* Feed the adaptive controller one answer and put the rate it sets in force. Every answer
@@ -261,134 +311,140 @@ static void adapt_to(struct engine *e, enum outcome_kind kind, int64_t now)
     double rate = adapt_rate(&e->adapt);
     if (rate != ratelimit_rate(&e->bucket))
         ratelimit_set_rate(&e->bucket, rate, now);
+    e->st->rate = ratelimit_rate(&e->bucket);
 }
 
-/* Schedule another try, or give up for this run. Returns true when the task was kept. */
-static bool schedule_retry(struct engine *e, struct task *t, const struct outcome *o,
-                           const struct http_response *r, int64_t now)
+/* May t be sent again? Takes the budget's cost when it may. */
+static bool retry_allowed(struct engine *e, struct task *t, const struct outcome *o)
 {
-    int cost = 0;
+    if (e->stopping)
+        return false;
     if (t->attempts >= e->cfg->max_attempts ||
-        !retrybudget_acquire(&e->budget, o->timeout, &cost)) {
+        !retrybudget_acquire(&e->budget, o->timeout, &t->retry_cost)) {
         e->st->exhausted++;
         return false;
     }
+    return true;
+}
+
+/* The wait before t's next try: the jittered backoff, or Retry-After if longer. */
+static int64_t retry_delay(struct engine *e, const struct task *t,
+                           const struct http_response *r, int64_t now)
+{
     int64_t retry_after = 0;
     if (r->retry_after[0])
-        backoff_parse_retry_after(r->retry_after, clock_wall(), &retry_after);
-    int64_t delay = backoff_next_us(t->attempts, BACKOFF_DEFAULT_BASE_US, BACKOFF_DEFAULT_CAP_US,
-                                    uniform(e), retry_after);
-    t->retry_cost = cost;
-    t->due_us = now + delay;
+        backoff_parse_retry_after(r->retry_after, wall_at(e, now), &retry_after);
+    return backoff_next_us(t->attempts, BACKOFF_DEFAULT_BASE_US, BACKOFF_DEFAULT_CAP_US,
+                           uniform(e), retry_after);
+}
+
+/* Another try later, or in doubt when none is allowed. */
+static void retry_or_give_up(struct engine *e, struct task *t, const struct outcome *o,
+                             const struct http_response *r, int64_t now)
+{
+    if (!retry_allowed(e, t, o)) {
+        leave_in_doubt(e, t, o, now);
+        return;
+    }
+    int64_t delay = retry_delay(e, t, r, now);
     ledger_failed(e, ledger_append_attempt(e->ledger, t->item.token, t->attempts, o->http,
                                            o->status[0] ? o->status : NULL, delay / 1000,
                                            o->message[0] ? o->message : NULL),
                   now);
-    if (heap_push(&e->waiting, t))
-        return false;
-    e->st->waiting++;
-    return true;
+    if (heap_push(&e->waiting, now + delay, t)) {
+        task_end(e, t, TASK_IN_DOUBT);
+        return;
+    }
+    task_set_state(e, t, TASK_WAITING);
 }
 
-static void handle(struct engine *e, struct http_response *r, int64_t now)
+static void auth_stop(struct engine *e, struct task *t, const struct outcome *o, int64_t now)
+{
+    if (!e->st->auth_stopped)
+        snprintf(e->st->stop_message, sizeof(e->st->stop_message), "HTTP %d %s: %.200s",
+                 o->http, o->status, o->message);
+    e->st->auth_stopped = true;
+    request_stop(e, now);
+    leave_in_doubt(e, t, o, now);
+}
+
+/* What the answer's kind means for its task. */
+static void dispatch(struct engine *e, struct task *t, const struct outcome *o,
+                     const struct http_response *r, int64_t now)
+{
+    adapt_to(e, o->kind, now);
+    switch (o->kind) {
+    case OUTCOME_DONE: finish_done(e, t, o, now); break;
+    case OUTCOME_PERMANENT: finish_failed(e, t, o, now); break;
+    case OUTCOME_RETRY:
+    case OUTCOME_THROTTLED: retry_or_give_up(e, t, o, r, now); break;
+    case OUTCOME_STOP: auth_stop(e, t, o, now); break;
+    case OUTCOME_ABORTED: leave_in_doubt(e, t, o, now); break;
+    }
+}
+
+int engine_answer(struct engine *e, struct http_response *r, int64_t now)
 {
     struct task *t = r->user;
     struct outcome o;
-    outcome_classify(r, &o);
-    e->st->inflight--;
-    adapt_to(e, o.kind, now);
-    bool kept = false;
-    switch (o.kind) {
-    case OUTCOME_DONE: finish_done(e, t, &o, now); break;
-    case OUTCOME_PERMANENT: finish_failed(e, t, &o, now); break;
-    case OUTCOME_RETRY:
-    case OUTCOME_THROTTLED:
-        kept = !e->stopping && schedule_retry(e, t, &o, r, now);
-        if (!kept)
-            leave_in_doubt(e, t, &o, now);
-        break;
-    case OUTCOME_STOP:
-        if (!e->st->auth_stopped)
-            snprintf(e->st->stop_message, sizeof(e->st->stop_message), "HTTP %d %s: %.200s",
-                     o.http, o.status, o.message);
-        e->st->auth_stopped = true;
-        request_stop(e, now);
-        leave_in_doubt(e, t, &o, now);
-        break;
-    case OUTCOME_ABORTED: leave_in_doubt(e, t, &o, now); break;
+    int rc = outcome_classify(r, &o);
+    if (rc) {
+        fail(e, rc, now);
+        leave_in_doubt(e, t, NULL, now);
+    } else {
+        dispatch(e, t, &o, r, now);
+        outcome_release(&o);
     }
-    outcome_release(&o);
-    if (!kept)
-        task_free(t);
     http_response_free(r);
+    return e->error;
 }
 
-/* ---- The loop ----------------------------------------------------------------------------- */
+/* ---- Stepping ----------------------------------------------------------------------------- */
 
 static void drop_waiting(struct engine *e)
 {
-    while (e->waiting.n) {
-        task_free(heap_pop(&e->waiting));
-        e->st->in_doubt++;
-    }
-    e->st->waiting = 0;
+    struct task *t;
+    while ((t = heap_pop(&e->waiting)) != NULL)
+        task_end(e, t, TASK_IN_DOUBT);
 }
 
-static bool finished(const struct engine *e)
-{
-    if (e->stopping)
-        return e->st->inflight == 0;
-    return e->source_done && e->st->inflight == 0 && e->waiting.n == 0;
-}
-
-static int poll_timeout_ms(const struct engine *e, int64_t wait_us, int64_t now)
-{
-    if (e->waiting.n && e->waiting.v[0]->due_us - now < wait_us)
-        wait_us = e->waiting.v[0]->due_us - now;
-    if (e->stopping)
-        wait_us = TICK_US;
-    if (wait_us < 0)
-        wait_us = 0;
-    return (int)((wait_us + 999) / 1000);
-}
-
+/* A stop from outside: the first drains, a second brings the drain deadline to now. At the
+ * deadline the port aborts whatever is still out (it comes back as answers). */
 static void check_stop(struct engine *e, int64_t now)
 {
-    if (e->cfg->stop && atomic_load(e->cfg->stop) && !e->stopping) {
+    int stops = e->cfg->stop ? atomic_load(e->cfg->stop) : 0;
+    if (stops > 0 && !e->st->interrupted) {
         e->st->interrupted = true;
         request_stop(e, now);
     }
-    if (e->stopping) {
-        drop_waiting(e);
-        if (now >= e->drain_deadline)
-            transport_stop(e->transport, now); /* the rest come back ABORTED */
+    if (stops > 1 && e->drain_deadline > now)
+        e->drain_deadline = now;
+    if (!e->stopping)
+        return;
+    drop_waiting(e);
+    if (now >= e->drain_deadline && !e->cut_off) {
+        e->cut_off = true;
+        port_stop(&e->port, now);
     }
 }
 
-static int loop(struct engine *e)
+int64_t engine_advance(struct engine *e, int64_t now)
 {
-    struct http_response *done[POLL_BATCH];
-    int64_t last_progress = 0;
-    while (!finished(e)) {
-        int64_t now = clock_now_us(), wait_us;
-        check_stop(e, now);
-        int rc = launch(e, now, &wait_us);
-        if (rc)
-            return rc;
-        if (finished(e))
-            break;
-        size_t n = transport_poll(e->transport, done, POLL_BATCH, poll_timeout_ms(e, wait_us, now));
-        now = clock_now_us();
-        for (size_t i = 0; i < n; i++)
-            handle(e, done[i], now);
-        e->st->rate = ratelimit_rate(&e->bucket);
-        if (e->cfg->progress && now - last_progress >= TICK_US) {
-            e->cfg->progress(e->cfg->progress_ctx, e->st);
-            last_progress = now;
-        }
-    }
-    return 0;
+    check_stop(e, now);
+    fail(e, launch(e, now), now);
+    if (e->stopping)
+        return e->cut_off ? ENGINE_IDLE : e->drain_deadline;
+    return next_launch(e, now);
 }
+
+bool engine_finished(const struct engine *e)
+{
+    if (e->stopping)
+        return e->st->inflight == 0;
+    return e->source_done && e->st->inflight == 0 && e->st->waiting == 0;
+}
+
+/* ---- Lifecycle ---------------------------------------------------------------------------- */
 
 static int engine_init(struct engine *e, const struct engine_config *cfg, int64_t now)
 {
@@ -396,26 +452,83 @@ static int engine_init(struct engine *e, const struct engine_config *cfg, int64_
     int rc = ratelimit_init(&e->bucket, cfg->rate, burst, now);
     rc = rc ? rc : adapt_init(&e->adapt, cfg->rate, now);
     rc = rc ? rc : retrybudget_init(&e->budget, RETRYBUDGET_DEFAULT_CAPACITY);
-    if (!rc && RAND_bytes((unsigned char *)&e->rng, sizeof(e->rng)) != 1)
+    e->rng = cfg->seed;
+    if (!rc && !e->rng && RAND_bytes((unsigned char *)&e->rng, sizeof(e->rng)) != 1)
         rc = ERR_IO;
-    e->rng |= 1;
+    if (!e->rng)
+        e->rng = 1; /* xorshift must not start at 0 */
+    e->st->rate = ratelimit_rate(&e->bucket);
     return rc;
 }
 
-int engine_run(const struct engine_config *cfg, engine_source_fn source, void *source_ctx,
-               struct ledger *ledger, struct transport *transport, struct request_maker *maker,
-               struct engine_stats *stats)
+int engine_new(const struct engine_config *cfg, engine_source_fn source, void *source_ctx,
+               struct ledger *ledger, struct port port, struct request_maker *maker,
+               struct engine_stats *stats, int64_t now, struct engine **out)
 {
     memset(stats, 0, sizeof(*stats));
-    struct engine e = {.cfg = cfg, .source = source, .source_ctx = source_ctx, .ledger = ledger,
-                       .transport = transport, .maker = maker, .st = stats};
-    int rc = engine_init(&e, cfg, clock_now_us());
-    if (!rc)
-        rc = loop(&e);
-    drop_waiting(&e);
-    free(e.waiting.v);
-    int sync = ledger_sync(ledger);
+    struct engine *e = calloc(1, sizeof(*e));
+    if (!e)
+        return ERR_NOMEM;
+    *e = (struct engine){.cfg = cfg, .source = source, .source_ctx = source_ctx,
+                         .ledger = ledger, .port = port, .maker = maker, .st = stats,
+                         .waiting = HEAP_INIT};
+    int rc = engine_init(e, cfg, now);
+    if (rc) {
+        free(e);
+        return rc;
+    }
+    *out = e;
+    return 0;
+}
+
+int engine_end(struct engine *e)
+{
+    drop_waiting(e);
+    heap_release(&e->waiting);
+    int sync = ledger_sync(e->ledger);
+    int rc = e->error ? e->error : sync;
+    free(e);
+    return rc;
+}
+
+/* ---- The driver: the real clock ----------------------------------------------------------- */
+
+/* Advance, wait for answers until the engine's wake time (at most a tick, so the stop flag
+ * and the progress line are looked at), answer, until finished. */
+static void drive(struct engine *e, const struct engine_config *cfg)
+{
+    struct http_response *done[POLL_BATCH];
+    int64_t now = clock_now_us(), next_progress = now + TICK_US;
+    for (;;) {
+        int64_t wake = engine_advance(e, now);
+        if (engine_finished(e))
+            break;
+        if (wake > now + TICK_US)
+            wake = now + TICK_US;
+        size_t n = port_poll_until(&e->port, done, POLL_BATCH, wake);
+        now = clock_now_us();
+        for (size_t i = 0; i < n; i++)
+            engine_answer(e, done[i], now);
+        if (cfg->progress && now >= next_progress) {
+            cfg->progress(cfg->progress_ctx, e->st);
+            next_progress = now + TICK_US;
+        }
+    }
+}
+
+int engine_run(const struct engine_config *cfg, engine_source_fn source, void *source_ctx,
+               struct ledger *ledger, struct port port, struct request_maker *maker,
+               struct engine_stats *stats)
+{
+    struct engine_config c = *cfg;
+    c.wall_offset_us = (int64_t)clock_wall() * 1000000 - clock_now_us();
+    struct engine *e;
+    int rc = engine_new(&c, source, source_ctx, ledger, port, maker, stats, clock_now_us(), &e);
+    if (rc)
+        return rc;
+    drive(e, &c);
+    rc = engine_end(e);
     if (cfg->progress)
         cfg->progress(cfg->progress_ctx, stats);
-    return rc ? rc : e.error ? e.error : sync;
+    return rc;
 }
