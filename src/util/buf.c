@@ -24,14 +24,23 @@ void buf_release(struct buf *b)
 void buf_reset(struct buf *b)
 {
     b->len = 0;
+    b->err = 0;
     if (b->data)
         b->data[0] = '\0';
+}
+
+/* Record the first failure (invariant 4) and return it. */
+static int buf_fail(struct buf *b, int rc)
+{
+    if (!b->err)
+        b->err = rc;
+    return rc;
 }
 
 int buf_grow(struct buf *b, size_t n)
 {
     if (n > b->max - b->len)
-        return ERR_RANGE;
+        return buf_fail(b, ERR_RANGE);
     size_t need = b->len + n + 1;
     if (need <= b->cap)
         return 0;
@@ -42,7 +51,7 @@ int buf_grow(struct buf *b, size_t n)
         cap = b->max + 1;
     char *p = realloc(b->data, cap);
     if (!p)
-        return ERR_NOMEM;
+        return buf_fail(b, ERR_NOMEM);
     if (!b->data)
         p[0] = '\0';
     b->data = p;
@@ -52,7 +61,8 @@ int buf_grow(struct buf *b, size_t n)
 
 int buf_add(struct buf *b, const void *p, size_t n)
 {
-    int rc = buf_grow(b, n);
+    /* Room for n bytes and the NUL already allocated means within max too (cap <= max + 1). */
+    int rc = n < b->cap - b->len ? 0 : buf_grow(b, n);
     if (rc)
         return rc;
     if (n)
@@ -78,7 +88,7 @@ int buf_vaddf(struct buf *b, const char *fmt, va_list ap)
     va_copy(again, ap);
     char small[256];
     int n = vsnprintf(small, sizeof(small), fmt, ap);
-    int rc = n < 0 ? ERR_INVALID : 0;
+    int rc = n < 0 ? buf_fail(b, ERR_INVALID) : 0;
     if (!rc && (size_t)n < sizeof(small))
         rc = buf_add(b, small, (size_t)n);
     else if (!rc && !(rc = buf_grow(b, (size_t)n))) {

@@ -63,10 +63,28 @@ static void test_format(void)
     free(p);
 }
 
+/* err keeps the first failure until a reset; later appends still run (buf.h, invariant 4). */
+static void test_sticky_error(void)
+{
+    struct buf b = BUF_INIT(4);
+    CHECK_INT(b.err, ==, 0);
+    CHECK_INT(buf_addstr(&b, "abcde"), ==, ERR_RANGE);
+    CHECK_INT(b.err, ==, ERR_RANGE);
+    CHECK_INT(buf_addstr(&b, "ab"), ==, 0);
+    CHECK_INT(b.err, ==, ERR_RANGE);
+    CHECK_STR(buf_str(&b), "ab");
+    buf_reset(&b);
+    CHECK_INT(b.err, ==, 0);
+    CHECK_INT(buf_addf(&b, "%s", "toolong"), ==, ERR_RANGE);
+    buf_release(&b);
+    CHECK_INT(b.err, ==, 0);
+}
+
 int main(void)
 {
     test_append_and_cap();
     test_binary_and_growth();
     test_format();
+    test_sticky_error();
     return check_done();
 }
