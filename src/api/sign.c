@@ -129,19 +129,6 @@ static void add_escaped(struct buf *b, unsigned char c)
     buf_add(b, e, sizeof e);
 }
 
-/* Hand what b built over as *out (new), or, after an append failed (b->err), free it and
- * return that error. b is left empty. */
-static int take(struct buf *b, char **out)
-{
-    int rc = b->err;
-    *out = rc ? NULL : buf_detach(b, NULL);
-    if (rc)
-        buf_release(b);
-    else if (!*out)
-        rc = ERR_NOMEM;
-    return rc;
-}
-
 /* ---- hashes and keys --------------------------------------------------------------------- */
 
 /* OpenSSL looks algorithms up by name (under a lock) each time EVP_sha256() or HMAC() is
@@ -361,7 +348,7 @@ static int query_sort(const char *q, char **out)
         buf_add(&b, v[i].val, v[i].vlen);
     }
     free(v);
-    return take(&b, out);
+    return buf_take(&b, out, NULL);
 }
 
 /* Append the n bytes of a raw query with every key and value decoded and re-encoded (sign.h);
@@ -432,7 +419,7 @@ static int canonical_request(const struct sign_request *req, const char *query,
     add_header(&b, "x-jdcloud-nonce", req->nonce);
     buf_addstr(&b, "\n" SIGN_SIGNED_HEADERS "\n");
     buf_addstr(&b, payload_hash);
-    return take(&b, out);
+    return buf_take(&b, out, NULL);
 }
 
 /* API.md 4.4 into *out (new). */
@@ -449,7 +436,7 @@ static int string_to_sign(const struct sign_request *req, const char *canonical,
     add_scope(&b, req);
     buf_addch(&b, '\n');
     buf_addstr(&b, hash);
-    return take(&b, out);
+    return buf_take(&b, out, NULL);
 }
 
 struct sign_key {
@@ -526,7 +513,7 @@ static int authorization(const struct sign_request *req, const char *access_key,
     add_scope(&b, req);
     buf_addstr(&b, ", SignedHeaders=" SIGN_SIGNED_HEADERS ", Signature=");
     buf_addstr(&b, sig);
-    return take(&b, out);
+    return buf_take(&b, out, NULL);
 }
 
 /* ---- validation of a request ------------------------------------------------------------- */
@@ -651,11 +638,11 @@ static int url_set_host(struct sign_url *u, const struct url *p)
     buf_addstr(&b, p->host);
     if (p->port != url_default_port(p->scheme))
         buf_addf(&b, ":%d", p->port);
-    int rc = take(&b, &u->host);
+    int rc = buf_take(&b, &u->host, NULL);
     if (rc)
         return rc;
     buf_addf(&b, "%s://%s", u->scheme, u->host);
-    return take(&b, &u->connect);
+    return buf_take(&b, &u->connect, NULL);
 }
 
 /* Append the n bytes of a raw path, encoded as sign.h says. */
@@ -698,13 +685,13 @@ static int url_path_query(const struct url *p, struct sign_url *u)
     if (!p->path[0])
         buf_addch(&b, '/');
     encode_path(&b, p->path, strlen(p->path));
-    int rc = take(&b, &u->path);
+    int rc = buf_take(&b, &u->path, NULL);
     if (rc)
         return rc;
     const char *q = p->query ? p->query : "";
     encode_query(&b, q, strlen(q));
     char *encoded;
-    rc = take(&b, &encoded);
+    rc = buf_take(&b, &encoded, NULL);
     if (rc)
         return rc;
     rc = query_sort(encoded, &u->query);

@@ -30,6 +30,12 @@
 /* The format's version, written in the header record (ledger.h documents the format). */
 #define LEDGER_VERSION 1
 
+/* The longest line of a ledger, '\n' included, in bytes. A record that would be longer is not
+ * written (ERR_RANGE), and a longer line read back is corruption, so a torn tail is never
+ * longer either. A real record is far shorter: messages are cut to 255 bytes, and a header's
+ * paths and URL are a few KiB at most. */
+#define LEDGER_LINE_MAX ((size_t)1 << 20)
+
 enum ledger_rtype {
     LEDGER_R_BATCH,
     LEDGER_R_INTENT,

@@ -222,10 +222,11 @@ json_t *sim_faults_json(struct sim *s)
 
 char *sim_stats_json(struct sim *s, bool with_tokens)
 {
-    struct simbuf b;
-    simbuf_init(&b);
+    struct buf b;
+    buf_init(&b, SIMBUF_MAX);
     simstate_stats(s->ctx.state, with_tokens, &b);
-    return simbuf_take(&b, NULL);
+    char *text;
+    return buf_take(&b, &text, NULL) == 0 ? text : NULL;
 }
 
 void sim_reset(struct sim *s)

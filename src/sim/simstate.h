@@ -116,6 +116,6 @@ void simstate_count_status(struct simstate *st, int status);
 void simstate_arrival(struct simstate *st, int64_t now_us);
 
 /* Write the stats object (see sim.h, sim_stats_json) into b. */
-void simstate_stats(struct simstate *st, bool with_tokens, struct simbuf *b);
+void simstate_stats(struct simstate *st, bool with_tokens, struct buf *b);
 
 #endif

@@ -1,10 +1,12 @@
 /* buf.c - the growable byte buffer with a size cap (design: buf.h). */
 #include "buf.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "err.h"
 
@@ -108,6 +110,34 @@ int buf_addf(struct buf *b, const char *fmt, ...)
     return rc;
 }
 
+int buf_read(struct buf *b, int fd, size_t n, size_t *got)
+{
+    if (n > b->max - b->len)
+        n = b->max - b->len;
+    int rc = n ? buf_grow(b, n) : buf_fail(b, ERR_RANGE);
+    if (rc)
+        return rc;
+    ssize_t k;
+    do
+        k = read(fd, b->data + b->len, n);
+    while (k < 0 && errno == EINTR);
+    if (k < 0)
+        return buf_fail(b, ERR_IO);
+    b->len += (size_t)k;
+    b->data[b->len] = '\0';
+    *got = (size_t)k;
+    return 0;
+}
+
+void buf_consume(struct buf *b, size_t n)
+{
+    if (n == 0)
+        return;
+    memmove(b->data, b->data + n, b->len - n);
+    b->len -= n;
+    b->data[b->len] = '\0';
+}
+
 void buf_truncate(struct buf *b, size_t len)
 {
     if (len < b->len) {
@@ -125,6 +155,17 @@ char *buf_detach(struct buf *b, size_t *len)
         *len = b->len;
     buf_init(b, b->max);
     return p;
+}
+
+int buf_take(struct buf *b, char **out, size_t *len)
+{
+    int rc = b->err;
+    *out = rc ? NULL : buf_detach(b, len);
+    if (rc)
+        buf_release(b);
+    else if (!*out)
+        rc = ERR_NOMEM;
+    return rc;
 }
 
 const char *buf_str(const struct buf *b)

@@ -54,6 +54,14 @@ int buf_vaddf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(
 /* Make room for n more bytes without appending. As buf_add. */
 int buf_grow(struct buf *b, size_t n);
 
+/* Append what one read(2) of fd gives, at most n bytes (fewer when the cap leaves less room),
+ * retrying on EINTR; *got gets the count (0 at end of file). Returns 0, ERR_RANGE (no room
+ * left), ERR_NOMEM or ERR_IO (errno says why); b is unchanged on error. */
+int buf_read(struct buf *b, int fd, size_t n, size_t *got);
+
+/* Drop the first n bytes (n <= b->len), moving the rest to the front. */
+void buf_consume(struct buf *b, size_t n);
+
 /* Drop the bytes after the first len (len <= b->len). */
 void buf_truncate(struct buf *b, size_t len);
 
@@ -61,6 +69,12 @@ void buf_truncate(struct buf *b, size_t len);
  * caller frees it; "" when empty), *len (may be NULL) gets its length, and b is left empty
  * (same max). Returns NULL only when out of memory, and b is then unchanged. */
 char *buf_detach(struct buf *b, size_t *len);
+
+/* For a builder that checked nothing while appending (invariant 4): hand the bytes over as
+ * buf_detach does into *out (new), *len (may be NULL) getting the length, and return 0; or,
+ * when an append failed since the last reset, free them, set *out to NULL and return that
+ * error (ERR_NOMEM when out of memory now). b is left empty (same max) either way. */
+int buf_take(struct buf *b, char **out, size_t *len);
 
 /* The contents as a C string (borrowed, valid until the next change): "" when empty. */
 const char *buf_str(const struct buf *b);
