@@ -230,7 +230,8 @@ static bool parse_spec(struct simctx *ctx, const struct simcall *call, const str
     if (p.n) {
         buf_addch(&p.details, ']');
         simreply_error(out, &ctx->ids, 400, "INVALID_ARGUMENT",
-                       p.msg.data ? p.msg.data : "invalid request", p.details.err ? NULL : p.details.data);
+                       p.msg.data ? p.msg.data : "invalid request",
+                       p.details.err ? NULL : p.details.data);
     }
     buf_release(&p.msg);
     buf_release(&p.details);
