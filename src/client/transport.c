@@ -170,6 +170,14 @@ const char *http_request_header(const struct http_request *r, size_t i)
     return p;
 }
 
+/* Take body (malloc'ed, len bytes) as the body, replacing and freeing any body. */
+static void http_request_take_body(struct http_request *r, char *body, size_t len)
+{
+    free(r->body);
+    r->body = body;
+    r->body_len = len;
+}
+
 int http_request_set_body(struct http_request *r, const void *body, size_t len)
 {
     char *copy = malloc(len ? len : 1);
@@ -179,13 +187,6 @@ int http_request_set_body(struct http_request *r, const void *body, size_t len)
         memcpy(copy, body, len);
     http_request_take_body(r, copy, len);
     return 0;
-}
-
-void http_request_take_body(struct http_request *r, char *body, size_t len)
-{
-    free(r->body);
-    r->body = body;
-    r->body_len = len;
 }
 
 void http_request_free(struct http_request *r)

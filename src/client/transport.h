@@ -105,9 +105,6 @@ const char *http_request_header(const struct http_request *r, size_t i);
 /* Copy len bytes (borrowed) as the body, replacing any body. Returns 0 or ERR_NOMEM. */
 int http_request_set_body(struct http_request *r, const void *body, size_t len);
 
-/* Take body (malloc'ed, len bytes) as the body, replacing and freeing any body. */
-void http_request_take_body(struct http_request *r, char *body, size_t len);
-
 /* Free r and all it owns. NULL is fine. Never call it on a submitted request. */
 void http_request_free(struct http_request *r);
 

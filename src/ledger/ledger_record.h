@@ -94,8 +94,7 @@ int ledger_record_check(const struct ledger_record *r, char *why, size_t len);
  * jansson refuses it - or out of memory while building), or ERR_NOMEM. */
 int ledger_record_to_json(const struct ledger_record *r, json_t **out);
 
-/* Hex helpers for the 32-byte digests: out gets 64 lower-case digits and a NUL. */
+/* Hex of a 32-byte digest: out gets 64 lower-case digits and a NUL. */
 void ledger_hex32(const unsigned char in[32], char out[65]);
-bool ledger_unhex32(const char *hex, size_t n, unsigned char out[32]);
 
 #endif

@@ -3,7 +3,8 @@
 
 #include <string.h>
 
-void simbuf_json_strn(struct buf *b, const char *s, size_t n)
+/* The n bytes at s as a JSON string literal (simbuf_json_str). */
+static void simbuf_json_strn(struct buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     buf_addch(b, '"');

@@ -18,6 +18,5 @@
 /* s as a JSON string literal, quotes included; bytes below 0x20, '"' and '\\' escaped.
  * Other bytes are copied as they are (the input is assumed to be UTF-8). */
 void simbuf_json_str(struct buf *b, const char *s);
-void simbuf_json_strn(struct buf *b, const char *s, size_t n);
 
 #endif

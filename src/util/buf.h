@@ -17,7 +17,6 @@
 #ifndef CPSBATCH_BUF_H
 #define CPSBATCH_BUF_H
 
-#include <stdarg.h>
 #include <stddef.h>
 
 struct buf {
@@ -49,7 +48,6 @@ int buf_addch(struct buf *b, char c);
 
 /* Append printf-formatted text. As buf_add, and ERR_INVALID when fmt cannot be formatted. */
 int buf_addf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int buf_vaddf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 /* Make room for n more bytes without appending. As buf_add. */
 int buf_grow(struct buf *b, size_t n);
