@@ -1,5 +1,6 @@
 /* sign.c - JDCLOUD2-HMAC-SHA256: canonical request, string to sign, signing key and the
- * Authorization header; and the URL and header parsing around them.
+ * Authorization header; what signing makes of a URL (url.h parses it) and the parsing of a
+ * received Authorization header.
  *
  * The algorithm is API.md section 4; the encoding choices are documented in sign.h. Hashes,
  * HMACs and random bytes come from OpenSSL's libcrypto; nothing here is hand-written crypto.
@@ -20,7 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "err.h"
+#include "url.h"
 
 #define SIGN_TERMINATOR "jdcloud2_request"
 #define SIGN_KEY_PREFIX "JDCLOUD2"
@@ -116,66 +119,14 @@ static int span_cmp(const char *a, size_t an, const char *b, size_t bn)
     return (an > bn) - (an < bn);
 }
 
-/* ---- growing strings (never used for secrets) ------------------------------------------- */
-
-/* A string that grows as it is appended to. An allocation failure sets oom and turns later
- * appends into no-ops, so a builder checks once, at sbuf_take. */
-struct sbuf {
-    char *s;
-    size_t len, cap;
-    bool oom;
-};
-
-static void sbuf_addn(struct sbuf *b, const char *p, size_t n)
-{
-    if (b->oom)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 128;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *s = realloc(b->s, cap);
-        if (!s) {
-            b->oom = true;
-            return;
-        }
-        b->s = s;
-        b->cap = cap;
-    }
-    if (n)
-        memcpy(b->s + b->len, p, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-static void sbuf_add(struct sbuf *b, const char *s)
-{
-    sbuf_addn(b, s, strlen(s));
-}
-
-static void sbuf_addc(struct sbuf *b, char c)
-{
-    sbuf_addn(b, &c, 1);
-}
+/* ---- built strings (never used for secrets) --------------------------------------------- */
 
 /* Byte c as %XX with upper-case hex. */
-static void sbuf_add_escaped(struct sbuf *b, unsigned char c)
+static void add_escaped(struct buf *b, unsigned char c)
 {
     static const char digits[] = "0123456789ABCDEF";
     char e[3] = {'%', digits[c >> 4], digits[c & 15]};
-    sbuf_addn(b, e, sizeof e);
-}
-
-/* The built string (new, owned by the caller; "" if nothing was added), or NULL after an
- * allocation failure. Leaves b empty and reusable. */
-static char *sbuf_take(struct sbuf *b)
-{
-    sbuf_addn(b, "", 0);
-    char *s = b->oom ? NULL : b->s;
-    if (b->oom)
-        free(b->s);
-    *b = (struct sbuf){0};
-    return s;
+    buf_add(b, e, sizeof e);
 }
 
 /* ---- hashes and keys --------------------------------------------------------------------- */
@@ -388,29 +339,28 @@ static int query_sort(const char *q, char **out)
     if (rc)
         return rc;
     qsort(v, n, sizeof *v, qpair_cmp);
-    struct sbuf b = {0};
+    struct buf b = BUF_INIT(SIGN_TEXT_MAX);
     for (size_t i = 0; i < n; i++) {
         if (i)
-            sbuf_addc(&b, '&');
-        sbuf_addn(&b, v[i].key, v[i].klen);
-        sbuf_addc(&b, '=');
-        sbuf_addn(&b, v[i].val, v[i].vlen);
+            buf_addch(&b, '&');
+        buf_add(&b, v[i].key, v[i].klen);
+        buf_addch(&b, '=');
+        buf_add(&b, v[i].val, v[i].vlen);
     }
     free(v);
-    *out = sbuf_take(&b);
-    return *out ? 0 : ERR_NOMEM;
+    return buf_take(&b, out, NULL);
 }
 
 /* Append the n bytes of a raw query with every key and value decoded and re-encoded (sign.h);
  * '&' and each pair's first '=' stay as delimiters. */
-static void encode_query(struct sbuf *b, const char *p, size_t n)
+static void encode_query(struct buf *b, const char *p, size_t n)
 {
     bool in_value = false;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)p[i];
         if (c == '&' || (c == '=' && !in_value)) {
             in_value = c == '=';
-            sbuf_addc(b, (char)c);
+            buf_addch(b, (char)c);
             continue;
         }
         if (c == '%' && i + 2 < n && is_escape(p + i)) {
@@ -418,74 +368,75 @@ static void encode_query(struct sbuf *b, const char *p, size_t n)
             i += 2;
         }
         if (is_unreserved(c))
-            sbuf_addc(b, (char)c);
+            buf_addch(b, (char)c);
         else
-            sbuf_add_escaped(b, c);
+            add_escaped(b, c);
     }
 }
 
 /* ---- the canonical request and what is built on it --------------------------------------- */
 
 /* Append "name:value\n" with the value's surrounding blanks trimmed. */
-static void add_header(struct sbuf *b, const char *name, const char *value)
+static void add_header(struct buf *b, const char *name, const char *value)
 {
     size_t start = 0, end = strlen(value);
     while (start < end && is_blank(value[start]))
         start++;
     while (end > start && is_blank(value[end - 1]))
         end--;
-    sbuf_add(b, name);
-    sbuf_addc(b, ':');
-    sbuf_addn(b, value + start, end - start);
-    sbuf_addc(b, '\n');
+    buf_addstr(b, name);
+    buf_addch(b, ':');
+    buf_add(b, value + start, end - start);
+    buf_addch(b, '\n');
 }
 
 /* Append the credential scope: yyyymmdd/region/service/jdcloud2_request. */
-static void add_scope(struct sbuf *b, const struct sign_request *req)
+static void add_scope(struct buf *b, const struct sign_request *req)
 {
-    sbuf_addn(b, req->date, 8);
-    sbuf_addc(b, '/');
-    sbuf_add(b, req->region);
-    sbuf_addc(b, '/');
-    sbuf_add(b, req->service);
-    sbuf_add(b, "/" SIGN_TERMINATOR);
+    buf_add(b, req->date, 8);
+    buf_addch(b, '/');
+    buf_addstr(b, req->region);
+    buf_addch(b, '/');
+    buf_addstr(b, req->service);
+    buf_addstr(b, "/" SIGN_TERMINATOR);
 }
 
-/* The six lines of API.md 4.3 (new string, or NULL when out of memory). */
-static char *canonical_request(const struct sign_request *req, const char *query,
-                               const char *payload_hash)
+/* The six lines of API.md 4.3 into *out (new). */
+static int canonical_request(const struct sign_request *req, const char *query,
+                             const char *payload_hash, char **out)
 {
-    struct sbuf b = {0};
+    struct buf b = BUF_INIT(SIGN_TEXT_MAX);
     for (const char *m = req->method; *m; m++)
-        sbuf_addc(&b, ascii_upper(*m));
-    sbuf_addc(&b, '\n');
-    sbuf_add(&b, req->path[0] ? req->path : "/");
-    sbuf_addc(&b, '\n');
-    sbuf_add(&b, query);
-    sbuf_addc(&b, '\n');
+        buf_addch(&b, ascii_upper(*m));
+    buf_addch(&b, '\n');
+    buf_addstr(&b, req->path[0] ? req->path : "/");
+    buf_addch(&b, '\n');
+    buf_addstr(&b, query);
+    buf_addch(&b, '\n');
     add_header(&b, "content-type", req->content_type);
     add_header(&b, "host", req->host);
     add_header(&b, "x-jdcloud-date", req->date);
     add_header(&b, "x-jdcloud-nonce", req->nonce);
-    sbuf_add(&b, "\n" SIGN_SIGNED_HEADERS "\n");
-    sbuf_add(&b, payload_hash);
-    return sbuf_take(&b);
+    buf_addstr(&b, "\n" SIGN_SIGNED_HEADERS "\n");
+    buf_addstr(&b, payload_hash);
+    return buf_take(&b, out, NULL);
 }
 
-/* API.md 4.4 (new string, or NULL). */
-static char *string_to_sign(const struct sign_request *req, const char *canonical)
+/* API.md 4.4 into *out (new). */
+static int string_to_sign(const struct sign_request *req, const char *canonical, char **out)
 {
     char hash[65];
-    if (sign_sha256_hex(canonical, strlen(canonical), hash))
-        return NULL;
-    struct sbuf b = {0};
-    sbuf_add(&b, SIGN_ALGORITHM "\n");
-    sbuf_add(&b, req->date);
-    sbuf_addc(&b, '\n');
+    int rc = sign_sha256_hex(canonical, strlen(canonical), hash);
+    if (rc)
+        return rc;
+    struct buf b = BUF_INIT(SIGN_TEXT_MAX);
+    buf_addstr(&b, SIGN_ALGORITHM "\n");
+    buf_addstr(&b, req->date);
+    buf_addch(&b, '\n');
     add_scope(&b, req);
-    sbuf_addc(&b, '\n');
-    sbuf_add(&b, hash);
-    return sbuf_take(&b);
+    buf_addch(&b, '\n');
+    buf_addstr(&b, hash);
+    return buf_take(&b, out, NULL);
 }
 
 struct sign_key {
@@ -551,17 +502,18 @@ static int signature(const struct sign_key *k, const char *sts, char out[65])
     return 0;
 }
 
-/* API.md 4.6 (new string, or NULL). */
-static char *authorization(const struct sign_request *req, const char *access_key, const char *sig)
+/* API.md 4.6 into *out (new). */
+static int authorization(const struct sign_request *req, const char *access_key, const char *sig,
+                         char **out)
 {
-    struct sbuf b = {0};
-    sbuf_add(&b, SIGN_ALGORITHM " Credential=");
-    sbuf_add(&b, access_key);
-    sbuf_addc(&b, '/');
+    struct buf b = BUF_INIT(SIGN_TEXT_MAX);
+    buf_addstr(&b, SIGN_ALGORITHM " Credential=");
+    buf_addstr(&b, access_key);
+    buf_addch(&b, '/');
     add_scope(&b, req);
-    sbuf_add(&b, ", SignedHeaders=" SIGN_SIGNED_HEADERS ", Signature=");
-    sbuf_add(&b, sig);
-    return sbuf_take(&b);
+    buf_addstr(&b, ", SignedHeaders=" SIGN_SIGNED_HEADERS ", Signature=");
+    buf_addstr(&b, sig);
+    return buf_take(&b, out, NULL);
 }
 
 /* ---- validation of a request ------------------------------------------------------------- */
@@ -627,11 +579,9 @@ static int sign_strings(const struct sign_request *req, struct sign_result *out)
         rc = query_sort(req->query, &query);
     if (rc)
         return rc;
-    out->canonical_request = canonical_request(req, query, payload_hash);
+    rc = canonical_request(req, query, payload_hash, &out->canonical_request);
     free(query);
-    if (out->canonical_request)
-        out->string_to_sign = string_to_sign(req, out->canonical_request);
-    return out->string_to_sign ? 0 : ERR_NOMEM;
+    return rc ? rc : string_to_sign(req, out->canonical_request, &out->string_to_sign);
 }
 
 int sign_compute_with_key(const struct sign_request *req, const char *access_key,
@@ -647,10 +597,8 @@ int sign_compute_with_key(const struct sign_request *req, const char *access_key
     int rc = sign_strings(req, out);
     if (rc == 0)
         rc = signature(key, out->string_to_sign, out->signature);
-    if (rc == 0) {
-        out->authorization = authorization(req, access_key, out->signature);
-        rc = out->authorization ? 0 : ERR_NOMEM;
-    }
+    if (rc == 0)
+        rc = authorization(req, access_key, out->signature, &out->authorization);
     if (rc)
         sign_result_release(out);
     return rc;
@@ -681,111 +629,34 @@ void sign_result_release(struct sign_result *r)
     *r = (struct sign_result){0};
 }
 
-/* ---- URLs -------------------------------------------------------------------------------- */
+/* ---- URLs (parsed by url.h; what signing makes of them) --------------------------------- */
 
-/* Whether s starts with prefix, ignoring ASCII case. */
-static bool prefix_ci(const char *s, const char *prefix)
+/* Sets u->host (":port" only when not the default) and u->connect from the parsed url. */
+static int url_set_host(struct sign_url *u, const struct url *p)
 {
-    for (; *prefix; s++, prefix++)
-        if (ascii_lower(*s) != *prefix)
-            return false;
-    return true;
-}
-
-/* The scheme: sets u->scheme, the default port, and *rest to what follows "://". */
-static int url_scheme(const char *url, struct sign_url *u, int *default_port, const char **rest)
-{
-    if (prefix_ci(url, "https://")) {
-        u->scheme = strdup("https");
-        *default_port = 443;
-        *rest = url + 8;
-    } else if (prefix_ci(url, "http://")) {
-        u->scheme = strdup("http");
-        *default_port = 80;
-        *rest = url + 7;
-    } else {
-        return ERR_PARSE;
-    }
-    return u->scheme ? 0 : ERR_NOMEM;
-}
-
-/* The length of the host at the start of the n bytes at a: an IPv6 literal in brackets, or a
- * name of unreserved characters; 0 when malformed. */
-static size_t host_len(const char *a, size_t n)
-{
-    size_t i = 0;
-    if (n > 0 && a[0] == '[') {
-        for (i = 1; i < n && (hex_value(a[i]) >= 0 || a[i] == ':' || a[i] == '.'); i++)
-            continue;
-        return i > 1 && i < n && a[i] == ']' ? i + 1 : 0;
-    }
-    while (i < n && is_unreserved((unsigned char)a[i]))
-        i++;
-    return i;
-}
-
-/* The port in the n bytes at p: 1 to 5 digits, 1..65535. */
-static bool port_parse(const char *p, size_t n, int *port)
-{
-    if (n < 1 || n > 5)
-        return false;
-    int v = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!is_digit(p[i]))
-            return false;
-        v = v * 10 + (p[i] - '0');
-    }
-    *port = v;
-    return v >= 1 && v <= 65535;
-}
-
-/* Sets u->host (lower case, ":port" when not the default) and u->connect. */
-static int url_set_host(struct sign_url *u, const char *h, size_t hlen, int port, int default_port)
-{
-    struct sbuf b = {0};
-    for (size_t i = 0; i < hlen; i++)
-        sbuf_addc(&b, ascii_lower(h[i]));
-    if (port != default_port) {
-        char num[16];
-        snprintf(num, sizeof num, ":%d", port);
-        sbuf_add(&b, num);
-    }
-    u->host = sbuf_take(&b);
-    if (!u->host)
-        return ERR_NOMEM;
-    sbuf_add(&b, u->scheme);
-    sbuf_add(&b, "://");
-    sbuf_add(&b, u->host);
-    u->connect = sbuf_take(&b);
-    return u->connect ? 0 : ERR_NOMEM;
-}
-
-/* The authority (host[:port]) at a; *rest is set to what follows it. */
-static int url_authority(const char *a, struct sign_url *u, int default_port, const char **rest)
-{
-    size_t n = strcspn(a, "/?#");
-    *rest = a + n;
-    size_t hlen = host_len(a, n);
-    int port = default_port;
-    if (hlen == 0)
-        return ERR_PARSE;
-    if (hlen < n && (a[hlen] != ':' || !port_parse(a + hlen + 1, n - hlen - 1, &port)))
-        return ERR_PARSE;
-    return url_set_host(u, a, hlen, port, default_port);
+    struct buf b = BUF_INIT(SIGN_TEXT_MAX);
+    buf_addstr(&b, p->host);
+    if (p->port != url_default_port(p->scheme))
+        buf_addf(&b, ":%d", p->port);
+    int rc = buf_take(&b, &u->host, NULL);
+    if (rc)
+        return rc;
+    buf_addf(&b, "%s://%s", u->scheme, u->host);
+    return buf_take(&b, &u->connect, NULL);
 }
 
 /* Append the n bytes of a raw path, encoded as sign.h says. */
-static void encode_path(struct sbuf *b, const char *p, size_t n)
+static void encode_path(struct buf *b, const char *p, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)p[i];
         if (c == '%' && i + 2 < n && is_escape(p + i)) {
-            sbuf_add_escaped(b, (unsigned char)(hex_value(p[i + 1]) * 16 + hex_value(p[i + 2])));
+            add_escaped(b, (unsigned char)(hex_value(p[i + 1]) * 16 + hex_value(p[i + 2])));
             i += 2;
         } else if (c == '/' || is_unreserved(c)) {
-            sbuf_addc(b, (char)c);
+            buf_addch(b, (char)c);
         } else {
-            sbuf_add_escaped(b, c);
+            add_escaped(b, c);
         }
     }
 }
@@ -807,26 +678,23 @@ static int path_region(const char *path, char **out)
     return *out ? 0 : ERR_NOMEM;
 }
 
-/* Path, query and region from what follows the authority (the fragment is dropped). */
-static int url_path_query(const char *p, struct sign_url *u)
+/* Path, query and region, encoded for signing. */
+static int url_path_query(const struct url *p, struct sign_url *u)
 {
-    size_t plen = strcspn(p, "?#");
-    struct sbuf b = {0};
-    if (plen == 0)
-        sbuf_addc(&b, '/');
-    encode_path(&b, p, plen);
-    u->path = sbuf_take(&b);
-    if (!u->path)
-        return ERR_NOMEM;
-    const char *q = p + plen;
-    size_t qlen = 0;
-    if (*q == '?')
-        qlen = strcspn(++q, "#");
-    encode_query(&b, q, qlen);
-    char *encoded = sbuf_take(&b);
-    if (!encoded)
-        return ERR_NOMEM;
-    int rc = query_sort(encoded, &u->query);
+    struct buf b = BUF_INIT(SIGN_TEXT_MAX);
+    if (!p->path[0])
+        buf_addch(&b, '/');
+    encode_path(&b, p->path, strlen(p->path));
+    int rc = buf_take(&b, &u->path, NULL);
+    if (rc)
+        return rc;
+    const char *q = p->query ? p->query : "";
+    encode_query(&b, q, strlen(q));
+    char *encoded;
+    rc = buf_take(&b, &encoded, NULL);
+    if (rc)
+        return rc;
+    rc = query_sort(encoded, &u->query);
     free(encoded);
     return rc ? rc : path_region(u->path, &u->region);
 }
@@ -834,15 +702,19 @@ static int url_path_query(const char *p, struct sign_url *u)
 int sign_parse_url(const char *url, struct sign_url *out)
 {
     *out = (struct sign_url){0};
-    if (!url)
-        return ERR_PARSE;
-    int default_port = 0;
-    const char *rest = NULL;
-    int rc = url_scheme(url, out, &default_port, &rest);
+    struct url p;
+    int rc = url_parse(url, &p);
+    if (rc)
+        return rc;
+    if (strcmp(p.scheme, "http") != 0 && strcmp(p.scheme, "https") != 0)
+        rc = ERR_PARSE;
+    if (rc == 0 && !(out->scheme = strdup(p.scheme)))
+        rc = ERR_NOMEM;
     if (rc == 0)
-        rc = url_authority(rest, out, default_port, &rest);
+        rc = url_set_host(out, &p);
     if (rc == 0)
-        rc = url_path_query(rest, out);
+        rc = url_path_query(&p, out);
+    url_release(&p);
     if (rc)
         sign_url_release(out);
     return rc;

@@ -40,6 +40,11 @@
 #define SIGN_SIGNED_HEADERS "content-type;host;x-jdcloud-date;x-jdcloud-nonce"
 #define SIGN_DEFAULT_REGION "jdcloud-api" /* scope region of calls without a regionId */
 
+/* The longest string the signer builds (canonical request, string to sign, Authorization, an
+ * encoded path or query), in bytes: parts that would make one longer are refused with
+ * ERR_RANGE. Far above a real request: a URL is at most URL_MAX (url.h), 8 KiB. */
+#define SIGN_TEXT_MAX ((size_t)64 * 1024)
+
 /* The parts of a request that the signature covers. All borrowed; all required except query
  * and body. Header values (host, content_type, date, nonce) are signed with surrounding blanks
  * trimmed; none may be blank or contain a control character other than tab (CR/LF would forge
@@ -70,7 +75,8 @@ struct sign_result {
 
 /* Sign req with the given keys (borrowed). Returns 0, ERR_INVALID on a malformed part (date
  * not a valid YYYYMMDDThhmmssZ, a NULL required part, a method that is not letters, a control
- * character in a header value, path or query, a NULL or empty key), or ERR_NOMEM. On error
+ * character in a header value, path or query, a NULL or empty key), ERR_RANGE (parts too long
+ * for SIGN_TEXT_MAX) or ERR_NOMEM. On error
  * *out holds nothing (release is still safe). The derived signing key is wiped before return. */
 int sign_compute(const struct sign_request *req, const char *access_key, const char *secret_key,
                  struct sign_result *out);
@@ -105,9 +111,10 @@ struct sign_url {
     char *region;  /* the path's regionId (/v<N>/regions/{r}[/...]), else "jdcloud-api" */
 };
 
-/* Parse an absolute http(s) URL; a #fragment is dropped (it is never sent). User info
- * (user@host), an empty host, an empty port or one outside 1..65535 are refused. Returns 0,
- * ERR_PARSE or ERR_NOMEM; on error *out holds nothing. */
+/* Parse an absolute http(s) URL with url_parse (url.h: what it refuses, user info among it);
+ * a #fragment is dropped (it is never sent). Returns 0, ERR_PARSE (not a URL url_parse takes,
+ * or a scheme other than http and https), ERR_RANGE (longer than URL_MAX, or encoded longer
+ * than SIGN_TEXT_MAX) or ERR_NOMEM; on error *out holds nothing. */
 int sign_parse_url(const char *url, struct sign_url *out);
 /* Free u's strings and zero it; safe on a zeroed or already released url. */
 void sign_url_release(struct sign_url *u);

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "buf.h"
 #include "err.h"
 
 #define MSG_MAX 256
@@ -482,49 +483,43 @@ json_t *spec_to_json(const struct spec *s, bool mask_password)
 
 /* The identity's bytes: each present field but password and token, in field order, as its
  * index, its value (integers in decimal, softwares as sorted compact JSON) and a NUL. */
-static int digest_append(char **buf, size_t *len, size_t *cap, int f, const char *v)
+static void digest_append(struct buf *b, int f, const char *v)
 {
-    size_t n = strlen(v);
-    if (*len + n + 2 > *cap) {
-        size_t c = (*len + n + 2) * 2;
-        char *b = realloc(*buf, c);
-        if (!b)
-            return ERR_NOMEM;
-        *buf = b;
-        *cap = c;
-    }
-    (*buf)[(*len)++] = (char)('A' + f);
-    memcpy(*buf + *len, v, n + 1);
-    *len += n + 1;
-    return 0;
+    buf_addch(b, (char)('A' + f));
+    buf_add(b, v, strlen(v) + 1); /* its NUL too */
 }
 
-static int digest_field(const struct spec *s, int f, char **buf, size_t *len, size_t *cap)
+static int digest_field(const struct spec *s, int f, struct buf *b)
 {
     char num[24];
     if (field_is_integer((enum field_id)f)) {
         snprintf(num, sizeof(num), "%lld", s->num[f]);
-        return digest_append(buf, len, cap, f, num);
+        digest_append(b, f, num);
+        return 0;
     }
-    if (f != FIELD_SOFTWARES)
-        return digest_append(buf, len, cap, f, s->str[f]);
+    if (f != FIELD_SOFTWARES) {
+        digest_append(b, f, s->str[f]);
+        return 0;
+    }
     char *text = json_dumps(s->softwares, JSON_COMPACT | JSON_SORT_KEYS);
-    int rc = text ? digest_append(buf, len, cap, f, text) : ERR_NOMEM;
+    if (text)
+        digest_append(b, f, text);
     free(text);
-    return rc;
+    return text ? 0 : ERR_NOMEM;
 }
 
 int spec_digest(const struct spec *s, unsigned char out[32])
 {
-    size_t len = 0, cap = 512;
-    char *buf = malloc(cap);
-    int rc = buf ? 0 : ERR_NOMEM;
+    struct buf b = BUF_INIT(SPEC_DIGEST_MAX);
+    int rc = 0;
     for (int f = 0; !rc && f < FIELD_N; f++) {
         if (s->present[f] && f != FIELD_PASSWORD && f != FIELD_CLIENT_TOKEN)
-            rc = digest_field(s, f, &buf, &len, &cap);
+            rc = digest_field(s, f, &b);
     }
     if (!rc)
-        SHA256((const unsigned char *)buf, len, out);
-    free(buf);
+        rc = b.err;
+    if (!rc)
+        SHA256((const unsigned char *)buf_str(&b), b.len, out);
+    buf_release(&b);
     return rc;
 }

@@ -55,11 +55,15 @@ int spec_check(const struct spec *s, spec_report_fn report, void *ctx);
  * NULL when out of memory. */
 json_t *spec_to_json(const struct spec *s, bool mask_password);
 
+/* The most bytes spec_digest hashes: far above any real request (its fields are short names
+ * and a few software entries), so only a hostile spec reaches it. */
+#define SPEC_DIGEST_MAX ((size_t)1 << 20)
+
 /* SHA-256 over a canonical encoding of the request without password and clientToken: each
  * present field in field order as its index, its value and a NUL (integers in decimal,
  * softwares as sorted compact JSON). The identity of "the same request": the ledger's
- * spec_sha256 and the input of token derivation, so it must never change. Returns 0 or
- * ERR_NOMEM. */
+ * spec_sha256 and the input of token derivation, so it must never change. Returns 0,
+ * ERR_RANGE (those bytes would pass SPEC_DIGEST_MAX) or ERR_NOMEM. */
 int spec_digest(const struct spec *s, unsigned char out[32]);
 
 #endif

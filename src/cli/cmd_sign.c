@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "buf.h"
 #include "clock.h"
 #include "creds.h"
 #include "token.h"
@@ -28,6 +30,9 @@ enum {
 };
 
 #define CMD_SIGN_CONTENT_TYPE "application/json"
+/* The largest body signed, in bytes: far above a createInstances body (a few KiB), low enough
+ * that a wrong file (a disk image) is refused instead of read into memory. */
+#define CMD_SIGN_BODY_MAX ((size_t)64 << 20)
 
 static const char cmd_sign_usage[] =
     "Usage: cpsbatch sign --method M --url URL [--body-file F] [--date YYYYMMDDThhmmssZ]\n"
@@ -63,8 +68,7 @@ struct cmd_sign_run {
     char date[17];
     char nonce_buf[37]; /* the generated nonce, when none was given */
     const char *nonce;  /* opt.nonce or nonce_buf */
-    char *body;         /* owned; NULL when empty */
-    size_t body_len;
+    struct buf body;    /* owned; empty without --body-file */
     struct creds creds;        /* owned */
     struct sign_result result; /* owned */
 };
@@ -151,23 +155,19 @@ static bool cmd_sign_visible(const char *s, bool letters_only)
     return true;
 }
 
-/* Append everything f holds to *buf (owned, grown as needed), *len bytes so far. */
-static int cmd_sign_slurp(FILE *f, char **buf, size_t *len)
+/* Append everything fd holds to b, up to its cap (one byte more is ERR_RANGE). */
+static int cmd_sign_slurp(int fd, struct buf *b)
 {
-    size_t cap = 0;
-    for (;;) {
-        if (*len == cap) {
-            cap = cap ? cap * 2 : 4096;
-            char *p = realloc(*buf, cap);
-            if (!p)
-                return ERR_NOMEM;
-            *buf = p;
-        }
-        size_t got = fread(*buf + *len, 1, cap - *len, f);
-        *len += got;
-        if (got == 0)
-            return ferror(f) ? ERR_IO : 0;
+    size_t got = 1;
+    int rc = 0;
+    while (rc == 0 && got > 0)
+        rc = buf_read(b, fd, 64 * 1024, &got);
+    if (rc == ERR_RANGE) {
+        char probe;
+        ssize_t k = read(fd, &probe, 1);
+        rc = k == 0 ? 0 : k < 0 ? ERR_IO : ERR_RANGE; /* exactly the cap is fine */
     }
+    return rc;
 }
 
 /* Read all of path ('-': stdin) into run->body. */
@@ -179,9 +179,14 @@ static int cmd_sign_read_body(struct cmd_sign_run *run, const char *path)
         fprintf(stderr, "cpsbatch sign: cannot open the body file %s: %s\n", path, strerror(errno));
         return ERR_INVALID;
     }
-    int rc = cmd_sign_slurp(f, &run->body, &run->body_len);
+    int rc = cmd_sign_slurp(fileno(f), &run->body);
     if (rc == ERR_IO)
         rc = cmd_sign_bad("cannot read the body file", path);
+    if (rc == ERR_RANGE) {
+        fprintf(stderr, "cpsbatch sign: the body file %s is larger than %zu bytes\n", path,
+                CMD_SIGN_BODY_MAX);
+        rc = ERR_INVALID;
+    }
     if (rc == ERR_NOMEM)
         fputs("cpsbatch sign: out of memory reading the body\n", stderr);
     if (!is_stdin)
@@ -218,6 +223,8 @@ static int cmd_sign_prepare(struct cmd_sign_run *run)
     int rc = sign_parse_url(o->url, &run->url);
     if (rc == ERR_PARSE)
         return cmd_sign_bad("--url must be an absolute http(s) URL", o->url);
+    if (rc == ERR_RANGE)
+        return cmd_sign_bad("--url is too long", NULL);
     if (rc == 0)
         rc = cmd_sign_date_nonce(run);
     if (rc == 0 && o->body_file)
@@ -249,8 +256,8 @@ static int cmd_sign_compute(struct cmd_sign_run *run)
                                .host = run->url.host,
                                .path = run->url.path,
                                .query = run->url.query,
-                               .body = run->body,
-                               .body_len = run->body_len,
+                               .body = run->body.data,
+                               .body_len = run->body.len,
                                .content_type = CMD_SIGN_CONTENT_TYPE,
                                .date = run->date,
                                .nonce = run->nonce,
@@ -288,14 +295,14 @@ static int cmd_sign_print(const struct sign_result *r)
 static void cmd_sign_release(struct cmd_sign_run *run)
 {
     sign_url_release(&run->url);
-    free(run->body);
+    buf_release(&run->body);
     creds_release(&run->creds);
     sign_result_release(&run->result);
 }
 
 int cmd_sign(int argc, char **argv)
 {
-    struct cmd_sign_run run = {0};
+    struct cmd_sign_run run = {.body = BUF_INIT(CMD_SIGN_BODY_MAX)};
     int status = CMD_SIGN_USAGE;
     int rc = cmd_sign_parse(argc, argv, &run.opt);
     if (rc == 0 && run.opt.help) {

@@ -2,6 +2,10 @@
  *
  * https anywhere; plain http only to loopback (cps-sim, tests) unless --insecure-http; load
  * tests never against production (they would create real servers).
+ *
+ * The host judged is the one url_parse (url.h) finds, the host a request would go to. What
+ * url_parse refuses (user info as in "http://127.0.0.1@evil", a bad port, ...) is neither
+ * loopback nor production, and endpoint_check refuses it.
  */
 #ifndef CPSBATCH_ENDPOINT_H
 #define CPSBATCH_ENDPOINT_H

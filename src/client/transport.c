@@ -59,8 +59,8 @@ struct transfer {
     struct worker *w;
     struct http_request *req;     /* NULL while idle */
     struct http_response *resp;   /* req->resp while running */
-    size_t body_cap;              /* bytes allocated at resp->body */
-    struct curl_slist *hdr_nodes; /* reused nodes pointing into req->hdr_buf */
+    struct buf body;              /* the response body so far (at most config.max_body) */
+    struct curl_slist *hdr_nodes; /* reused nodes pointing into req->hdr */
     size_t hdr_nodes_cap;
     CURLU *url;       /* the last URL given to this handle, parsed; NULL before the first */
     char *url_string; /* and as it was written */
@@ -128,6 +128,7 @@ struct http_request *http_request_new(const char *method, const char *url)
     memcpy(strings + mlen + 1, url, ulen + 1);
     r->method = strings;
     r->url = strings + mlen + 1;
+    buf_init(&r->hdr, TRANSPORT_HEADERS_MAX);
     return r;
 }
 
@@ -144,34 +145,17 @@ static bool header_part_ok(const char *s, bool is_name)
     return true;
 }
 
-static int hdr_reserve(struct http_request *r, size_t need)
-{
-    if (need <= r->hdr_cap)
-        return 0;
-    size_t cap = r->hdr_cap ? r->hdr_cap : 512; /* a signed API call's headers fit */
-    while (cap < need)
-        cap *= 2;
-    char *buf = realloc(r->hdr_buf, cap);
-    if (!buf)
-        return ERR_NOMEM;
-    r->hdr_buf = buf;
-    r->hdr_cap = cap;
-    return 0;
-}
-
 int http_request_add_header(struct http_request *r, const char *name, const char *value)
 {
     if (!header_part_ok(name, true) || !header_part_ok(value, false))
         return ERR_INVALID;
     size_t nlen = strlen(name), vlen = strlen(value);
-    size_t line = nlen + 2 + vlen + 1;
-    if (hdr_reserve(r, r->hdr_len + line) != 0)
-        return ERR_NOMEM;
-    char *p = r->hdr_buf + r->hdr_len;
-    memcpy(p, name, nlen);
-    memcpy(p + nlen, ": ", 2);
-    memcpy(p + nlen + 2, value, vlen + 1);
-    r->hdr_len += line;
+    int rc = buf_grow(&r->hdr, nlen + 2 + vlen + 1); /* then the appends cannot fail */
+    if (rc)
+        return rc;
+    buf_add(&r->hdr, name, nlen);
+    buf_add(&r->hdr, ": ", 2);
+    buf_add(&r->hdr, value, vlen + 1); /* its NUL too */
     r->hdr_count++;
     return 0;
 }
@@ -180,10 +164,18 @@ const char *http_request_header(const struct http_request *r, size_t i)
 {
     if (i >= r->hdr_count)
         return NULL;
-    const char *p = r->hdr_buf;
+    const char *p = r->hdr.data;
     while (i--)
         p += strlen(p) + 1;
     return p;
+}
+
+/* Take body (malloc'ed, len bytes) as the body, replacing and freeing any body. */
+static void http_request_take_body(struct http_request *r, char *body, size_t len)
+{
+    free(r->body);
+    r->body = body;
+    r->body_len = len;
 }
 
 int http_request_set_body(struct http_request *r, const void *body, size_t len)
@@ -197,19 +189,12 @@ int http_request_set_body(struct http_request *r, const void *body, size_t len)
     return 0;
 }
 
-void http_request_take_body(struct http_request *r, char *body, size_t len)
-{
-    free(r->body);
-    r->body = body;
-    r->body_len = len;
-}
-
 void http_request_free(struct http_request *r)
 {
     if (!r)
         return;
     free(r->body);
-    free(r->hdr_buf);
+    buf_release(&r->hdr);
     free(r);
 }
 
@@ -339,43 +324,15 @@ static size_t on_header(char *data, size_t size, size_t n, void *arg)
     return len;
 }
 
-/* Make room for need bytes at x->resp->body. Returns false when out of memory. */
-static bool body_reserve(struct transfer *x, size_t need, size_t max)
-{
-    if (need <= x->body_cap)
-        return true;
-    size_t cap = x->body_cap ? x->body_cap : 4096;
-    while (cap < need)
-        cap *= 2;
-    if (cap > max + 1)
-        cap = max + 1;
-    char *body = realloc(x->resp->body, cap);
-    if (!body)
-        return false;
-    x->resp->body = body;
-    x->body_cap = cap;
-    return true;
-}
-
 /* libcurl's write callback: keep up to max_body bytes, drop the rest but keep reading, so the
  * status arrives and the connection stays usable. */
 static size_t on_body(char *data, size_t size, size_t n, void *arg)
 {
     struct transfer *x = arg;
-    struct http_response *r = x->resp;
-    size_t len = size * n, max = x->w->t->cfg.max_body;
-    size_t keep = len < max - r->body_len ? len : max - r->body_len;
-    if (keep < len)
-        r->body_truncated = true;
-    if (keep == 0)
-        return len;
-    if (!body_reserve(x, r->body_len + keep + 1, max)) {
-        r->body_truncated = true;
-        return len;
-    }
-    memcpy(r->body + r->body_len, data, keep);
-    r->body_len += keep;
-    r->body[r->body_len] = '\0';
+    size_t len = size * n, room = x->body.max - x->body.len;
+    size_t keep = len < room ? len : room;
+    if (buf_add(&x->body, data, keep) != 0 || keep < len)
+        x->resp->body_truncated = true;
     return len;
 }
 
@@ -404,7 +361,7 @@ static int set_headers(struct transfer *x, struct http_request *req)
         return ERR_NOMEM;
     bool has_expect = false, has_type = false;
     size_t n = 0;
-    char *p = req->hdr_buf;
+    char *p = req->hdr.data;
     for (size_t i = 0; i < req->hdr_count; i++) {
         size_t len = strlen(p);
         has_expect = has_expect || header_is(p, len, "expect");
@@ -498,7 +455,7 @@ static int transfer_prepare(struct transfer *x, struct http_request *req)
     /* The handle keeps its options from the last request (no curl_easy_reset(): the common
      * ones are set once, when the handle is made); only what differs per request is set. */
     x->errbuf[0] = '\0';
-    x->body_cap = 0;
+    buf_init(&x->body, x->w->t->cfg.max_body);
     x->req = req;
     x->resp = req->resp;
     set_method(x->easy, req);
@@ -544,6 +501,9 @@ static struct transfer *worker_get_transfer(struct worker *w)
 
 static void worker_put_transfer(struct worker *w, struct transfer *x)
 {
+    if (x->resp && x->body.data) /* the body goes with the response (never NULL then) */
+        x->resp->body = buf_detach(&x->body, &x->resp->body_len);
+    buf_release(&x->body);
     x->req = NULL;
     x->resp = NULL;
     x->idle_next = w->idle;

@@ -57,6 +57,7 @@
 #ifndef CPSBATCH_TRANSPORT_H
 #define CPSBATCH_TRANSPORT_H
 
+#include "buf.h"
 #include "queue.h"
 
 #include <stdbool.h>
@@ -79,10 +80,14 @@ struct http_request {
     char *body;             /* owned; sent byte for byte; may hold NULs; NULL when none */
     size_t body_len;
     /* Private: header lines "Name: value", each NUL-terminated, one after the other. */
-    char *hdr_buf;
-    size_t hdr_len, hdr_cap, hdr_count;
+    struct buf hdr; /* at most TRANSPORT_HEADERS_MAX */
+    size_t hdr_count;
     struct http_response *resp; /* private: made by transport_submit() */
 };
+
+/* The most bytes of header lines one request may carry (each line's ": " and NUL counted).
+ * A signed API call carries well under 1 KiB. */
+#define TRANSPORT_HEADERS_MAX ((size_t)64 * 1024)
 
 /* A new request (free with http_request_free, or hand it to transport_submit). method and url
  * are copied (borrowed). Returns NULL when out of memory or when method is empty or holds a
@@ -90,7 +95,8 @@ struct http_request {
 struct http_request *http_request_new(const char *method, const char *url);
 
 /* Add the header line "name: value" (both borrowed, copied). Returns 0, ERR_INVALID when either
- * holds CR or LF, name is empty or holds ':' or a blank, or ERR_NOMEM. */
+ * holds CR or LF, name is empty or holds ':' or a blank, ERR_RANGE when the lines would pass
+ * TRANSPORT_HEADERS_MAX, or ERR_NOMEM. */
 int http_request_add_header(struct http_request *r, const char *name, const char *value);
 
 /* The header lines in order: the i-th "Name: value" (i < r->hdr_count), borrowed, or NULL. */
@@ -98,9 +104,6 @@ const char *http_request_header(const struct http_request *r, size_t i);
 
 /* Copy len bytes (borrowed) as the body, replacing any body. Returns 0 or ERR_NOMEM. */
 int http_request_set_body(struct http_request *r, const void *body, size_t len);
-
-/* Take body (malloc'ed, len bytes) as the body, replacing and freeing any body. */
-void http_request_take_body(struct http_request *r, char *body, size_t len);
 
 /* Free r and all it owns. NULL is fine. Never call it on a submitted request. */
 void http_request_free(struct http_request *r);

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "clock.h"
 #include "err.h"
 #include "ledger_index.h"
@@ -40,8 +41,7 @@ struct ledger {
     struct ledger_header hdr;
     struct ledger_index ix;
     struct ledger_writer w;
-    char *line; /* the record being appended, formatted */
-    size_t line_cap;
+    struct buf line; /* the record being appended, formatted (LEDGER_LINE_MAX) */
     char first_t[TIME_MAX]; /* "" until a record is seen */
     char last_t[TIME_MAX];
     char now_t[TIME_MAX]; /* "t" for appends, remade every millisecond (record_time) */
@@ -80,6 +80,7 @@ static int ledger_new(const char *path, const struct ledger_options *opt, bool r
         return ERR_NOMEM;
     l->fd = -1;
     l->readonly = readonly;
+    buf_init(&l->line, LEDGER_LINE_MAX);
     l->flush_ms =
         opt && opt->flush_interval_ms > 0 ? opt->flush_interval_ms : LEDGER_FLUSH_MS_DEFAULT;
     l->jansson_only = opt && opt->jansson_only;
@@ -99,7 +100,7 @@ static void ledger_free(struct ledger *l)
     if (l->fd >= 0)
         close(l->fd); /* also releases the flock */
     ledger_index_release(&l->ix);
-    free(l->line);
+    buf_release(&l->line);
     free(l->path);
     free(l);
 }
@@ -137,32 +138,28 @@ static int load_header(struct ledger *l, const struct ledger_record *r)
     return h->created && h->csv && h->csv_sha256 && h->endpoint && h->shard ? 0 : ERR_NOMEM;
 }
 
-/* Format r into l->line with its '\n'; *len gets the length. */
+/* jansson's output, appended to the line being formatted. */
+static int add_dumped(const char *p, size_t n, void *line)
+{
+    return buf_add(line, p, n) ? -1 : 0;
+}
+
+/* Format r into l->line with its '\n'; *len gets the length. Returns 0, ERR_INVALID (from
+ * ledger_record_to_json), ERR_RANGE (longer than LEDGER_LINE_MAX) or ERR_NOMEM. */
 static int format_line(struct ledger *l, const struct ledger_record *r, size_t *len)
 {
     json_t *j;
     int rc = ledger_record_to_json(r, &j); /* new reference */
     if (rc)
         return rc;
-    size_t n = json_dumpb(j, l->line, l->line_cap ? l->line_cap - 1 : 0, JSON_COMPACT);
-    if (n > 0 && n + 1 > l->line_cap) {
-        size_t cap = n + 1 > 2 * l->line_cap ? n + 1 : 2 * l->line_cap;
-        char *p = realloc(l->line, cap);
-        if (!p)
-            goto out_decref;
-        l->line = p;
-        l->line_cap = cap;
-        n = json_dumpb(j, l->line, l->line_cap - 1, JSON_COMPACT);
-    }
-    if (n == 0)
-        goto out_decref;
-    l->line[n] = '\n';
-    *len = n + 1;
+    buf_reset(&l->line);
+    int dumped = json_dump_callback(j, add_dumped, &l->line, JSON_COMPACT);
+    if (dumped == 0)
+        buf_addch(&l->line, '\n');
     json_decref(j);
-    return 0;
-out_decref:
-    json_decref(j);
-    return ERR_NOMEM;
+    rc = l->line.err ? l->line.err : dumped ? ERR_NOMEM : 0;
+    *len = l->line.len;
+    return rc;
 }
 
 /* ---- Creating a new ledger (invariant 1) ----------------------------------------------------- */
@@ -264,7 +261,7 @@ static int create_file(struct ledger *l, const struct ledger_batch *b, bool *exi
         rc = fail_errno(diag, tmp_name, "cannot create");
         goto out_free;
     }
-    rc = write_temp(tmp_name, fd, l->line, n, diag);
+    rc = write_temp(tmp_name, fd, l->line.data, n, diag);
     if (rc) {
         unlink(tmp_name);
         goto out_close;
@@ -293,9 +290,8 @@ struct replay {
     struct ledger *l;
     struct ledger_diag *diag;
     struct ledger_parser parser;
-    char *buf; /* bytes read and not yet consumed */
-    size_t len, cap;
-    off_t base;     /* file offset of buf[0] */
+    struct buf in;  /* bytes read and not yet consumed: a line and a chunk at most */
+    off_t base;     /* file offset of in.data[0] */
     long long line; /* number of the last line seen */
     off_t good_end; /* offset just after the last good line */
     bool bad;       /* the last whole line was not JSON: torn if nothing follows */
@@ -324,6 +320,13 @@ static int take_record(struct replay *rp, const struct ledger_record *r)
     return apply_record(rp->l, r);
 }
 
+static int too_long(struct replay *rp, long long line)
+{
+    char why[64];
+    snprintf(why, sizeof(why), "line longer than %zu bytes", LEDGER_LINE_MAX);
+    return corrupt(rp, line, why);
+}
+
 /* One whole line (without '\n') at file offset off. */
 static int replay_line(struct replay *rp, const char *p, size_t n, off_t off)
 {
@@ -347,57 +350,49 @@ static int replay_line(struct replay *rp, const char *p, size_t n, off_t off)
     return rc;
 }
 
-/* Consume the whole lines in buf; keep the unfinished one. */
+/* Consume the whole lines in rp->in; keep the unfinished one, which may not be longer than a
+ * line can be (LEDGER_LINE_MAX, '\n' included). */
 static int replay_lines(struct replay *rp)
 {
     size_t start = 0;
+    const char *data = rp->in.data;
     for (;;) {
-        const char *nl = memchr(rp->buf + start, '\n', rp->len - start);
+        const char *nl = memchr(data + start, '\n', rp->in.len - start);
         if (!nl)
             break;
-        size_t n = (size_t)(nl - (rp->buf + start));
-        int rc = replay_line(rp, rp->buf + start, n, rp->base + (off_t)start);
+        size_t n = (size_t)(nl - (data + start));
+        if (n >= LEDGER_LINE_MAX)
+            return too_long(rp, rp->line + 1);
+        int rc = replay_line(rp, data + start, n, rp->base + (off_t)start);
         if (rc)
             return rc;
         start += n + 1;
     }
-    memmove(rp->buf, rp->buf + start, rp->len - start);
-    rp->len -= start;
+    buf_consume(&rp->in, start);
     rp->base += (off_t)start;
-    return 0;
+    return rp->in.len < LEDGER_LINE_MAX ? 0 : too_long(rp, rp->line + 1);
 }
 
 static int replay_read(struct replay *rp, bool *eof)
 {
-    if (rp->cap - rp->len < READ_CHUNK / 2) {
-        size_t cap = rp->cap ? 2 * rp->cap : READ_CHUNK;
-        char *buf = realloc(rp->buf, cap);
-        if (!buf)
-            return ERR_NOMEM;
-        rp->buf = buf;
-        rp->cap = cap;
-    }
-    ssize_t k;
-    do
-        k = read(rp->l->fd, rp->buf + rp->len, rp->cap - rp->len);
-    while (k < 0 && errno == EINTR);
-    if (k < 0)
+    size_t got = 0;
+    int rc = buf_read(&rp->in, rp->l->fd, READ_CHUNK, &got);
+    if (rc == ERR_IO)
         return fail_errno(rp->diag, rp->l->path, "cannot read");
-    rp->len += (size_t)k;
-    *eof = k == 0;
-    return 0;
+    *eof = got == 0;
+    return rc;
 }
 
 /* At the end of the file: is there a torn tail, and where does it start? */
 static int replay_end(struct replay *rp, bool *torn)
 {
-    *torn = rp->bad || rp->len > 0;
-    if (rp->bad && rp->len > 0)
+    *torn = rp->bad || rp->in.len > 0;
+    if (rp->bad && rp->in.len > 0)
         return corrupt(rp, rp->bad_line, rp->bad_why);
     if (rp->line == 0)
-        return corrupt(rp, 1, rp->len ? "the batch header is incomplete" : "empty file");
+        return corrupt(rp, 1, rp->in.len ? "the batch header is incomplete" : "empty file");
     rp->torn_line = rp->bad ? rp->bad_line : rp->line + 1;
-    rp->torn_bytes = (long long)(rp->base + (off_t)rp->len - rp->good_end);
+    rp->torn_bytes = (long long)(rp->base + (off_t)rp->in.len - rp->good_end);
     if (*torn && rp->diag) {
         rp->diag->torn = true;
         rp->diag->line = rp->torn_line;
@@ -424,7 +419,7 @@ static int handle_torn(struct replay *rp)
 
 static int replay(struct ledger *l, struct ledger_diag *diag)
 {
-    struct replay rp = {.l = l, .diag = diag};
+    struct replay rp = {.l = l, .diag = diag, .in = BUF_INIT(LEDGER_LINE_MAX + READ_CHUNK)};
     rp.parser.jansson_only = l->jansson_only;
     bool eof = false, torn = false;
     int rc = 0;
@@ -438,7 +433,7 @@ static int replay(struct ledger *l, struct ledger_diag *diag)
     if (rc == 0 && torn)
         rc = handle_torn(&rp);
     ledger_parser_release(&rp.parser);
-    free(rp.buf);
+    buf_release(&rp.in);
     return rc;
 }
 
@@ -597,7 +592,7 @@ static int append_record(struct ledger *l, struct ledger_record *r)
     if (rc == ERR_INVALID && (rc = asciify(r, &ascii)) == 0)
         rc = format_line(l, r, &n);
     if (rc == 0)
-        rc = ledger_writer_append(&l->w, l->line, n);
+        rc = ledger_writer_append(&l->w, l->line.data, n);
     if (rc == 0)
         rc = apply_record(l, r);
     free(ascii);

@@ -16,6 +16,7 @@
  * not know; a record type they do not know is corruption. Integers are JSON integers (no
  * fraction); row, n, wait_ms and attempts are >= 0, http is 0..999. Times "t"/"created" are ISO
  * 8601 UTC with milliseconds ("2026-11-27T03:37:35.123Z").
+ * A line is at most LEDGER_LINE_MAX bytes, its '\n' included (ledger_record.h).
  *
  *   line 1, the batch header, exactly once:
  *   {"type":"batch","v":1,"salt":S,"created":T,"csv":P,"csv_sha256":H,"endpoint":U[,"shard":"K/N"]}

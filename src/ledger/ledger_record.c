@@ -388,6 +388,28 @@ static bool in_range(char *why, size_t len, const char *name, long long v, long 
     return false;
 }
 
+/* Value + 1 of each hex digit, 0 for any other byte: a table, because replay decodes a
+ * digest per intent and branching on random digits is slow. */
+static const unsigned char hex_value[256] = {
+    ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,
+    ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+    ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
+static bool ledger_unhex32(const char *hex, size_t n, unsigned char out[32])
+{
+    if (!hex || n != 64)
+        return false;
+    unsigned bad = 0;
+    for (int i = 0; i < 32; i++) {
+        unsigned hi = hex_value[(unsigned char)hex[2 * i]];
+        unsigned lo = hex_value[(unsigned char)hex[2 * i + 1]];
+        bad |= (hi == 0) | (lo == 0);
+        out[i] = (unsigned char)((hi - 1) << 4 | ((lo - 1) & 15));
+    }
+    return !bad;
+}
+
 static bool hex_member(struct ledger_parser *p, const char *name, struct ledger_str s,
                        unsigned char out[32])
 {
@@ -619,26 +641,4 @@ void ledger_hex32(const unsigned char in[32], char out[65])
         out[2 * i + 1] = digits[in[i] & 15];
     }
     out[64] = '\0';
-}
-
-/* Value + 1 of each hex digit, 0 for any other byte: a table, because replay decodes a
- * digest per intent and branching on random digits is slow. */
-static const unsigned char hex_value[256] = {
-    ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,
-    ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
-    ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
-};
-
-bool ledger_unhex32(const char *hex, size_t n, unsigned char out[32])
-{
-    if (!hex || n != 64)
-        return false;
-    unsigned bad = 0;
-    for (int i = 0; i < 32; i++) {
-        unsigned hi = hex_value[(unsigned char)hex[2 * i]];
-        unsigned lo = hex_value[(unsigned char)hex[2 * i + 1]];
-        bad |= (hi == 0) | (lo == 0);
-        out[i] = (unsigned char)((hi - 1) << 4 | ((lo - 1) & 15));
-    }
-    return !bad;
 }

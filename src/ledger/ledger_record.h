@@ -30,6 +30,12 @@
 /* The format's version, written in the header record (ledger.h documents the format). */
 #define LEDGER_VERSION 1
 
+/* The longest line of a ledger, '\n' included, in bytes. A record that would be longer is not
+ * written (ERR_RANGE), and a longer line read back is corruption, so a torn tail is never
+ * longer either. A real record is far shorter: messages are cut to 255 bytes, and a header's
+ * paths and URL are a few KiB at most. */
+#define LEDGER_LINE_MAX ((size_t)1 << 20)
+
 enum ledger_rtype {
     LEDGER_R_BATCH,
     LEDGER_R_INTENT,
@@ -88,8 +94,7 @@ int ledger_record_check(const struct ledger_record *r, char *why, size_t len);
  * jansson refuses it - or out of memory while building), or ERR_NOMEM. */
 int ledger_record_to_json(const struct ledger_record *r, json_t **out);
 
-/* Hex helpers for the 32-byte digests: out gets 64 lower-case digits and a NUL. */
+/* Hex of a 32-byte digest: out gets 64 lower-case digits and a NUL. */
 void ledger_hex32(const unsigned char in[32], char out[65]);
-bool ledger_unhex32(const char *hex, size_t n, unsigned char out[32]);
 
 #endif

@@ -10,25 +10,6 @@
 #include "clock.h"
 #include "err.h"
 
-#define PENDING_MAX ((size_t)64 * 1024 * 1024)
-
-static int wbuf_put(struct ledger_wbuf *b, const char *data, size_t n)
-{
-    if (b->cap - b->len < n) {
-        size_t cap = b->cap ? b->cap : 64 * 1024;
-        while (cap - b->len < n)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p)
-            return ERR_NOMEM;
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, data, n);
-    b->len += n;
-    return 0;
-}
-
 /* ---- The flusher thread ---------------------------------------------------------------------- */
 
 int ledger_writer_write_all(int fd, const char *p, size_t n)
@@ -49,7 +30,7 @@ int ledger_writer_write_all(int fd, const char *p, size_t n)
  * the file still ends with a whole line. Returns 0 or the errno. */
 static int flush_drain(struct ledger_writer *w)
 {
-    if (ledger_writer_write_all(w->fd, w->drain.p, w->drain.len) != 0 || fdatasync(w->fd) != 0) {
+    if (ledger_writer_write_all(w->fd, w->drain.data, w->drain.len) != 0 || fdatasync(w->fd) != 0) {
         int e = errno;
         if (ftruncate(w->fd, w->size) == 0)
             (void)fdatasync(w->fd);
@@ -85,7 +66,7 @@ static void wait_for_work(struct ledger_writer *w)
 /* Under the lock, returns under the lock: hand fill over, write it without the lock. */
 static void flush_once(struct ledger_writer *w)
 {
-    struct ledger_wbuf t = w->drain;
+    struct buf t = w->drain;
     w->drain = w->fill;
     w->fill = t;
     w->flush_now = false;
@@ -93,7 +74,7 @@ static void flush_once(struct ledger_writer *w)
     pthread_mutex_unlock(&w->lock);
     int e = broken ? 0 : flush_drain(w);
     size_t n = w->drain.len;
-    w->drain.len = 0;
+    buf_reset(&w->drain);
     pthread_mutex_lock(&w->lock);
     if (e && !w->err) {
         w->err = ERR_IO;
@@ -158,6 +139,8 @@ int ledger_writer_start(struct ledger_writer *w, int fd, off_t size, int interva
     w->fd = fd;
     w->size = size;
     w->interval_us = (int64_t)interval_ms * 1000;
+    buf_init(&w->fill, LEDGER_WRITER_PENDING_MAX);
+    buf_init(&w->drain, LEDGER_WRITER_PENDING_MAX);
     int rc = init_sync(w);
     if (rc)
         return rc;
@@ -172,7 +155,7 @@ int ledger_writer_append(struct ledger_writer *w, const char *data, size_t n)
 {
     pthread_mutex_lock(&w->lock);
     int rc = w->err;
-    while (rc == 0 && w->fill.len > PENDING_MAX) {
+    while (rc == 0 && w->fill.len > 0 && n > w->fill.max - w->fill.len) {
         w->flush_now = true;
         pthread_cond_signal(&w->wake);
         pthread_cond_wait(&w->flushed, &w->lock);
@@ -180,7 +163,7 @@ int ledger_writer_append(struct ledger_writer *w, const char *data, size_t n)
     }
     bool was_empty = w->fill.len == 0;
     if (rc == 0)
-        rc = wbuf_put(&w->fill, data, n);
+        rc = buf_add(&w->fill, data, n);
     if (rc == 0) {
         w->appended += n;
         if (was_empty) {
@@ -214,8 +197,8 @@ int ledger_writer_stop(struct ledger_writer *w)
     pthread_mutex_unlock(&w->lock);
     pthread_join(w->thread, NULL);
     int rc = w->err;
-    free(w->fill.p);
-    free(w->drain.p);
+    buf_release(&w->fill);
+    buf_release(&w->drain);
     destroy_sync(w);
     return rc;
 }

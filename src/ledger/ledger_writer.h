@@ -8,8 +8,9 @@
  * When the flusher writes:
  *   - interval after `fill` became non-empty (the timer starts with the first byte, so a
  *     record waits at most one interval plus a flush already under way);
- *   - at once when ledger_writer_sync() asks, or when `fill` holds more than the pending limit
- *     (then the append waits: back-pressure when the disk falls far behind);
+ *   - at once when ledger_writer_sync() asks, or when an append would take `fill` past its
+ *     cap, LEDGER_WRITER_PENDING_MAX (then the append waits: back-pressure when the disk falls
+ *     far behind);
  *   - a last time when stopped.
  *
  * Lock rules (the lock is `lock`):
@@ -32,10 +33,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-struct ledger_wbuf {
-    char *p;
-    size_t len, cap;
-};
+#include "buf.h"
+
+/* The most bytes waiting in `fill`: the cap of both buffers (they trade places). */
+#define LEDGER_WRITER_PENDING_MAX ((size_t)64 * 1024 * 1024)
 
 struct ledger_writer {
     int fd; /* borrowed, opened with O_APPEND */
@@ -45,8 +46,8 @@ struct ledger_writer {
     pthread_mutex_t lock;
     pthread_cond_t wake;    /* to the flusher: something to do */
     pthread_cond_t flushed; /* from the flusher: a flush ended */
-    struct ledger_wbuf fill;
-    struct ledger_wbuf drain;
+    struct buf fill;
+    struct buf drain;
     uint64_t appended; /* bytes given to ledger_writer_append */
     uint64_t durable;  /* of those, written and fdatasync'd */
     uint64_t flushes;
@@ -61,7 +62,8 @@ struct ledger_writer {
  * Returns 0, ERR_NOMEM or ERR_IO (the thread could not start). */
 int ledger_writer_start(struct ledger_writer *w, int fd, off_t size, int interval_ms);
 
-/* Copy n bytes (whole lines) into the pending buffer. Returns 0, ERR_NOMEM or ERR_IO. */
+/* Copy n bytes (whole lines) into the pending buffer. Returns 0, ERR_RANGE (n is more than
+ * LEDGER_WRITER_PENDING_MAX), ERR_NOMEM or ERR_IO. */
 int ledger_writer_append(struct ledger_writer *w, const char *data, size_t n);
 
 /* Return once everything appended before the call is written and fdatasync'd. 0 or ERR_IO. */

@@ -104,7 +104,8 @@ int loadstats_sent(struct loadstats *s, int64_t due_us, int64_t sent_us)
     return 0;
 }
 
-int loadstats_classify(const struct http_response *r)
+/* The kind of failure r is, or -1 for an answer that counts as success (1xx to 3xx). */
+static int loadstats_classify(const struct http_response *r)
 {
     switch (r->error) {
     case TRANSPORT_ERROR_NONE:

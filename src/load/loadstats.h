@@ -85,9 +85,6 @@ int loadstats_tick(struct loadstats *s, int64_t now);
 /* The phase is over: the last second's p99 is final. */
 void loadstats_finish(struct loadstats *s);
 
-/* The kind of failure r is, or -1 for an answer that counts as success (1xx to 3xx). */
-int loadstats_classify(const struct http_response *r);
-
 /* "timeout", "reset", "connect", "tls", "aborted", "other", "4xx", "5xx". */
 const char *loadstats_error_name(enum loadstats_error e);
 

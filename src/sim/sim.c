@@ -180,57 +180,11 @@ void sim_free(struct sim *s)
 
 /* ---- knobs and stats ---- */
 
-void sim_get_faults(struct sim *s, struct sim_faults *out)
-{
-    simfault_get(&s->ctx.fault, out);
-}
-
-int sim_set_faults(struct sim *s, const struct sim_faults *f, bool reseed, char *msg, size_t msglen)
-{
-    char dummy[8];
-    if (simfault_check(f, msg ? msg : dummy, msg ? msglen : sizeof dummy) != 0)
-        return ERR_INVALID;
-    simfault_set(&s->ctx.fault, f, reseed);
-    return 0;
-}
-
-int sim_set_faults_json(struct sim *s, json_t *obj, char *msg, size_t msglen)
-{
-    char dummy[8];
-    struct sim_faults k;
-    bool reseed;
-    simfault_get(&s->ctx.fault, &k);
-    if (simfault_from_json(&k, obj, &reseed, msg ? msg : dummy, msg ? msglen : sizeof dummy))
-        return ERR_INVALID;
-    simfault_set(&s->ctx.fault, &k, reseed);
-    return 0;
-}
-
 int sim_faults_apply_json(struct sim_faults *f, json_t *obj, char *msg, size_t msglen)
 {
     char dummy[8];
     bool reseed;
     return simfault_from_json(f, obj, &reseed, msg ? msg : dummy, msg ? msglen : sizeof dummy);
-}
-
-json_t *sim_faults_json(struct sim *s)
-{
-    struct sim_faults k;
-    simfault_get(&s->ctx.fault, &k);
-    return simfault_to_json(&k);
-}
-
-char *sim_stats_json(struct sim *s, bool with_tokens)
-{
-    struct simbuf b;
-    simbuf_init(&b);
-    simstate_stats(s->ctx.state, with_tokens, &b);
-    return simbuf_take(&b, NULL);
-}
-
-void sim_reset(struct sim *s)
-{
-    simstate_reset(s->ctx.state);
 }
 
 /* ---- requests ---- */

@@ -16,7 +16,7 @@
  *
  * and, for tests, never subject to faults or signatures:
  *
- *   GET  /__sim/stats[?tokens=0]   counts (see sim_stats_json)
+ *   GET  /__sim/stats[?tokens=0]   counts (see simstate_stats, simstate.h)
  *   POST /__sim/reset              forget stats, tokens and instances
  *   GET  /__sim/faults             the knobs as JSON (keys as in struct sim_faults)
  *   POST /__sim/faults             change the knobs given in a JSON object, keep the others
@@ -78,46 +78,9 @@ void sim_stop(struct sim *s);
 /* Stop (if needed) and free everything. NULL is fine. */
 void sim_free(struct sim *s);
 
-/* Copy of the current knobs (faults->seed is the seed in use). */
-void sim_get_faults(struct sim *s, struct sim_faults *out);
-
-/* Replace the knobs. With reseed the RNG restarts from f->seed (a repeatable fault sequence);
- * otherwise f->seed is ignored. Returns 0 or ERR_INVALID (msg says which knob). */
-int sim_set_faults(struct sim *s, const struct sim_faults *f, bool reseed, char *msg,
-                   size_t msglen);
-
-/* Apply a JSON object of knobs (borrowed) as POST /__sim/faults does: only the keys given
- * change; "seed" reseeds. Unknown keys and bad values are refused whole. Returns 0 or
- * ERR_INVALID with msg naming the key. */
-int sim_set_faults_json(struct sim *s, json_t *obj, char *msg, size_t msglen);
-
 /* Apply a JSON object of knobs (borrowed) onto f, e.g. to build a config from flags: only the
  * keys given change ("seed" is not one of them here: use sim_config.seed). Returns 0 or
  * ERR_INVALID with msg naming the key; f is unchanged on error. */
 int sim_faults_apply_json(struct sim_faults *f, json_t *obj, char *msg, size_t msglen);
-
-/* The knobs as a JSON object: new reference, or NULL when out of memory. */
-json_t *sim_faults_json(struct sim *s);
-
-/* The counts of GET /__sim/stats as a JSON text (owned, free() it; NULL when out of memory):
- * {"requests":N,                       API calls received (not /__sim/ ones)
- *  "by_status":{"200":N,...},          answers sent, by HTTP status
- *  "by_api":{"createInstances":N,...}, API calls by operation
- *  "creates":N,                        createInstances that created instances
- *  "replays":N,                        createInstances answered from an earlier token
- *  "instances":N,                      instances created
- *  "resets_before":N, "resets_after":N, "rate_limited":N, "quota_exceeded":N,
- *  "arrivals_per_s":[n0,n1,...],       createInstances arrivals per second since the first
- *  "arrivals_bin_ms":10,
- *  "arrivals_max_1s":N,                most arrivals in 100 consecutive 10 ms bins (a lower
- *                                      bound of the most in any 1 s window)
- *  "arrivals_max_1s_upper":N,          most in 101 consecutive bins (an upper bound)
- *  "tokens":{"<token>":1,...},         per clientToken, the times it created (with_tokens)
- *  "token_ids":{"<token>":["cps-..."]}} per clientToken, the ids it created (with_tokens)
- */
-char *sim_stats_json(struct sim *s, bool with_tokens);
-
-/* Forget stats, tokens and instances (POST /__sim/reset). Instance ids are never reused. */
-void sim_reset(struct sim *s);
 
 #endif

@@ -137,8 +137,8 @@ static bool region_known(struct simctx *ctx, const struct route *r, struct simre
 /* Validation problems, gathered through the spec report callback. */
 struct problems {
     int n;
-    struct simbuf msg;     /* "path: message; path: message" (the first few) */
-    struct simbuf details; /* [{"field":path,"message":..},...] */
+    struct buf msg;     /* "path: message; path: message" (the first few) */
+    struct buf details; /* [{"field":path,"message":..},...] */
 };
 
 static void problem(void *arg, enum field_id f, const char *msg)
@@ -146,12 +146,12 @@ static void problem(void *arg, enum field_id f, const char *msg)
     struct problems *p = arg;
     const char *path = field_json_path(f);
     if (p->n < MAX_PROBLEMS_IN_MESSAGE)
-        simbuf_printf(&p->msg, "%s%s: %s", p->n ? "; " : "", path, msg);
-    simbuf_puts(&p->details, p->n ? ",{\"field\":" : "[{\"field\":");
+        buf_addf(&p->msg, "%s%s: %s", p->n ? "; " : "", path, msg);
+    buf_addstr(&p->details, p->n ? ",{\"field\":" : "[{\"field\":");
     simbuf_json_str(&p->details, path);
-    simbuf_puts(&p->details, ",\"message\":");
+    buf_addstr(&p->details, ",\"message\":");
     simbuf_json_str(&p->details, msg);
-    simbuf_putc(&p->details, '}');
+    buf_addch(&p->details, '}');
     p->n++;
 }
 
@@ -219,8 +219,8 @@ static bool parse_spec(struct simctx *ctx, const struct simcall *call, const str
         return false;
     }
     struct problems p = {0};
-    simbuf_init(&p.msg);
-    simbuf_init(&p.details);
+    buf_init(&p.msg, SIMBUF_MAX);
+    buf_init(&p.details, SIMBUF_MAX);
     spec_from_json(s, *root, problem, &p);
     region_from_path(s, r, &p);
     if (p.n == 0)
@@ -228,31 +228,32 @@ static bool parse_spec(struct simctx *ctx, const struct simcall *call, const str
     if (p.n == 0 && ctx->strict_catalog)
         simcatalog_check(ctx->catalog, s, problem, &p);
     if (p.n) {
-        simbuf_putc(&p.details, ']');
+        buf_addch(&p.details, ']');
         simreply_error(out, &ctx->ids, 400, "INVALID_ARGUMENT",
-                       p.msg.p ? p.msg.p : "invalid request", p.details.oom ? NULL : p.details.p);
+                       p.msg.data ? p.msg.data : "invalid request",
+                       p.details.err ? NULL : p.details.data);
     }
-    simbuf_release(&p.msg);
-    simbuf_release(&p.details);
+    buf_release(&p.msg);
+    buf_release(&p.details);
     return p.n == 0;
 }
 
 static void created(struct simctx *ctx, struct simreply *out, uint64_t first, int count)
 {
-    struct simbuf b;
+    struct buf b;
     char id[SIMSTATE_ID_LEN + 3]; /* quoted */
-    simbuf_init(&b);
-    simbuf_putc(&b, '{');
+    buf_init(&b, SIMBUF_MAX);
+    buf_addch(&b, '{');
     simreply_request_id(&ctx->ids, &b);
-    simbuf_puts(&b, ",\"result\":{\"instanceIds\":[");
+    buf_addstr(&b, ",\"result\":{\"instanceIds\":[");
     for (int i = 0; i < count; i++) {
         id[0] = '"';
         simstate_id(ctx->state, first + (uint64_t)i, id + 1);
         id[SIMSTATE_ID_LEN + 1] = '"';
-        simbuf_put(&b, ",", i > 0);
-        simbuf_put(&b, id, SIMSTATE_ID_LEN + 2);
+        buf_add(&b, ",", i > 0);
+        buf_add(&b, id, SIMSTATE_ID_LEN + 2);
     }
-    simbuf_puts(&b, "]}}");
+    buf_addstr(&b, "]}}");
     simreply_take(out, 200, &b);
 }
 
@@ -513,8 +514,8 @@ void simapi_admin(struct simctx *ctx, const struct simcall *call, struct simrepl
     simreply_init(out);
     if (get && strcmp(call->url, "/__sim/stats") == 0) {
         const char *t = MHD_lookup_connection_value(call->conn, MHD_GET_ARGUMENT_KIND, "tokens");
-        struct simbuf b;
-        simbuf_init(&b);
+        struct buf b;
+        buf_init(&b, SIMBUF_MAX);
         simstate_stats(ctx->state, t == NULL || strcmp(t, "0") != 0, &b);
         simreply_take(out, 200, &b);
     } else if (post && strcmp(call->url, "/__sim/reset") == 0) {

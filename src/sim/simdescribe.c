@@ -26,35 +26,35 @@ static const char *instance_status(const struct simorder *o, int64_t now_us, dou
     return (double)(now_us - o->created_us) >= create_s * 1e6 ? "running" : "creating";
 }
 
-static void put_text(struct simbuf *b, const struct simorder *o, enum field_id f)
+static void put_text(struct buf *b, const struct simorder *o, enum field_id f)
 {
     const char *v = simstate_order_text(o, f);
     if (v == NULL)
         return;
-    simbuf_printf(b, ",\"%s\":", field_json_key(f));
+    buf_addf(b, ",\"%s\":", field_json_key(f));
     simbuf_json_str(b, v);
 }
 
-static void put_time(struct simbuf *b, const char *key, long long t)
+static void put_time(struct buf *b, const char *key, long long t)
 {
     struct tm tm;
     time_t tt = (time_t)t;
     gmtime_r(&tt, &tm);
-    simbuf_printf(b, ",\"%s\":\"%04d-%02d-%02dT%02d:%02d:%02dZ\"", key, tm.tm_year + 1900,
+    buf_addf(b, ",\"%s\":\"%04d-%02d-%02dT%02d:%02d:%02dZ\"", key, tm.tm_year + 1900,
                   tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
-static void put_charge(struct simbuf *b, const struct simorder *o)
+static void put_charge(struct buf *b, const struct simorder *o)
 {
     const char *mode = simstate_order_text(o, FIELD_CHARGE_MODE);
-    simbuf_puts(b, ",\"charge\":{\"chargeMode\":");
+    buf_addstr(b, ",\"charge\":{\"chargeMode\":");
     simbuf_json_str(b, mode ? mode : "postpaid_by_duration");
     put_text(b, o, FIELD_CHARGE_UNIT);
     if (o->charge_duration >= 0)
-        simbuf_printf(b, ",\"chargeDuration\":%lld", o->charge_duration);
-    simbuf_puts(b, ",\"chargeStatus\":\"normal\"");
+        buf_addf(b, ",\"chargeDuration\":%lld", o->charge_duration);
+    buf_addstr(b, ",\"chargeStatus\":\"normal\"");
     put_time(b, "chargeStartTime", o->created_wall);
-    simbuf_putc(b, '}');
+    buf_addch(b, '}');
 }
 
 /* The fields of an instance that the order sets, as describeInstance shows them. */
@@ -73,29 +73,29 @@ static const enum field_id instance_fields[] = {
     FIELD_LINE_TYPE,
 };
 
-static void put_instance(struct simbuf *b, struct simctx *ctx, const struct simorder *o,
+static void put_instance(struct buf *b, struct simctx *ctx, const struct simorder *o,
                          uint64_t serial, int64_t now_us, double create_s)
 {
     char id[SIMSTATE_ID_LEN + 1];
     simstate_id(ctx->state, serial, id);
     const char *internet = simstate_order_text(o, FIELD_ENABLE_INTERNET);
     bool public_ip = internet == NULL || strcmp(internet, "yes") == 0;
-    simbuf_printf(b, "{\"instanceId\":\"%s\",\"region\":", id);
+    buf_addf(b, "{\"instanceId\":\"%s\",\"region\":", id);
     simbuf_json_str(b, simstate_order_text(o, FIELD_REGION_ID));
     for (size_t i = 0; i < sizeof instance_fields / sizeof instance_fields[0]; i++)
         put_text(b, o, instance_fields[i]);
-    simbuf_printf(b, ",\"enableInternet\":\"%s\"", public_ip ? "yes" : "no");
+    buf_addf(b, ",\"enableInternet\":\"%s\"", public_ip ? "yes" : "no");
     if (o->bandwidth >= 0)
-        simbuf_printf(b, ",\"bandwidth\":%lld", o->bandwidth);
-    simbuf_printf(b, ",\"status\":\"%s\",\"privateIp\":\"10.%u.%u.%u\"",
+        buf_addf(b, ",\"bandwidth\":%lld", o->bandwidth);
+    buf_addf(b, ",\"status\":\"%s\",\"privateIp\":\"10.%u.%u.%u\"",
                   instance_status(o, now_us, create_s), (unsigned)(serial >> 16) & 255,
                   (unsigned)(serial >> 8) & 255, (unsigned)serial & 255);
     if (public_ip)
-        simbuf_printf(b, ",\"publicIp\":\"116.196.%u.%u\"", (unsigned)(serial >> 8) & 255,
+        buf_addf(b, ",\"publicIp\":\"116.196.%u.%u\"", (unsigned)(serial >> 8) & 255,
                       (unsigned)serial & 255);
     put_time(b, "createTime", o->created_wall);
     put_charge(b, o);
-    simbuf_putc(b, '}');
+    buf_addch(b, '}');
 }
 
 /* One describeInstance: the region to match, where to write. */
@@ -104,7 +104,7 @@ struct one_visit {
     const char *region;
     int64_t now_us;
     double create_s;
-    struct simbuf *b;
+    struct buf *b;
     bool found;
 };
 
@@ -113,9 +113,9 @@ static bool visit_one(void *arg, const struct simorder *o, uint64_t serial)
     struct one_visit *v = arg;
     if (strcmp(simstate_order_text(o, FIELD_REGION_ID), v->region) != 0)
         return false;
-    simbuf_puts(v->b, ",\"result\":{\"instance\":");
+    buf_addstr(v->b, ",\"result\":{\"instance\":");
     put_instance(v->b, v->ctx, o, serial, v->now_us, v->create_s);
-    simbuf_puts(v->b, "}}");
+    buf_addstr(v->b, "}}");
     v->found = true;
     return false;
 }
@@ -123,9 +123,9 @@ static bool visit_one(void *arg, const struct simorder *o, uint64_t serial)
 void simdescribe_instance(struct simctx *ctx, const struct simcall *call, const char *region,
                           const char *id, double create_s, struct simreply *out)
 {
-    struct simbuf b;
-    simbuf_init(&b);
-    simbuf_putc(&b, '{');
+    struct buf b;
+    buf_init(&b, SIMBUF_MAX);
+    buf_addch(&b, '{');
     simreply_request_id(&ctx->ids, &b);
     struct one_visit v = {ctx, region, call->now_us, create_s, &b, false};
     uint64_t serial;
@@ -135,7 +135,7 @@ void simdescribe_instance(struct simctx *ctx, const struct simcall *call, const 
         simreply_take(out, 200, &b);
     else
         simreply_not_found(out, &ctx->ids, "instance", id);
-    simbuf_release(&b);
+    buf_release(&b);
 }
 
 /* filters.N.name / filters.N.values.M of describeInstances. */
@@ -218,7 +218,7 @@ struct list_visit {
     double create_s;
     long long skip, take; /* matches to pass over, then to write */
     long long total;
-    struct simbuf *b;
+    struct buf *b;
 };
 
 static bool value_in(const char *have, const char *const *values, int n)
@@ -264,7 +264,7 @@ static bool visit_list(void *arg, const struct simorder *o, uint64_t serial)
     if (!matches(v, o, serial))
         return true;
     if (v->total >= v->skip && v->total < v->skip + v->take) {
-        simbuf_puts(v->b, v->total > v->skip ? "," : "");
+        buf_addstr(v->b, v->total > v->skip ? "," : "");
         put_instance(v->b, v->ctx, o, serial, v->now_us, v->create_s);
     }
     v->total++;
@@ -326,16 +326,16 @@ void simdescribe_instances(struct simctx *ctx, const struct simcall *call, const
     } else if (!filters_check(fl)) {
         fail(ctx, out, 400, "INVALID_ARGUMENT", fl->error);
     } else {
-        struct simbuf b;
-        simbuf_init(&b);
-        simbuf_putc(&b, '{');
+        struct buf b;
+        buf_init(&b, SIMBUF_MAX);
+        buf_addch(&b, '{');
         simreply_request_id(&ctx->ids, &b);
-        simbuf_puts(&b, ",\"result\":{\"instances\":[");
+        buf_addstr(&b, ",\"result\":{\"instances\":[");
         struct list_visit v = {ctx,  region, fl, call->now_us, create_s, (page - 1) * size,
                                size, 0,      &b};
         if (!walk_ids(ctx, fl, &v))
             simstate_each(ctx->state, visit_list, &v);
-        simbuf_printf(&b, "],\"pageNumber\":%lld,\"pageSize\":%lld,\"totalCount\":%lld}}", page,
+        buf_addf(&b, "],\"pageNumber\":%lld,\"pageSize\":%lld,\"totalCount\":%lld}}", page,
                       size, v.total);
         simreply_take(out, 200, &b);
     }

@@ -34,7 +34,7 @@ struct sim_faults {
     int limit_status;       /* answer over the rate limit: 503 (UNAVAILABLE) or 429 (RATE_LIMIT) */
     int retry_after;        /* seconds sent as Retry-After with 503/429; -1 = no header */
     long long quota;        /* instances that may exist; -1 = unlimited (429 QUOTA_EXCEEDED) */
-    long long seed;         /* the RNG seed in use (read-only here; see sim_set_faults) */
+    long long seed;         /* the RNG seed in use (read-only here; see simfault_set) */
     double create_seconds;  /* an instance is "creating" this long, then "running" */
     bool all_calls;         /* faults also on describe and catalog calls, not only on create */
     bool verify_signatures; /* check JDCLOUD2-HMAC-SHA256 on every API call */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "err.h"
 #include "simfault.h"
 
 void simreply_init(struct simreply *r)
@@ -30,23 +31,22 @@ static void put_hex64(char *out, uint64_t v)
         out[i] = hex[v & 15];
 }
 
-void simreply_request_id(struct simreply_ids *ids, struct simbuf *b)
+void simreply_request_id(struct simreply_ids *ids, struct buf *b)
 {
     uint64_t st = atomic_fetch_add_explicit(&ids->seq, 1, memory_order_relaxed) ^ ids->key;
     char text[] = "\"requestId\":\"0123456789abcdef0123456789abcdef\"";
     put_hex64(text + 13, simfault_rng_next(&st));
     put_hex64(text + 29, simfault_rng_next(&st));
-    simbuf_put(b, text, sizeof text - 1);
+    buf_add(b, text, sizeof text - 1);
 }
 
-void simreply_take(struct simreply *r, int status, struct simbuf *b)
+void simreply_take(struct simreply *r, int status, struct buf *b)
 {
     static const char oom[] = "{\"error\":{\"code\":500,\"status\":\"INTERNAL\","
                               "\"message\":\"cps-sim is out of memory\"}}";
     simreply_release(r);
     r->status = status;
-    r->body = simbuf_take(b, &r->len);
-    if (r->body == NULL) {
+    if (buf_take(b, &r->body, &r->len) != 0) {
         r->status = 500;
         r->body = malloc(sizeof oom);
         r->len = r->body ? sizeof oom - 1 : 0;
@@ -57,12 +57,12 @@ void simreply_take(struct simreply *r, int status, struct simbuf *b)
 
 void simreply_text(struct simreply *r, int status, char *text)
 {
-    struct simbuf b;
-    simbuf_init(&b);
+    struct buf b;
+    buf_init(&b, SIMBUF_MAX);
     if (text)
-        simbuf_puts(&b, text);
+        buf_addstr(&b, text);
     else
-        b.oom = true;
+        b.err = ERR_NOMEM; /* answered as such by simreply_take */
     free(text);
     simreply_take(r, status, &b);
 }
@@ -70,17 +70,17 @@ void simreply_text(struct simreply *r, int status, char *text)
 void simreply_error(struct simreply *r, struct simreply_ids *ids, int code, const char *status,
                     const char *message, const char *details)
 {
-    struct simbuf b;
-    simbuf_init(&b);
-    simbuf_putc(&b, '{');
+    struct buf b;
+    buf_init(&b, SIMBUF_MAX);
+    buf_addch(&b, '{');
     simreply_request_id(ids, &b);
-    simbuf_printf(&b, ",\"error\":{\"code\":%d,\"status\":\"%s\",\"message\":", code, status);
+    buf_addf(&b, ",\"error\":{\"code\":%d,\"status\":\"%s\",\"message\":", code, status);
     simbuf_json_str(&b, message);
     if (details) {
-        simbuf_puts(&b, ",\"details\":");
-        simbuf_puts(&b, details);
+        buf_addstr(&b, ",\"details\":");
+        buf_addstr(&b, details);
     }
-    simbuf_puts(&b, "}}");
+    buf_addstr(&b, "}}");
     simreply_take(r, code, &b);
 }
 
@@ -99,13 +99,13 @@ void simreply_result(struct simreply *r, struct simreply_ids *ids, const json_t 
         simreply_error(r, ids, 500, "INTERNAL", "cps-sim is out of memory", NULL);
         return;
     }
-    struct simbuf b;
-    simbuf_init(&b);
-    simbuf_putc(&b, '{');
+    struct buf b;
+    buf_init(&b, SIMBUF_MAX);
+    buf_addch(&b, '{');
     simreply_request_id(ids, &b);
-    simbuf_puts(&b, ",\"result\":");
-    simbuf_puts(&b, text);
-    simbuf_putc(&b, '}');
+    buf_addstr(&b, ",\"result\":");
+    buf_addstr(&b, text);
+    buf_addch(&b, '}');
     free(text);
     simreply_take(r, 200, &b);
 }

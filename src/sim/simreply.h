@@ -40,10 +40,11 @@ void simreply_init(struct simreply *r);
 void simreply_release(struct simreply *r);
 
 /* Write "requestId":"<32 hex>" into b. */
-void simreply_request_id(struct simreply_ids *ids, struct simbuf *b);
+void simreply_request_id(struct simreply_ids *ids, struct buf *b);
 
-/* The bytes of b become r's body (b is left empty), with status. */
-void simreply_take(struct simreply *r, int status, struct simbuf *b);
+/* The bytes of b become r's body (b is left empty), with status; after a failed append
+ * (b->err: out of memory, or longer than SIMBUF_MAX) a 500 saying cps-sim is out of memory. */
+void simreply_take(struct simreply *r, int status, struct buf *b);
 
 /* r's body becomes text (owned, taken; NULL counts as out of memory), with status. */
 void simreply_text(struct simreply *r, int status, char *text);

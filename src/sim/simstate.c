@@ -455,34 +455,34 @@ static uint64_t load(_Atomic uint64_t *a)
     return atomic_load_explicit(a, memory_order_relaxed);
 }
 
-static void stats_counts(struct simstate *st, struct simbuf *b)
+static void stats_counts(struct simstate *st, struct buf *b)
 {
     for (int i = 0; i < SIMSTATE_COUNTER_N; i++)
-        simbuf_printf(b, "%s\"%s\":%llu", i ? "," : "", counter_names[i],
+        buf_addf(b, "%s\"%s\":%llu", i ? "," : "", counter_names[i],
                       (unsigned long long)load(&st->counters[i]));
-    simbuf_puts(b, ",\"by_status\":{");
+    buf_addstr(b, ",\"by_status\":{");
     const char *sep = "";
     for (int i = 100; i < 600; i++) {
         uint64_t n = load(&st->by_status[i]);
         if (n) {
-            simbuf_printf(b, "%s\"%d\":%llu", sep, i, (unsigned long long)n);
+            buf_addf(b, "%s\"%d\":%llu", sep, i, (unsigned long long)n);
             sep = ",";
         }
     }
-    simbuf_puts(b, "},\"by_api\":{");
+    buf_addstr(b, "},\"by_api\":{");
     sep = "";
     for (int i = 0; i < SIMSTATE_API_N; i++) {
         uint64_t n = load(&st->by_api[i]);
         if (n) {
-            simbuf_printf(b, "%s\"%s\":%llu", sep, api_names[i], (unsigned long long)n);
+            buf_addf(b, "%s\"%s\":%llu", sep, api_names[i], (unsigned long long)n);
             sep = ",";
         }
     }
-    simbuf_putc(b, '}');
+    buf_addch(b, '}');
     pthread_mutex_lock(&st->ilock);
     uint64_t live = st->next - st->base;
     pthread_mutex_unlock(&st->ilock);
-    simbuf_printf(b, ",\"instances\":%llu", (unsigned long long)live);
+    buf_addf(b, ",\"instances\":%llu", (unsigned long long)live);
 }
 
 /* The most arrivals in any w consecutive bins. */
@@ -501,30 +501,30 @@ static uint64_t max_window(struct simstate *st, int64_t last, int64_t w)
 /* arrivals_per_s from the 10 ms bins, and the busiest 1 s window: every window of 100 whole
  * bins is inside some 1 s window (a lower bound of the true maximum), every 1 s window is
  * inside some 101 bins (an upper bound). */
-static void stats_arrivals(struct simstate *st, struct simbuf *b)
+static void stats_arrivals(struct simstate *st, struct buf *b)
 {
     int64_t last = atomic_load(&st->last_bin);
     uint64_t second = 0;
-    simbuf_puts(b, ",\"arrivals_per_s\":[");
+    buf_addstr(b, ",\"arrivals_per_s\":[");
     for (int64_t i = 0; i <= last; i++) {
         second += atomic_load_explicit(&st->bins[i], memory_order_relaxed);
         if (i % 100 == 99 || i == last) {
-            simbuf_printf(b, "%s%llu", i >= 100 ? "," : "", (unsigned long long)second);
+            buf_addf(b, "%s%llu", i >= 100 ? "," : "", (unsigned long long)second);
             second = 0;
         }
     }
-    simbuf_printf(b, "],\"arrivals_bin_ms\":%d,\"arrivals_max_1s\":%llu", BIN_US / 1000,
+    buf_addf(b, "],\"arrivals_bin_ms\":%d,\"arrivals_max_1s\":%llu", BIN_US / 1000,
                   (unsigned long long)max_window(st, last, 100));
-    simbuf_printf(b, ",\"arrivals_max_1s_upper\":%llu",
+    buf_addf(b, ",\"arrivals_max_1s_upper\":%llu",
                   (unsigned long long)max_window(st, last, 101));
 }
 
 /* "tokens":{token:1,...} or, with ids, "token_ids":{token:[ids],...}. */
-static void stats_token_map(struct simstate *st, bool ids, struct simbuf *b)
+static void stats_token_map(struct simstate *st, bool ids, struct buf *b)
 {
     char id[SIMSTATE_ID_LEN + 1];
     bool first = true;
-    simbuf_puts(b, ids ? ",\"token_ids\":{" : ",\"tokens\":{");
+    buf_addstr(b, ids ? ",\"token_ids\":{" : ",\"tokens\":{");
     for (int i = 0; i < SHARDS; i++) {
         struct shard *sh = &st->shards[i];
         /* Lock: one shard at a time; the listing is not an atomic snapshot. */
@@ -533,32 +533,32 @@ static void stats_token_map(struct simstate *st, bool ids, struct simbuf *b)
             struct simorder *o = sh->slots[j].o;
             if (o == NULL)
                 continue;
-            simbuf_puts(b, first ? "" : ",");
+            buf_addstr(b, first ? "" : ",");
             simbuf_json_str(b, simstate_order_text(o, FIELD_CLIENT_TOKEN));
             first = false;
             if (!ids) {
-                simbuf_puts(b, ":1");
+                buf_addstr(b, ":1");
                 continue;
             }
             for (int k = 0; k < o->count; k++) {
                 simstate_id(st, o->first + (uint64_t)k, id);
-                simbuf_printf(b, "%s\"%s\"", k ? "," : ":[", id);
+                buf_addf(b, "%s\"%s\"", k ? "," : ":[", id);
             }
-            simbuf_putc(b, ']');
+            buf_addch(b, ']');
         }
         pthread_mutex_unlock(&sh->lock);
     }
-    simbuf_putc(b, '}');
+    buf_addch(b, '}');
 }
 
-void simstate_stats(struct simstate *st, bool with_tokens, struct simbuf *b)
+void simstate_stats(struct simstate *st, bool with_tokens, struct buf *b)
 {
-    simbuf_putc(b, '{');
+    buf_addch(b, '{');
     stats_counts(st, b);
     stats_arrivals(st, b);
     if (with_tokens) {
         stats_token_map(st, false, b);
         stats_token_map(st, true, b);
     }
-    simbuf_putc(b, '}');
+    buf_addch(b, '}');
 }

@@ -115,7 +115,22 @@ void simstate_count_status(struct simstate *st, int status);
 /* A createInstances arrived at now_us (monotonic). */
 void simstate_arrival(struct simstate *st, int64_t now_us);
 
-/* Write the stats object (see sim.h, sim_stats_json) into b. */
-void simstate_stats(struct simstate *st, bool with_tokens, struct simbuf *b);
+/* Write the stats object of GET /__sim/stats into b:
+ * {"requests":N,                       API calls received (not /__sim/ ones)
+ *  "by_status":{"200":N,...},          answers sent, by HTTP status
+ *  "by_api":{"createInstances":N,...}, API calls by operation
+ *  "creates":N,                        createInstances that created instances
+ *  "replays":N,                        createInstances answered from an earlier token
+ *  "instances":N,                      instances created
+ *  "resets_before":N, "resets_after":N, "rate_limited":N, "quota_exceeded":N,
+ *  "arrivals_per_s":[n0,n1,...],       createInstances arrivals per second since the first
+ *  "arrivals_bin_ms":10,
+ *  "arrivals_max_1s":N,                most arrivals in 100 consecutive 10 ms bins (a lower
+ *                                      bound of the most in any 1 s window)
+ *  "arrivals_max_1s_upper":N,          most in 101 consecutive bins (an upper bound)
+ *  "tokens":{"<token>":1,...},         per clientToken, the times it created (with_tokens)
+ *  "token_ids":{"<token>":["cps-..."]}} per clientToken, the ids it created (with_tokens)
+ */
+void simstate_stats(struct simstate *st, bool with_tokens, struct buf *b);
 
 #endif

@@ -7,72 +7,34 @@
 
 #include "clock.h"
 #include "err.h"
+#include "heap.h"
 
+/* One call waiting in the heap (owned by the timer until it runs). */
 struct entry {
-    int64_t due_us;
     simtimer_fn fn;
     void *arg;
 };
 
-/* heap[0..n) is a binary min-heap on due_us. */
+/* heap holds struct entry items keyed by their due time (clock_now_us). */
 struct simtimer {
     pthread_mutex_t lock;
     pthread_cond_t wake;
     pthread_cond_t idle; /* signalled when a call ends */
     pthread_t thread;
-    struct entry *heap;
-    size_t n, cap;
+    struct heap heap;
     bool busy;     /* the thread is running a call */
     bool flushing; /* run calls at once; set by simtimer_flush, never cleared */
     bool quit;
 };
 
-static void heap_swap(struct entry *h, size_t a, size_t b)
-{
-    struct entry t = h[a];
-    h[a] = h[b];
-    h[b] = t;
-}
-
-static void heap_up(struct entry *h, size_t i)
-{
-    while (i > 0 && h[(i - 1) / 2].due_us > h[i].due_us) {
-        heap_swap(h, i, (i - 1) / 2);
-        i = (i - 1) / 2;
-    }
-}
-
-static void heap_down(struct entry *h, size_t n, size_t i)
-{
-    for (;;) {
-        size_t l = 2 * i + 1, m = i;
-        if (l < n && h[l].due_us < h[m].due_us)
-            m = l;
-        if (l + 1 < n && h[l + 1].due_us < h[m].due_us)
-            m = l + 1;
-        if (m == i)
-            return;
-        heap_swap(h, i, m);
-        i = m;
-    }
-}
-
-static struct entry heap_pop(struct simtimer *t)
-{
-    struct entry e = t->heap[0];
-    t->heap[0] = t->heap[--t->n];
-    heap_down(t->heap, t->n, 0);
-    return e;
-}
-
 /* Wait until the first entry is due or something changes. Caller holds the lock. */
 static void wait_for_due(struct simtimer *t)
 {
-    if (t->n == 0) {
+    int64_t due;
+    if (!heap_peek(&t->heap, &due, NULL)) {
         pthread_cond_wait(&t->wake, &t->lock);
         return;
     }
-    int64_t due = t->heap[0].due_us;
     struct timespec ts = {.tv_sec = (time_t)(due / 1000000),
                           .tv_nsec = (long)(due % 1000000) * 1000};
     pthread_cond_timedwait(&t->wake, &t->lock, &ts);
@@ -83,12 +45,14 @@ static void *run(void *arg)
     struct simtimer *t = arg;
     /* Lock: held except while a call runs, so calls may add new calls. */
     pthread_mutex_lock(&t->lock);
-    while (!t->quit || t->n > 0) {
-        if (t->n > 0 && (t->flushing || t->heap[0].due_us <= clock_now_us())) {
-            struct entry e = heap_pop(t);
+    int64_t due;
+    while (!t->quit || heap_size(&t->heap) > 0) {
+        if (heap_peek(&t->heap, &due, NULL) && (t->flushing || due <= clock_now_us())) {
+            struct entry *e = heap_pop(&t->heap);
             t->busy = true;
             pthread_mutex_unlock(&t->lock);
-            e.fn(e.arg);
+            e->fn(e->arg);
+            free(e);
             pthread_mutex_lock(&t->lock);
             t->busy = false;
             pthread_cond_broadcast(&t->idle);
@@ -105,6 +69,7 @@ int simtimer_new(struct simtimer **out)
     struct simtimer *t = calloc(1, sizeof *t);
     if (t == NULL)
         return ERR_NOMEM;
+    t->heap = (struct heap)HEAP_INIT;
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* the clock of clock_now_us */
@@ -131,22 +96,19 @@ int simtimer_add(struct simtimer *t, int64_t due_us, simtimer_fn fn, void *arg)
         fn(arg);
         return 0;
     }
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 256;
-        struct entry *h = realloc(t->heap, cap * sizeof *h);
-        if (h == NULL) {
-            pthread_mutex_unlock(&t->lock);
-            return ERR_NOMEM;
-        }
-        t->heap = h;
-        t->cap = cap;
-    }
-    t->heap[t->n] = (struct entry){due_us, fn, arg};
-    heap_up(t->heap, t->n++);
-    if (t->heap[0].fn == fn && t->heap[0].arg == arg)
+    struct entry *e = malloc(sizeof *e);
+    if (e)
+        *e = (struct entry){fn, arg};
+    int rc = e ? heap_push(&t->heap, due_us, e) : ERR_NOMEM;
+    void *first = NULL;
+    if (rc == 0)
+        heap_peek(&t->heap, NULL, &first);
+    else
+        free(e);
+    if (rc == 0 && first == e)
         pthread_cond_signal(&t->wake); /* a new first entry: the thread must wait less */
     pthread_mutex_unlock(&t->lock);
-    return 0;
+    return rc;
 }
 
 void simtimer_flush(struct simtimer *t)
@@ -155,7 +117,7 @@ void simtimer_flush(struct simtimer *t)
     pthread_mutex_lock(&t->lock);
     t->flushing = true;
     pthread_cond_signal(&t->wake);
-    while (t->n > 0 || t->busy)
+    while (heap_size(&t->heap) > 0 || t->busy)
         pthread_cond_wait(&t->idle, &t->lock);
     pthread_mutex_unlock(&t->lock);
 }
@@ -173,6 +135,6 @@ void simtimer_free(struct simtimer *t)
     pthread_cond_destroy(&t->wake);
     pthread_cond_destroy(&t->idle);
     pthread_mutex_destroy(&t->lock);
-    free(t->heap);
+    heap_release(&t->heap); /* empty: the thread ran every call before it quit */
     free(t);
 }

@@ -1,10 +1,13 @@
 /* buf.c - the growable byte buffer with a size cap (design: buf.h). */
 #include "buf.h"
 
+#include <errno.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "err.h"
 
@@ -24,14 +27,23 @@ void buf_release(struct buf *b)
 void buf_reset(struct buf *b)
 {
     b->len = 0;
+    b->err = 0;
     if (b->data)
         b->data[0] = '\0';
+}
+
+/* Record the first failure (invariant 4) and return it. */
+static int buf_fail(struct buf *b, int rc)
+{
+    if (!b->err)
+        b->err = rc;
+    return rc;
 }
 
 int buf_grow(struct buf *b, size_t n)
 {
     if (n > b->max - b->len)
-        return ERR_RANGE;
+        return buf_fail(b, ERR_RANGE);
     size_t need = b->len + n + 1;
     if (need <= b->cap)
         return 0;
@@ -42,7 +54,7 @@ int buf_grow(struct buf *b, size_t n)
         cap = b->max + 1;
     char *p = realloc(b->data, cap);
     if (!p)
-        return ERR_NOMEM;
+        return buf_fail(b, ERR_NOMEM);
     if (!b->data)
         p[0] = '\0';
     b->data = p;
@@ -52,7 +64,8 @@ int buf_grow(struct buf *b, size_t n)
 
 int buf_add(struct buf *b, const void *p, size_t n)
 {
-    int rc = buf_grow(b, n);
+    /* Room for n bytes and the NUL already allocated means within max too (cap <= max + 1). */
+    int rc = n < b->cap - b->len ? 0 : buf_grow(b, n);
     if (rc)
         return rc;
     if (n)
@@ -72,13 +85,16 @@ int buf_addch(struct buf *b, char c)
     return buf_add(b, &c, 1);
 }
 
-int buf_vaddf(struct buf *b, const char *fmt, va_list ap)
+static int buf_vaddf(struct buf *b, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
+static int buf_vaddf(struct buf *b, const char *fmt, va_list ap)
 {
     va_list again;
     va_copy(again, ap);
     char small[256];
     int n = vsnprintf(small, sizeof(small), fmt, ap);
-    int rc = n < 0 ? ERR_INVALID : 0;
+    int rc = n < 0 ? buf_fail(b, ERR_INVALID) : 0;
     if (!rc && (size_t)n < sizeof(small))
         rc = buf_add(b, small, (size_t)n);
     else if (!rc && !(rc = buf_grow(b, (size_t)n))) {
@@ -98,6 +114,34 @@ int buf_addf(struct buf *b, const char *fmt, ...)
     return rc;
 }
 
+int buf_read(struct buf *b, int fd, size_t n, size_t *got)
+{
+    if (n > b->max - b->len)
+        n = b->max - b->len;
+    int rc = n ? buf_grow(b, n) : buf_fail(b, ERR_RANGE);
+    if (rc)
+        return rc;
+    ssize_t k;
+    do
+        k = read(fd, b->data + b->len, n);
+    while (k < 0 && errno == EINTR);
+    if (k < 0)
+        return buf_fail(b, ERR_IO);
+    b->len += (size_t)k;
+    b->data[b->len] = '\0';
+    *got = (size_t)k;
+    return 0;
+}
+
+void buf_consume(struct buf *b, size_t n)
+{
+    if (n == 0)
+        return;
+    memmove(b->data, b->data + n, b->len - n);
+    b->len -= n;
+    b->data[b->len] = '\0';
+}
+
 void buf_truncate(struct buf *b, size_t len)
 {
     if (len < b->len) {
@@ -115,6 +159,17 @@ char *buf_detach(struct buf *b, size_t *len)
         *len = b->len;
     buf_init(b, b->max);
     return p;
+}
+
+int buf_take(struct buf *b, char **out, size_t *len)
+{
+    int rc = b->err;
+    *out = rc ? NULL : buf_detach(b, len);
+    if (rc)
+        buf_release(b);
+    else if (!*out)
+        rc = ERR_NOMEM;
+    return rc;
 }
 
 const char *buf_str(const struct buf *b)

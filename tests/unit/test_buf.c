@@ -4,6 +4,7 @@
 #include "err.h"
 
 #include <stdlib.h>
+#include <unistd.h>
 
 static void test_append_and_cap(void)
 {
@@ -63,10 +64,53 @@ static void test_format(void)
     free(p);
 }
 
+/* err keeps the first failure until a reset; later appends still run (buf.h, invariant 4). */
+static void test_sticky_error(void)
+{
+    struct buf b = BUF_INIT(4);
+    CHECK_INT(b.err, ==, 0);
+    CHECK_INT(buf_addstr(&b, "abcde"), ==, ERR_RANGE);
+    CHECK_INT(b.err, ==, ERR_RANGE);
+    CHECK_INT(buf_addstr(&b, "ab"), ==, 0);
+    CHECK_INT(b.err, ==, ERR_RANGE);
+    CHECK_STR(buf_str(&b), "ab");
+    buf_reset(&b);
+    CHECK_INT(b.err, ==, 0);
+    CHECK_INT(buf_addf(&b, "%s", "toolong"), ==, ERR_RANGE);
+    buf_release(&b);
+    CHECK_INT(b.err, ==, 0);
+}
+
+/* buf_read appends what one read gives, within the cap; buf_consume drops from the front. */
+static void test_read_and_consume(void)
+{
+    int fds[2];
+    CHECK_INT(pipe(fds), ==, 0);
+    CHECK_INT(write(fds[1], "line1\nline2", 11), ==, 11);
+    close(fds[1]);
+    struct buf b = BUF_INIT(8);
+    size_t got = 0;
+    CHECK_INT(buf_read(&b, fds[0], 100, &got), ==, 0); /* at most the 8 the cap leaves */
+    CHECK_INT(got, ==, 8);
+    CHECK_STR(buf_str(&b), "line1\nli");
+    CHECK_INT(buf_read(&b, fds[0], 100, &got), ==, ERR_RANGE);
+    buf_consume(&b, 6);
+    CHECK_STR(buf_str(&b), "li");
+    CHECK_INT(buf_read(&b, fds[0], 100, &got), ==, 0);
+    CHECK_STR(buf_str(&b), "line2");
+    CHECK_INT(buf_read(&b, fds[0], 100, &got), ==, 0);
+    CHECK_INT(got, ==, 0); /* end of file */
+    CHECK_INT(buf_read(&b, -1, 1, &got), ==, ERR_IO);
+    close(fds[0]);
+    buf_release(&b);
+}
+
 int main(void)
 {
     test_append_and_cap();
     test_binary_and_growth();
     test_format();
+    test_sticky_error();
+    test_read_and_consume();
     return check_done();
 }

@@ -137,10 +137,10 @@ static void test_concurrent_tokens(void)
     }
     CHECK_INT(created, ==, 2000);
     CHECK_INT(replayed, ==, 6000);
-    struct simbuf b;
-    simbuf_init(&b);
+    struct buf b;
+    buf_init(&b, SIMBUF_MAX);
     simstate_stats(st, true, &b);
-    json_t *stats = json_loads(b.p, 0, NULL);
+    json_t *stats = json_loads(buf_str(&b), 0, NULL);
     CHECK(stats != NULL);
     CHECK_INT(json_integer_value(json_object_get(stats, "instances")), ==, 2000);
     CHECK_INT(json_integer_value(json_object_get(stats, "creates")), ==, 2000);
@@ -149,7 +149,7 @@ static void test_concurrent_tokens(void)
     CHECK_INT(json_object_size(tokens), ==, 2000);
     CHECK_INT(json_integer_value(json_object_get(tokens, "race-1999")), ==, 1);
     json_decref(stats);
-    simbuf_release(&b);
+    buf_release(&b);
     simstate_free(st);
 }
 
@@ -190,15 +190,15 @@ static void test_reset(void)
     CHECK_INT(simstate_create(st, order("t", 1, "r"), -1, &out, &second, &count), ==, 0);
     CHECK_INT(out, ==, SIMSTATE_CREATED);
     CHECK(second == first + 70000);
-    struct simbuf b;
-    simbuf_init(&b);
+    struct buf b;
+    buf_init(&b, SIMBUF_MAX);
     simstate_stats(st, true, &b);
-    json_t *stats = json_loads(b.p, 0, NULL);
+    json_t *stats = json_loads(buf_str(&b), 0, NULL);
     CHECK_INT(json_integer_value(json_object_get(stats, "instances")), ==, 1);
     CHECK_INT(json_object_size(json_object_get(stats, "by_status")), ==, 0);
     CHECK_INT(json_array_size(json_object_get(stats, "arrivals_per_s")), ==, 0);
     json_decref(stats);
-    simbuf_release(&b);
+    buf_release(&b);
     simstate_free(st);
 }
 
@@ -217,10 +217,10 @@ static void test_stats_shape(void)
     simstate_count_status(st, 503);
     simstate_count_api(st, SIMSTATE_API_OS);
     simstate_count(st, SIMSTATE_RESETS_AFTER);
-    struct simbuf b;
-    simbuf_init(&b);
+    struct buf b;
+    buf_init(&b, SIMBUF_MAX);
     simstate_stats(st, false, &b);
-    json_t *s = json_loads(b.p, 0, NULL);
+    json_t *s = json_loads(buf_str(&b), 0, NULL);
     CHECK(s != NULL);
     CHECK_INT(json_integer_value(json_object_get(s, "requests")), ==, 1);
     CHECK_INT(json_integer_value(json_object_get(json_object_get(s, "by_status"), "503")), ==, 2);
@@ -240,7 +240,7 @@ static void test_stats_shape(void)
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         CHECK(json_is_integer(json_object_get(s, keys[i])));
     json_decref(s);
-    simbuf_release(&b);
+    buf_release(&b);
     simstate_free(st);
 }
 
@@ -256,14 +256,14 @@ static void test_window_bounds(void)
         simstate_arrival(st, t0 + 9990);
     for (int i = 0; i < 20; i++)
         simstate_arrival(st, t0 + 1009000);
-    struct simbuf b;
-    simbuf_init(&b);
+    struct buf b;
+    buf_init(&b, SIMBUF_MAX);
     simstate_stats(st, false, &b);
-    json_t *s = json_loads(b.p, 0, NULL);
+    json_t *s = json_loads(buf_str(&b), 0, NULL);
     CHECK_INT(json_integer_value(json_object_get(s, "arrivals_max_1s")), ==, 21);
     CHECK_INT(json_integer_value(json_object_get(s, "arrivals_max_1s_upper")), ==, 41);
     json_decref(s);
-    simbuf_release(&b);
+    buf_release(&b);
     simstate_free(st);
 }
 
