@@ -4,6 +4,7 @@
  * same run.
  */
 #include "check.h"
+#include "tmpfile.h"
 
 #include <jansson.h>
 #include <stdatomic.h>
@@ -640,12 +641,8 @@ static void test_adapt(void)
 
 int main(void)
 {
-    const char *tmp = getenv("TMPDIR");
-    snprintf(dir, sizeof(dir), "%s/test_engine.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(dir)) {
-        perror("mkdtemp");
+    if (tmpdir_make(dir, sizeof(dir), "test_engine"))
         return 1;
-    }
     test_intent_before_send();
     test_done_and_failed();
     test_retry_same_body();

@@ -2,25 +2,13 @@
 #include "err.h"
 #include "job.h"
 #include "check.h"
+#include "lines.h"
 #include "tmpfile.h"
 
 #define HDR "regionId,az,deviceType,imageType,osTypeId,sysRaidTypeId,dataRaidTypeId,networkType,"   \
             "name,password,count"
 #define ROW(name, count) "cn-north-1,cn-north-1a,cps.c.normal,standard,os,r1,r10,basic," name       \
                          ",Passw0rd!," count
-
-struct lines {
-    int n;
-    char text[4096];
-};
-
-static void collect(void *ctx, const char *line)
-{
-    struct lines *l = ctx;
-    l->n++;
-    size_t used = strlen(l->text);
-    snprintf(l->text + used, sizeof(l->text) - used, "%s\n", line);
-}
 
 static const unsigned char salt[32] = {7};
 
@@ -36,7 +24,7 @@ static int run_job(const char *csv, const struct job_options *base, struct lines
     o.salt_len = sizeof(salt);
     memset(out, 0, sizeof(*out));
     struct job *j;
-    int rc = job_open(&o, collect, out, &j);
+    int rc = job_open(&o, lines_collect, out, &j);
     if (rc == 0) {
         struct job_row r = {0};
         int i = 0;
@@ -146,7 +134,7 @@ static int shard_members(const char *csv, unsigned k, unsigned n, bool salted, b
     struct job *j;
     int valid = 0;
     memset(in, 0, SHARD_ROWS * sizeof(bool));
-    if (job_open(&o, collect, &l, &j) == 0) {
+    if (job_open(&o, lines_collect, &l, &j) == 0) {
         struct job_row r = {0};
         while (job_next(j, &r) == 1) {
             int i = atoi(r.spec.str[FIELD_NAME] + 1);

@@ -2,6 +2,7 @@
  * record wins, torn tails, corruption, the lock, read-only opens, the flusher, a large round
  * trip, and the fast path against jansson line by line. */
 #include "check.h"
+#include "tmpfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -796,12 +797,8 @@ static void test_record_json(void)
 
 int main(void)
 {
-    const char *tmp = getenv("TMPDIR");
-    snprintf(dir, sizeof(dir), "%s/test_ledger.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(dir)) {
-        perror("mkdtemp");
+    if (tmpdir_make(dir, sizeof(dir), "test_ledger"))
         return 1;
-    }
     for (int i = 0; i < 32; i++) {
         salt[i] = (unsigned char)(i * 7 + 1);
         spec_a[i] = (unsigned char)i;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "lines.h"
 #include "err.h"
 #include "job.h"
 #include "plan.h"
@@ -24,19 +25,6 @@
 /* ---- Helpers --------------------------------------------------------------------------------- */
 
 /* The problems reported, one per line. */
-struct lines {
-    int n;
-    char text[4096];
-};
-
-static void collect(void *ctx, const char *line)
-{
-    struct lines *l = ctx;
-    l->n++;
-    size_t used = strlen(l->text);
-    snprintf(l->text + used, sizeof(l->text) - used, "%s\n", line);
-}
-
 /* What on_row saw: spreadsheet rows, names and regions, in order. */
 #define SEEN_MAX 64
 struct seen {
@@ -73,7 +61,7 @@ static int scan(const char *csv, const struct job_options *base, struct plan *p,
     memset(l, 0, sizeof(*l));
     if (s)
         memset(s, 0, sizeof(*s));
-    int rc = plan_scan(&o, collect, l, s ? on_row : NULL, s, p);
+    int rc = plan_scan(&o, lines_collect, l, s ? on_row : NULL, s, p);
     remove(path);
     for (char *q; (q = strstr(l->text, path));)
         memmove(q + 3, q + strlen(path), strlen(q + strlen(path)) + 1), memcpy(q, "JOB", 3);
@@ -230,7 +218,7 @@ static void test_errors(void)
     struct lines l = {0};
     struct job_options o = {.path = "/nonexistent/dir/jobs.csv"};
     errno = 0;
-    CHECK_INT(plan_scan(&o, collect, &l, NULL, NULL, &p), ==, ERR_IO);
+    CHECK_INT(plan_scan(&o, lines_collect, &l, NULL, NULL, &p), ==, ERR_IO);
     CHECK_INT(errno, ==, ENOENT);
     CHECK_INT(p.rows, ==, 0);
 

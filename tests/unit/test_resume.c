@@ -380,12 +380,8 @@ out_close:
 
 int main(void)
 {
-    const char *tmp = getenv("TMPDIR");
-    snprintf(dir, sizeof(dir), "%s/test_resume.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(dir)) {
-        perror("mkdtemp");
+    if (tmpdir_make(dir, sizeof(dir), "test_resume"))
         return 1;
-    }
     for (int i = 0; i < 32; i++) {
         salt[i] = (unsigned char)(i * 5 + 3);
         spec_a[i] = (unsigned char)(i + 1);

@@ -1,4 +1,5 @@
-/* tmpfile.h - real files for tests: write a string to a fresh temporary file. */
+/* tmpfile.h - real files for tests: a string written to a fresh temporary file, a fresh
+ * temporary directory. */
 #ifndef CPSBATCH_TMPFILE_H
 #define CPSBATCH_TMPFILE_H
 
@@ -17,6 +18,19 @@ static inline int tmpfile_write(char *path, const char *text, size_t len)
     ssize_t n = write(fd, text, len);
     close(fd);
     return n == (ssize_t)len ? 0 : -1;
+}
+
+/* Make a fresh directory $TMPDIR/NAME.XXXXXX (or under /tmp) into dir (size bytes).
+ * Returns 0, or -1 after saying why on stderr. */
+static inline int tmpdir_make(char *dir, size_t size, const char *name)
+{
+    const char *tmp = getenv("TMPDIR");
+    snprintf(dir, size, "%s/%s.XXXXXX", tmp && *tmp ? tmp : "/tmp", name);
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        return -1;
+    }
+    return 0;
 }
 
 #endif
