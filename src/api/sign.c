@@ -440,8 +440,8 @@ static int string_to_sign(const struct sign_request *req, const char *canonical,
 }
 
 struct sign_key {
-    char scope[64 + 8 + 2];  /* "yyyymmdd/region/service" it was derived for */
-    EVP_MAC_CTX *mac;        /* HMAC-SHA256 keyed with it, ready for a message */
+    char scope[64 + 8 + 2]; /* "yyyymmdd/region/service" it was derived for */
+    EVP_MAC_CTX *mac;       /* HMAC-SHA256 keyed with it, ready for a message */
 };
 
 static void scope_of(const char *date, const char *region, const char *service, char *out,
@@ -462,9 +462,9 @@ int sign_key_new(const char *secret_key, const char *scope_date, const char *reg
         free(k);
         return rc;
     }
-    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-                                                            (char *)(uintptr_t) "SHA256", 0),
-                           OSSL_PARAM_construct_end()};
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)(uintptr_t) "SHA256", 0),
+        OSSL_PARAM_construct_end()};
     k->mac = EVP_MAC_CTX_new(hmac_mac);
     if (!k->mac || !EVP_MAC_init(k->mac, key, sizeof key, params))
         goto out_nomem;

@@ -93,8 +93,8 @@ static json_t *softwares_from_pairs(const char *text, spec_report_fn report, voi
             json_decref(arr);
             return NULL;
         }
-        json_array_append_new(arr, software_new(p, (size_t)(colon - p), colon + 1,
-                                                len - (size_t)(colon - p) - 1));
+        json_array_append_new(
+            arr, software_new(p, (size_t)(colon - p), colon + 1, len - (size_t)(colon - p) - 1));
         p += len + (end ? 1 : 0);
     }
     return arr;
@@ -108,7 +108,8 @@ static bool software_item_ok(json_t *item, size_t i, spec_report_fn report, void
     }
     const char *key;
     json_t *val;
-    json_object_foreach(item, key, val) {
+    json_object_foreach(item, key, val)
+    {
         if (strcmp(key, "name") && strcmp(key, "version") && strcmp(key, "osTypeId") &&
             strcmp(key, "description")) {
             reportf(report, ctx, FIELD_SOFTWARES,
@@ -134,7 +135,8 @@ static int softwares_check(const json_t *arr, spec_report_fn report, void *ctx)
     }
     size_t i;
     json_t *item;
-    json_array_foreach(arr, i, item) {
+    json_array_foreach(arr, i, item)
+    {
         if (!software_item_ok(item, i, report, ctx))
             return 1;
     }
@@ -226,7 +228,7 @@ int spec_from_json(struct spec *s, const json_t *body, spec_report_fn report, vo
         return 1;
     }
     for (int f = 0; f < FIELD_N; f++) {
-        const json_t *obj = f <= FIELD_CLIENT_TOKEN   ? body
+        const json_t *obj = f <= FIELD_CLIENT_TOKEN  ? body
                             : f >= FIELD_CHARGE_MODE ? charge
                                                      : ispec;
         if (obj)

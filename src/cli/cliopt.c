@@ -107,25 +107,14 @@ static bool take_duration(const char *name, const char *value, int64_t *out)
 static bool take(const struct cliopt *o, const char *value)
 {
     switch (o->kind) {
-    case CLIOPT_KIND_SET:
-        *(bool *)o->dest = true;
-        return true;
-    case CLIOPT_KIND_CLEAR:
-        *(bool *)o->dest = false;
-        return true;
-    case CLIOPT_KIND_STRING:
-        *(const char **)o->dest = value;
-        return true;
-    case CLIOPT_KIND_NUMBER:
-        return cliopt_number(o->name, value, o->lo, o->hi, o->dest);
-    case CLIOPT_KIND_DURATION:
-        return take_duration(o->name, value, o->dest);
-    case CLIOPT_KIND_PROGRESS:
-        return runview_parse_progress(value, o->dest);
-    case CLIOPT_KIND_CUSTOM:
-        return o->take(o->dest, value);
-    default:
-        return take_integer(o, value);
+    case CLIOPT_KIND_SET: *(bool *)o->dest = true; return true;
+    case CLIOPT_KIND_CLEAR: *(bool *)o->dest = false; return true;
+    case CLIOPT_KIND_STRING: *(const char **)o->dest = value; return true;
+    case CLIOPT_KIND_NUMBER: return cliopt_number(o->name, value, o->lo, o->hi, o->dest);
+    case CLIOPT_KIND_DURATION: return take_duration(o->name, value, o->dest);
+    case CLIOPT_KIND_PROGRESS: return runview_parse_progress(value, o->dest);
+    case CLIOPT_KIND_CUSTOM: return o->take(o->dest, value);
+    default: return take_integer(o, value);
     }
 }
 

@@ -35,7 +35,8 @@ static const char usage[] =
 /* Stands in for the password of rows that have none: the token does not depend on it. */
 #define PLACEHOLDER_PASSWORD "Export#Placeholder1"
 
-struct export {
+struct export
+{
     const char *ledger_path, *csv, *output;
     struct jobcli cli;
     struct ledger *ledger;
@@ -217,9 +218,8 @@ static int export_all(struct export *x)
                 rc == ERR_IO ? strerror(errno) : err_str(rc));
         return rc == ERR_IO ? EXIT_NOINPUT : EXIT_DATAERR;
     }
-    fprintf(stderr, "cpsbatch: %ld rows%s%s%s, %ld with a ledger record (of %zu tokens)\n",
-            x->rows, *shard ? " (share " : "", shard, *shard ? ")" : "", x->matched,
-            ledger_size(x->ledger));
+    fprintf(stderr, "cpsbatch: %ld rows%s%s%s, %ld with a ledger record (of %zu tokens)\n", x->rows,
+            *shard ? " (share " : "", shard, *shard ? ")" : "", x->matched, ledger_size(x->ledger));
     return EXIT_DONE;
 }
 

@@ -94,8 +94,12 @@ static bool take_shard(void *dest, const char *arg)
 /* 0, 1 for --help, or ERR_INVALID after printing why. */
 static int parse_options(int argc, char **argv, struct run_options *o)
 {
-    *o = (struct run_options){.rate = 10, .concurrency = 16, .max_attempts = 8,
-                              .timeout_s = 30, .drain_s = 10, .adapt = true,
+    *o = (struct run_options){.rate = 10,
+                              .concurrency = 16,
+                              .max_attempts = 8,
+                              .timeout_s = 30,
+                              .drain_s = 10,
+                              .adapt = true,
                               .progress = RUNVIEW_AUTO};
     /* One option a line, in the order getopt names them when one is ambiguous. */
     /* clang-format off */
@@ -134,9 +138,8 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 /* One dry-run line: {"row","token","method","url","body"} with the password masked. */
 static int print_request(const struct job_row *r, const char *url)
 {
-    json_t *line = json_pack("{s:i,s:s,s:s,s:s,s:o}", "row", (json_int_t)r->row, "token",
-                             r->token, "method", "PUT", "url", url, "body",
-                             spec_to_json(&r->spec, true));
+    json_t *line = json_pack("{s:i,s:s,s:s,s:s,s:o}", "row", (json_int_t)r->row, "token", r->token,
+                             "method", "PUT", "url", url, "body", spec_to_json(&r->spec, true));
     if (!line)
         return ERR_NOMEM;
     int rc = json_dumpf(line, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -371,7 +374,8 @@ static int choose_endpoint(struct run *r)
     return target_keys(&r->creds, r->o.cli.profile, r->endpoint);
 }
 
-/* ---- Step 1: an existing ledger ---------------------------------------------------------------- */
+/* ---- Step 1: an existing ledger ----------------------------------------------------------------
+ */
 
 static int open_existing_ledger(struct run *r)
 {
@@ -386,8 +390,9 @@ static int open_existing_ledger(struct run *r)
         return rc;
     const char *was = ledger_header(r->ledger)->endpoint;
     if (strcmp(was, r->ledger_endpoint) != 0) {
-        fprintf(stderr, "cpsbatch: %s belongs to a batch sent to %s, not %s; give another "
-                        "--ledger to start a new batch\n",
+        fprintf(stderr,
+                "cpsbatch: %s belongs to a batch sent to %s, not %s; give another "
+                "--ledger to start a new batch\n",
                 r->ledger_path, was, r->ledger_endpoint);
         return ERR_INVALID;
     }
@@ -409,8 +414,9 @@ static void count_row(void *ctx, const struct job_row *row)
     resume_count(&r->counts, r->ledger, row, a);
     strmap_add(r->seen, row->token, strlen(row->token), 1, NULL);
     if (a == RESUME_CONFLICT)
-        fprintf(stderr, "%s:%ld:clientToken: '%s' was sent by this batch for a different "
-                        "request; this row is refused (give it a new clientToken)\n",
+        fprintf(stderr,
+                "%s:%ld:clientToken: '%s' was sent by this batch for a different "
+                "request; this row is refused (give it a new clientToken)\n",
                 r->o.csv, row->row, row->token);
 }
 
@@ -425,7 +431,8 @@ static long count_strays(const struct run *r)
     return strays;
 }
 
-/* ---- Step 3: a new ledger --------------------------------------------------------------------- */
+/* ---- Step 3: a new ledger ---------------------------------------------------------------------
+ */
 
 static int file_sha256(const char *path, char hex[65])
 {
@@ -455,8 +462,10 @@ static int create_ledger(struct run *r)
     char *csv = realpath(r->o.csv, NULL); /* so export finds it from anywhere */
     char shard[24];
     shard_name(&r->o, shard);
-    struct ledger_batch batch = {.csv = csv ? csv : r->o.csv, .csv_sha256 = sha,
-                                 .endpoint = r->ledger_endpoint, .shard = shard};
+    struct ledger_batch batch = {.csv = csv ? csv : r->o.csv,
+                                 .csv_sha256 = sha,
+                                 .endpoint = r->ledger_endpoint,
+                                 .shard = shard};
     int rc = ledger_open(r->ledger_path, &batch, NULL, &r->ledger, &diag);
     free(csv);
     if (rc) {
@@ -469,7 +478,8 @@ static int create_ledger(struct run *r)
     return 0;
 }
 
-/* ---- Step 4: sending --------------------------------------------------------------------------- */
+/* ---- Step 4: sending ---------------------------------------------------------------------------
+ */
 
 /* The engine's source: the second pass over the CSV, rows the ledger says to send. */
 static int next_row(void *ctx, struct engine_item *it)
@@ -508,7 +518,8 @@ static void catch_signals(void)
 
 static int send_rows(struct run *r, struct engine_stats *st, struct runview *view)
 {
-    struct transport_config tc = {.workers = 2, .timeout_ms = (long)(r->o.timeout_s * 1000),
+    struct transport_config tc = {.workers = 2,
+                                  .timeout_ms = (long)(r->o.timeout_s * 1000),
                                   .connect_timeout_ms = 10000,
                                   .max_connections = r->o.concurrency};
     struct transport *t = NULL;
@@ -521,11 +532,14 @@ static int send_rows(struct run *r, struct engine_stats *st, struct runview *vie
     rc = rc ? rc : transport_new(&tc, &t);
     rc = rc ? rc : request_maker_new(r->endpoint, ak, sk, &m);
     if (!rc) {
-        struct engine_config ec = {.rate = r->o.rate, .burst = r->o.burst,
+        struct engine_config ec = {.rate = r->o.rate,
+                                   .burst = r->o.burst,
                                    .concurrency = r->o.concurrency,
-                                   .max_attempts = r->o.max_attempts, .adapt = r->o.adapt,
+                                   .max_attempts = r->o.max_attempts,
+                                   .adapt = r->o.adapt,
                                    .drain_us = (int64_t)(r->o.drain_s * 1e6),
-                                   .stop = signals_stop_flag(), .progress = runview_progress,
+                                   .stop = signals_stop_flag(),
+                                   .progress = runview_progress,
                                    .progress_ctx = view};
         catch_signals();
         rc = engine_run(&ec, next_row, r, r->ledger, transport_port(t), m, st);
@@ -581,8 +595,8 @@ int cmd_run(int argc, char **argv)
         status = cmd_exit_for_scan(plan_scan(&r.jo, jobcli_report, NULL, NULL, NULL, &r.plan),
                                    r.o.csv, &r.plan);
         if (status == EXIT_DONE) {
-            rc = dry_run(r.o.endpoint ? r.o.endpoint : ENDPOINT_DEFAULT, r.ledger_path, &r.o,
-                         &r.jo);
+            rc =
+                dry_run(r.o.endpoint ? r.o.endpoint : ENDPOINT_DEFAULT, r.ledger_path, &r.o, &r.jo);
             status = rc == ERR_INVALID ? EXIT_USAGE : rc ? EXIT_SOFTWARE : EXIT_DONE;
         }
         goto out;

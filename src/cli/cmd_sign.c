@@ -66,9 +66,9 @@ struct cmd_sign_run {
     struct cmd_sign_opts opt;
     struct sign_url url; /* owned */
     char date[17];
-    char nonce_buf[37]; /* the generated nonce, when none was given */
-    const char *nonce;  /* opt.nonce or nonce_buf */
-    struct buf body;    /* owned; empty without --body-file */
+    char nonce_buf[37];        /* the generated nonce, when none was given */
+    const char *nonce;         /* opt.nonce or nonce_buf */
+    struct buf body;           /* owned; empty without --body-file */
     struct creds creds;        /* owned */
     struct sign_result result; /* owned */
 };
@@ -85,29 +85,14 @@ static int cmd_sign_bad(const char *what, const char *arg)
 static bool cmd_sign_take(struct cmd_sign_opts *o, int c)
 {
     switch (c) {
-    case 'm':
-        o->method = optarg;
-        return true;
-    case 'u':
-        o->url = optarg;
-        return true;
-    case 'b':
-        o->body_file = optarg;
-        return true;
-    case 'd':
-        o->date = optarg;
-        return true;
-    case 'n':
-        o->nonce = optarg;
-        return true;
-    case 'p':
-        o->profile = optarg;
-        return true;
-    case 'h':
-        o->help = true;
-        return true;
-    default:
-        return false;
+    case 'm': o->method = optarg; return true;
+    case 'u': o->url = optarg; return true;
+    case 'b': o->body_file = optarg; return true;
+    case 'd': o->date = optarg; return true;
+    case 'n': o->nonce = optarg; return true;
+    case 'p': o->profile = optarg; return true;
+    case 'h': o->help = true; return true;
+    default: return false;
     }
 }
 

@@ -13,23 +13,23 @@
 
 /* cliopt entries for the shared options of the jobcli c, to splice into a command's table. */
 #define JOBCLI_OPTIONS(c)                                                                          \
-    CLIOPT_STRING("region", &(c)->region),                                                         \
-        CLIOPT_STRING("password-env", &(c)->password_env),                                         \
+    CLIOPT_STRING("region", &(c)->region), CLIOPT_STRING("password-env", &(c)->password_env),      \
         CLIOPT_STRING("password-file", &(c)->password_file),                                       \
         CLIOPT_STRING("profile", &(c)->profile)
 
 #define JOBCLI_HELP                                                                                \
-    "  --region R             region for rows without regionId (default: the profile's)\n"        \
-    "  --password-env VAR     password for rows without one, from this environment variable\n"    \
-    "  --password-file F      password for rows without one, from the first line of F\n"          \
-    "  --profile NAME         keys from this profile of ~/.jdc/config, even when the environment\n" \
-    "                         has keys (default: JDCLOUD_ACCESS_KEY/JDCLOUD_SECRET_KEY, else\n"   \
+    "  --region R             region for rows without regionId (default: the profile's)\n"         \
+    "  --password-env VAR     password for rows without one, from this environment variable\n"     \
+    "  --password-file F      password for rows without one, from the first line of F\n"           \
+    "  --profile NAME         keys from this profile of ~/.jdc/config, even when the "             \
+    "environment\n"                                                                                \
+    "                         has keys (default: JDCLOUD_ACCESS_KEY/JDCLOUD_SECRET_KEY, else\n"    \
     "                         the profile in ~/.jdc/current, else default)\n"
 
 struct jobcli {
     const char *region, *password_env, *password_file, *profile; /* borrowed from argv */
-    char *password;       /* owned, wiped on release */
-    char *profile_region; /* owned */
+    char *password;                                              /* owned, wiped on release */
+    char *profile_region;                                        /* owned */
 };
 
 /* Resolve secrets and defaults into o for the CSV at path. Prints its own error to stderr.

@@ -1,7 +1,6 @@
 /* loadview.c - the live line of `cpsbatch load`; see loadview.h. */
 #include "loadview.h"
 
-
 #include "duration.h"
 
 void loadview_init(struct loadview *v, enum runview_progress mode, FILE *err)

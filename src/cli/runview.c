@@ -87,7 +87,7 @@ void runview_progress(void *ctx, const struct engine_stats *s)
     double elapsed = (double)(clock_now_us() - v->start_us) / 1e6;
     long final = s->done + s->failed;
     char eta[32], rate[32];
-    format_eta(final ? elapsed * (double)(v->to_send - final) / (double)final : -1, eta,
+    format_eta(final ? elapsed * (double)(v->to_send - final) / (double) final : -1, eta,
                sizeof(eta));
     if (s->rate > 0)
         snprintf(rate, sizeof(rate), "%.1f/s", s->rate);
@@ -105,14 +105,14 @@ static void summary_json(const struct runview *v, const struct engine_stats *s,
                          const struct resume_counts *c, long refused, int status, FILE *out)
 {
     double elapsed = (double)(clock_now_us() - v->start_us) / 1e6;
-    json_t *o = json_pack(
-        "{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:b,s:b,s:i}", "done", (json_int_t)s->done,
-        "failed", (json_int_t)s->failed, "in_doubt", (json_int_t)s->in_doubt, "refused",
-        (json_int_t)refused, "already_done", (json_int_t)c->actions[RESUME_SKIP_DONE],
-        "already_failed", (json_int_t)c->actions[RESUME_SKIP_FAILED], "instances",
-        (json_int_t)s->instances, "sent", (json_int_t)s->sent, "retries",
-        (json_int_t)s->retries, "elapsed_s", elapsed, "auth_stopped", s->auth_stopped,
-        "interrupted", s->interrupted, "exit", status);
+    json_t *o = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:b,s:b,s:i}", "done",
+                          (json_int_t)s->done, "failed", (json_int_t)s->failed, "in_doubt",
+                          (json_int_t)s->in_doubt, "refused", (json_int_t)refused, "already_done",
+                          (json_int_t)c->actions[RESUME_SKIP_DONE], "already_failed",
+                          (json_int_t)c->actions[RESUME_SKIP_FAILED], "instances",
+                          (json_int_t)s->instances, "sent", (json_int_t)s->sent, "retries",
+                          (json_int_t)s->retries, "elapsed_s", elapsed, "auth_stopped",
+                          s->auth_stopped, "interrupted", s->interrupted, "exit", status);
     if (o && s->stop_message[0])
         json_object_set_new(o, "stop_message", json_string(s->stop_message));
     json_dumpf(o, out, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -120,9 +120,8 @@ static void summary_json(const struct runview *v, const struct engine_stats *s,
     json_decref(o);
 }
 
-void runview_summary(struct runview *v, const struct engine_stats *s,
-                     const struct resume_counts *c, long refused, int status, bool json,
-                     FILE *out)
+void runview_summary(struct runview *v, const struct engine_stats *s, const struct resume_counts *c,
+                     long refused, int status, bool json, FILE *out)
 {
     if (v->drawn)
         fputc('\n', v->err);

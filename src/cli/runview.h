@@ -18,11 +18,11 @@
 enum runview_progress { RUNVIEW_AUTO, RUNVIEW_ALWAYS, RUNVIEW_NEVER };
 
 struct runview {
-    FILE *err;      /* where the plan and the live line go */
-    bool live;      /* draw the live line */
-    bool drawn;     /* a live line is on screen */
-    long to_send;   /* rows this run sends */
-    long skipped;   /* rows already final */
+    FILE *err;    /* where the plan and the live line go */
+    bool live;    /* draw the live line */
+    bool drawn;   /* a live line is on screen */
+    long to_send; /* rows this run sends */
+    long skipped; /* rows already final */
     int64_t start_us;
 };
 
@@ -46,8 +46,7 @@ bool runview_confirm(struct runview *v);
 void runview_progress(void *ctx, const struct engine_stats *s);
 
 /* The closing summary on out: a sentence, or one JSON object with json. */
-void runview_summary(struct runview *v, const struct engine_stats *s,
-                     const struct resume_counts *c, long refused, int status, bool json,
-                     FILE *out);
+void runview_summary(struct runview *v, const struct engine_stats *s, const struct resume_counts *c,
+                     long refused, int status, bool json, FILE *out);
 
 #endif

@@ -22,8 +22,7 @@ struct port_ops {
     int (*submit)(void *impl, struct http_request *req);
     /* Up to max answers into out[] (each new), waiting until deadline_us at most (<= 0: do
      * not wait). Returns how many. */
-    size_t (*poll_until)(void *impl, struct http_response **out, size_t max,
-                         int64_t deadline_us);
+    size_t (*poll_until)(void *impl, struct http_response **out, size_t max, int64_t deadline_us);
     /* Accept nothing more; abort what is still out at deadline_us. */
     void (*stop)(void *impl, int64_t deadline_us);
 };
@@ -38,8 +37,8 @@ static inline int port_submit(const struct port *p, struct http_request *req)
     return p->ops->submit(p->impl, req);
 }
 
-static inline size_t port_poll_until(const struct port *p, struct http_response **out,
-                                     size_t max, int64_t deadline_us)
+static inline size_t port_poll_until(const struct port *p, struct http_response **out, size_t max,
+                                     int64_t deadline_us)
 {
     return p->ops->poll_until(p->impl, out, max, deadline_us);
 }

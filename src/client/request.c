@@ -14,8 +14,8 @@
 /* What a region's calls share: the URL and the parts the signature covers. */
 struct target {
     char region[64];
-    char *url;  /* full URL as sent */
-    char *path; /* percent-encoded path */
+    char *url;            /* full URL as sent */
+    char *path;           /* percent-encoded path */
     char key_date[9];     /* the scope date key was derived for ("" until then) */
     struct sign_key *key; /* signing key of (key_date, region, "cps") */
 };
@@ -147,10 +147,17 @@ int request_make_create(struct request_maker *m, const char *region, const char 
     rc = rc ? rc : token_random(nonce);
     if (rc)
         return rc;
-    struct sign_request s = {.method = "PUT", .host = m->base.host, .path = t->path,
-                             .query = "", .body = body, .body_len = body_len,
-                             .content_type = "application/json", .date = date,
-                             .nonce = nonce, .region = t->region, .service = "cps"};
+    struct sign_request s = {.method = "PUT",
+                             .host = m->base.host,
+                             .path = t->path,
+                             .query = "",
+                             .body = body,
+                             .body_len = body_len,
+                             .content_type = "application/json",
+                             .date = date,
+                             .nonce = nonce,
+                             .region = t->region,
+                             .service = "cps"};
     struct sign_result sig;
     rc = signing_key(m, t, date);
     rc = rc ? rc : sign_compute_with_key(&s, m->access_key, t->key, &sig);

@@ -210,20 +210,13 @@ void http_response_free(struct http_response *r)
 const char *transport_error_name(enum transport_error e)
 {
     switch (e) {
-    case TRANSPORT_ERROR_NONE:
-        return "none";
-    case TRANSPORT_ERROR_TIMEOUT:
-        return "timeout";
-    case TRANSPORT_ERROR_CONNECT:
-        return "connect";
-    case TRANSPORT_ERROR_RESET:
-        return "reset";
-    case TRANSPORT_ERROR_TLS:
-        return "tls";
-    case TRANSPORT_ERROR_ABORTED:
-        return "aborted";
-    case TRANSPORT_ERROR_OTHER:
-        return "other";
+    case TRANSPORT_ERROR_NONE: return "none";
+    case TRANSPORT_ERROR_TIMEOUT: return "timeout";
+    case TRANSPORT_ERROR_CONNECT: return "connect";
+    case TRANSPORT_ERROR_RESET: return "reset";
+    case TRANSPORT_ERROR_TLS: return "tls";
+    case TRANSPORT_ERROR_ABORTED: return "aborted";
+    case TRANSPORT_ERROR_OTHER: return "other";
     }
     return "other";
 }
@@ -232,20 +225,16 @@ const char *transport_error_name(enum transport_error e)
 static enum transport_error error_kind(CURLcode code)
 {
     switch (code) {
-    case CURLE_OK:
-        return TRANSPORT_ERROR_NONE;
-    case CURLE_OPERATION_TIMEDOUT:
-        return TRANSPORT_ERROR_TIMEOUT;
+    case CURLE_OK: return TRANSPORT_ERROR_NONE;
+    case CURLE_OPERATION_TIMEDOUT: return TRANSPORT_ERROR_TIMEOUT;
     case CURLE_COULDNT_CONNECT:
     case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_RESOLVE_PROXY:
-        return TRANSPORT_ERROR_CONNECT;
+    case CURLE_COULDNT_RESOLVE_PROXY: return TRANSPORT_ERROR_CONNECT;
     case CURLE_RECV_ERROR:
     case CURLE_SEND_ERROR:
     case CURLE_GOT_NOTHING:
     case CURLE_PARTIAL_FILE:
-    case CURLE_HTTP2_STREAM:
-        return TRANSPORT_ERROR_RESET;
+    case CURLE_HTTP2_STREAM: return TRANSPORT_ERROR_RESET;
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CERTPROBLEM:
@@ -256,10 +245,8 @@ static enum transport_error error_kind(CURLcode code)
     case CURLE_SSL_INVALIDCERTSTATUS:
     case CURLE_SSL_CRL_BADFILE:
     case CURLE_SSL_CLIENTCERT:
-    case CURLE_USE_SSL_FAILED:
-        return TRANSPORT_ERROR_TLS;
-    default:
-        return TRANSPORT_ERROR_OTHER;
+    case CURLE_USE_SSL_FAILED: return TRANSPORT_ERROR_TLS;
+    default: return TRANSPORT_ERROR_OTHER;
     }
 }
 

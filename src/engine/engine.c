@@ -19,15 +19,15 @@
 #include "ratelimit.h"
 #include "retrybudget.h"
 
-#define TICK_US 200000         /* engine_run: progress and stop checks */
+#define TICK_US 200000 /* engine_run: progress and stop checks */
 #define POLL_BATCH 256
-#define MAX_WAITING 65536      /* rows in backoff before no new row is pulled */
+#define MAX_WAITING 65536 /* rows in backoff before no new row is pulled */
 
 struct task {
     struct engine_item item;
     enum task_state state;
-    int attempts;     /* requests sent so far */
-    int retry_cost;   /* budget spent on the pending retry; refunded on success */
+    int attempts;   /* requests sent so far */
+    int retry_cost; /* budget spent on the pending retry; refunded on success */
 };
 
 struct engine {
@@ -50,14 +50,14 @@ struct engine {
 
 /* ---- The task state machine (engine.h draws it) --------------------------------------------- */
 
-static const char *const state_names[TASK_STATES] = {"NEW", "SENT", "WAITING", "DONE", "FAILED",
-                                                    "IN_DOUBT"};
+static const char *const state_names[TASK_STATES] = {"NEW",  "SENT",   "WAITING",
+                                                     "DONE", "FAILED", "IN_DOUBT"};
 
 /* The arrows of the diagram, and no others. */
 static const bool legal[TASK_STATES][TASK_STATES] = {
     [TASK_NEW] = {[TASK_SENT] = true, [TASK_IN_DOUBT] = true},
-    [TASK_SENT] = {[TASK_DONE] = true, [TASK_FAILED] = true, [TASK_WAITING] = true,
-                   [TASK_IN_DOUBT] = true},
+    [TASK_SENT] =
+        {[TASK_DONE] = true, [TASK_FAILED] = true, [TASK_WAITING] = true, [TASK_IN_DOUBT] = true},
     [TASK_WAITING] = {[TASK_SENT] = true, [TASK_IN_DOUBT] = true},
 };
 
@@ -150,8 +150,8 @@ static void ledger_failed(struct engine *e, int rc, int64_t now)
 {
     if (!rc || e->error)
         return;
-    snprintf(e->st->stop_message, sizeof(e->st->stop_message),
-             "cannot write the ledger %s: %s", ledger_path(e->ledger), err_str(rc));
+    snprintf(e->st->stop_message, sizeof(e->st->stop_message), "cannot write the ledger %s: %s",
+             ledger_path(e->ledger), err_str(rc));
     fail(e, rc, now);
 }
 
@@ -161,9 +161,8 @@ static void ledger_failed(struct engine *e, int rc, int64_t now)
 static int write_intent(struct engine *e, const struct task *t, int64_t now)
 {
     if (t->attempts == 0 && t->item.needs_intent)
-        ledger_failed(e, ledger_append_intent(e->ledger, t->item.token, t->item.row,
-                                              t->item.digest),
-                      now);
+        ledger_failed(
+            e, ledger_append_intent(e->ledger, t->item.token, t->item.row, t->item.digest), now);
     return e->error;
 }
 
@@ -265,10 +264,10 @@ static void finish_done(struct engine *e, struct task *t, const struct outcome *
     const char **ids = malloc((n ? n : 1) * sizeof(*ids));
     for (size_t i = 0; ids && i < n; i++)
         ids[i] = json_string_value(json_array_get(o->instance_ids, i));
-    ledger_failed(e, ids ? ledger_append_done(e->ledger, t->item.token, t->item.row, ids, n,
-                                              o->request_id[0] ? o->request_id : NULL,
-                                              t->attempts)
-                         : ERR_NOMEM,
+    ledger_failed(e,
+                  ids ? ledger_append_done(e->ledger, t->item.token, t->item.row, ids, n,
+                                           o->request_id[0] ? o->request_id : NULL, t->attempts)
+                      : ERR_NOMEM,
                   now);
     free(ids);
     retrybudget_release_on_success(&e->budget, t->retry_cost);
@@ -278,22 +277,23 @@ static void finish_done(struct engine *e, struct task *t, const struct outcome *
 
 static void finish_failed(struct engine *e, struct task *t, const struct outcome *o, int64_t now)
 {
-    ledger_failed(e, ledger_append_failed(e->ledger, t->item.token, t->item.row, o->http,
-                                          o->status[0] ? o->status : NULL,
-                                          o->message[0] ? o->message : NULL,
-                                          o->request_id[0] ? o->request_id : NULL),
+    ledger_failed(e,
+                  ledger_append_failed(e->ledger, t->item.token, t->item.row, o->http,
+                                       o->status[0] ? o->status : NULL,
+                                       o->message[0] ? o->message : NULL,
+                                       o->request_id[0] ? o->request_id : NULL),
                   now);
     task_end(e, t, TASK_FAILED);
 }
 
 /* Give up on t for this run; o (NULL: no answer) is written as its last attempt. */
-static void leave_in_doubt(struct engine *e, struct task *t, const struct outcome *o,
-                           int64_t now)
+static void leave_in_doubt(struct engine *e, struct task *t, const struct outcome *o, int64_t now)
 {
     if (o && o->kind != OUTCOME_ABORTED)
-        ledger_failed(e, ledger_append_attempt(e->ledger, t->item.token, t->attempts, o->http,
-                                               o->status[0] ? o->status : NULL, 0,
-                                               o->message[0] ? o->message : NULL),
+        ledger_failed(e,
+                      ledger_append_attempt(e->ledger, t->item.token, t->attempts, o->http,
+                                            o->status[0] ? o->status : NULL, 0,
+                                            o->message[0] ? o->message : NULL),
                       now);
     task_end(e, t, TASK_IN_DOUBT);
 }
@@ -328,14 +328,14 @@ static bool retry_allowed(struct engine *e, struct task *t, const struct outcome
 }
 
 /* The wait before t's next try: the jittered backoff, or Retry-After if longer. */
-static int64_t retry_delay(struct engine *e, const struct task *t,
-                           const struct http_response *r, int64_t now)
+static int64_t retry_delay(struct engine *e, const struct task *t, const struct http_response *r,
+                           int64_t now)
 {
     int64_t retry_after = 0;
     if (r->retry_after[0])
         backoff_parse_retry_after(r->retry_after, wall_at(e, now), &retry_after);
-    return backoff_next_us(t->attempts, BACKOFF_DEFAULT_BASE_US, BACKOFF_DEFAULT_CAP_US,
-                           uniform(e), retry_after);
+    return backoff_next_us(t->attempts, BACKOFF_DEFAULT_BASE_US, BACKOFF_DEFAULT_CAP_US, uniform(e),
+                           retry_after);
 }
 
 /* Another try later, or in doubt when none is allowed. */
@@ -347,9 +347,10 @@ static void retry_or_give_up(struct engine *e, struct task *t, const struct outc
         return;
     }
     int64_t delay = retry_delay(e, t, r, now);
-    ledger_failed(e, ledger_append_attempt(e->ledger, t->item.token, t->attempts, o->http,
-                                           o->status[0] ? o->status : NULL, delay / 1000,
-                                           o->message[0] ? o->message : NULL),
+    ledger_failed(e,
+                  ledger_append_attempt(e->ledger, t->item.token, t->attempts, o->http,
+                                        o->status[0] ? o->status : NULL, delay / 1000,
+                                        o->message[0] ? o->message : NULL),
                   now);
     if (heap_push(&e->waiting, now + delay, t)) {
         task_end(e, t, TASK_IN_DOUBT);
@@ -361,8 +362,8 @@ static void retry_or_give_up(struct engine *e, struct task *t, const struct outc
 static void auth_stop(struct engine *e, struct task *t, const struct outcome *o, int64_t now)
 {
     if (!e->st->auth_stopped)
-        snprintf(e->st->stop_message, sizeof(e->st->stop_message), "HTTP %d %s: %.200s",
-                 o->http, o->status, o->message);
+        snprintf(e->st->stop_message, sizeof(e->st->stop_message), "HTTP %d %s: %.200s", o->http,
+                 o->status, o->message);
     e->st->auth_stopped = true;
     request_stop(e, now);
     leave_in_doubt(e, t, o, now);
@@ -469,8 +470,13 @@ int engine_new(const struct engine_config *cfg, engine_source_fn source, void *s
     struct engine *e = calloc(1, sizeof(*e));
     if (!e)
         return ERR_NOMEM;
-    *e = (struct engine){.cfg = cfg, .source = source, .source_ctx = source_ctx,
-                         .ledger = ledger, .port = port, .maker = maker, .st = stats,
+    *e = (struct engine){.cfg = cfg,
+                         .source = source,
+                         .source_ctx = source_ctx,
+                         .ledger = ledger,
+                         .port = port,
+                         .maker = maker,
+                         .st = stats,
                          .waiting = HEAP_INIT};
     int rc = engine_init(e, cfg, now);
     if (rc) {

@@ -98,35 +98,35 @@ struct engine_item {
 typedef int (*engine_source_fn)(void *ctx, struct engine_item *item);
 
 struct engine_stats {
-    long sent;          /* requests sent, retries included */
-    long retries;       /* of which retries */
-    long done, failed;  /* rows made final this run */
+    long sent;         /* requests sent, retries included */
+    long retries;      /* of which retries */
+    long done, failed; /* rows made final this run */
     long long instances;
-    long in_doubt;      /* rows this run left without a final record */
-    long exhausted;     /* of which: out of attempts or retry budget */
+    long in_doubt;  /* rows this run left without a final record */
+    long exhausted; /* of which: out of attempts or retry budget */
     long inflight, waiting;
-    double rate;        /* the rate in force (0: unlimited) */
-    bool auth_stopped;  /* 401/403 stopped the batch */
-    bool interrupted;   /* a stop request came from outside */
+    double rate;       /* the rate in force (0: unlimited) */
+    bool auth_stopped; /* 401/403 stopped the batch */
+    bool interrupted;  /* a stop request came from outside */
     char stop_message[256];
 };
 
 typedef void (*engine_progress_fn)(void *ctx, const struct engine_stats *s);
 
 struct engine_config {
-    double rate;              /* requests/s; 0 = unlimited */
-    double burst;             /* bucket size; 0 = max(1, rate) */
-    int concurrency;          /* max in flight */
-    int max_attempts;         /* per row, this run */
-    bool adapt;               /* lower the rate on throttling */
-    int64_t drain_us;         /* how long in-flight requests get after a stop */
-    atomic_int *stop;         /* stop requests so far (a signal handler adds 1): 1 drains, 2 or
-                               * more cuts off at once; may be NULL */
+    double rate;                 /* requests/s; 0 = unlimited */
+    double burst;                /* bucket size; 0 = max(1, rate) */
+    int concurrency;             /* max in flight */
+    int max_attempts;            /* per row, this run */
+    bool adapt;                  /* lower the rate on throttling */
+    int64_t drain_us;            /* how long in-flight requests get after a stop */
+    atomic_int *stop;            /* stop requests so far (a signal handler adds 1): 1 drains, 2 or
+                                  * more cuts off at once; may be NULL */
     engine_progress_fn progress; /* engine_run: about every 200 ms, and at the end; may be NULL */
     void *progress_ctx;
-    int64_t wall_offset_us;   /* wall clock (us since the epoch) minus the monotonic `now`;
-                               * engine_run sets it from the clocks */
-    uint64_t seed;            /* of the backoff jitter; 0 = from RAND_bytes */
+    int64_t wall_offset_us; /* wall clock (us since the epoch) minus the monotonic `now`;
+                             * engine_run sets it from the clocks */
+    uint64_t seed;          /* of the backoff jitter; 0 = from RAND_bytes */
 };
 
 /* When advance need not run again until an answer arrives. */

@@ -47,7 +47,8 @@ static json_t *instance_ids(json_t *body)
     json_t *id;
     if (!json_is_array(ids) || json_array_size(ids) == 0)
         return NULL;
-    json_array_foreach(ids, i, id) {
+    json_array_foreach(ids, i, id)
+    {
         if (!json_is_string(id))
             return NULL;
     }
@@ -58,7 +59,8 @@ static void from_body(const struct http_response *r, struct outcome *o)
 {
     json_t *body = r->body ? json_loadb(r->body, r->body_len, 0, NULL) : NULL;
     json_t *err = json_object_get(body, "error");
-    copy(o->request_id, sizeof(o->request_id), json_string_value(json_object_get(body, "requestId")));
+    copy(o->request_id, sizeof(o->request_id),
+         json_string_value(json_object_get(body, "requestId")));
     if (r->status == 200) {
         json_t *ids = instance_ids(body);
         o->kind = ids ? OUTCOME_DONE : OUTCOME_RETRY;

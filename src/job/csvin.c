@@ -29,7 +29,7 @@ struct pend {
     size_t nfields, capfields;
     size_t *rec_first; /* per record: index of its first field; rec_first[nrecs] = nfields */
     size_t nrecs, caprecs;
-    size_t next_rec; /* the next record to hand out */
+    size_t next_rec;  /* the next record to hand out */
     size_t cur_first; /* first field of the record being parsed */
     int err;          /* ERR_NOMEM from a callback */
 };

@@ -21,14 +21,14 @@ struct job {
     void *ctx;
     struct csvin *in;
     size_t ncols;
-    char **names; /* header cells, trimmed copies */
-    int *fields;  /* per column: enum field_id, COL_IGNORED or COL_UNNAMED */
+    char **names;        /* header cells, trimmed copies */
+    int *fields;         /* per column: enum field_id, COL_IGNORED or COL_UNNAMED */
     int col_of[FIELD_N]; /* per field: its column, or -1 */
     long problems, rows;
     struct strmap *given;       /* user tokens -> the row that used each first */
     struct strmap *occurrences; /* row digests -> how many rows had each */
     struct csvin_record rec;
-    struct job_row *cur; /* the row being checked, for spec_report */
+    struct job_row *cur;    /* the row being checked, for spec_report */
     unsigned long reported; /* fields of the current row with a problem reported (bits) */
 };
 
@@ -123,8 +123,7 @@ static void check_required_columns(struct job *j)
         const char *hint = f == FIELD_REGION_ID  ? " (or give --region)"
                            : f == FIELD_PASSWORD ? " (or give --password-env/--password-file)"
                                                  : "";
-        reportf(j, 1, NULL, "missing required column '%s'%s", field_name((enum field_id)f),
-                hint);
+        reportf(j, 1, NULL, "missing required column '%s'%s", field_name((enum field_id)f), hint);
     }
 }
 

@@ -28,20 +28,20 @@ struct job_options {
     const char *password;       /* for rows without a password, or NULL; borrowed */
     const unsigned char *salt;  /* when set, tokens are derived for rows without one */
     size_t salt_len;
-    unsigned shard_k, shard_n;  /* with shard_n > 1: which rows are shard_k's (1..shard_n) of
-                                 * the split token_shard() makes; see job_row.in_shard */
+    unsigned shard_k, shard_n; /* with shard_n > 1: which rows are shard_k's (1..shard_n) of
+                                * the split token_shard() makes; see job_row.in_shard */
 };
 
 struct job_row {
-    long row;             /* spreadsheet row */
-    bool valid;           /* false when a problem was reported for this row */
-    struct spec spec;     /* borrowed strings: valid until the next job_next */
-    unsigned char digest[32]; /* spec_digest (set when the row is valid and a salt or
-                               * sharding is set) */
+    long row;                  /* spreadsheet row */
+    bool valid;                /* false when a problem was reported for this row */
+    struct spec spec;          /* borrowed strings: valid until the next job_next */
+    unsigned char digest[32];  /* spec_digest (set when the row is valid and a salt or
+                                * sharding is set) */
     char token[TOKEN_LEN + 1]; /* the clientToken ("" when none given and no salt) */
-    bool token_given;     /* from the clientToken column */
-    bool in_shard;        /* a valid row of the shard asked for (every valid row without
-                           * sharding) */
+    bool token_given;          /* from the clientToken column */
+    bool in_shard;             /* a valid row of the shard asked for (every valid row without
+                                * sharding) */
 };
 
 struct job;

@@ -19,13 +19,13 @@ struct plan_region {
 };
 
 struct plan {
-    long rows;            /* data rows */
-    long other_shards;    /* valid rows of other shards (job_options.shard_n), not counted
-                           * below nor shown to on_row */
-    long long instances;  /* sum of count over valid rows */
-    long problems;        /* problems reported */
-    size_t nregions;      /* distinct regions, up to PLAN_REGIONS */
-    long other_rows;      /* rows in regions beyond the first PLAN_REGIONS */
+    long rows;           /* data rows */
+    long other_shards;   /* valid rows of other shards (job_options.shard_n), not counted
+                          * below nor shown to on_row */
+    long long instances; /* sum of count over valid rows */
+    long problems;       /* problems reported */
+    size_t nregions;     /* distinct regions, up to PLAN_REGIONS */
+    long other_rows;     /* rows in regions beyond the first PLAN_REGIONS */
     struct plan_region regions[PLAN_REGIONS];
 };
 

@@ -24,8 +24,8 @@ static void format_uuid(const unsigned char b[16], char *out)
 
 /* What identifies a row without a given token: region, NUL, digest, occurrence as 8
  * big-endian bytes. Returns the message's length (msg holds 256 + 1 + 32 + 8 bytes). */
-static size_t identity(const char *region, const unsigned char digest[32],
-                       unsigned long occurrence, unsigned char *msg)
+static size_t identity(const char *region, const unsigned char digest[32], unsigned long occurrence,
+                       unsigned char *msg)
 {
     size_t rlen = strnlen(region, 256);
     memcpy(msg, region, rlen);

@@ -41,7 +41,7 @@ struct ledger {
     struct ledger_header hdr;
     struct ledger_index ix;
     struct ledger_writer w;
-    struct buf line; /* the record being appended, formatted (LEDGER_LINE_MAX) */
+    struct buf line;        /* the record being appended, formatted (LEDGER_LINE_MAX) */
     char first_t[TIME_MAX]; /* "" until a record is seen */
     char last_t[TIME_MAX];
     char now_t[TIME_MAX]; /* "t" for appends, remade every millisecond (record_time) */

@@ -141,7 +141,7 @@ struct ledger_batch {
     const char *csv_sha256;
     const char *endpoint;
     const unsigned char *salt; /* LEDGER_SALT_LEN bytes to use, or NULL: fresh random bytes */
-    const char *shard; /* "K/N" for a share of the rows; NULL or "": not written */
+    const char *shard;         /* "K/N" for a share of the rows; NULL or "": not written */
 };
 
 struct ledger_options {

@@ -278,20 +278,11 @@ int ledger_index_apply(struct ledger_index *ix, const struct ledger_record *r)
         return rc;
     count(ix, e, -1);
     switch (r->type) {
-    case LEDGER_R_INTENT:
-        rc = apply_intent(e, r);
-        break;
-    case LEDGER_R_ATTEMPT:
-        rc = apply_attempt(ix, e, r);
-        break;
-    case LEDGER_R_DONE:
-        rc = apply_done(ix, e, r);
-        break;
-    case LEDGER_R_FAILED:
-        rc = apply_failed(ix, e, r);
-        break;
-    case LEDGER_R_BATCH:
-        break;
+    case LEDGER_R_INTENT: rc = apply_intent(e, r); break;
+    case LEDGER_R_ATTEMPT: rc = apply_attempt(ix, e, r); break;
+    case LEDGER_R_DONE: rc = apply_done(ix, e, r); break;
+    case LEDGER_R_FAILED: rc = apply_failed(ix, e, r); break;
+    case LEDGER_R_BATCH: break;
     }
     count(ix, e, +1);
     ix->counts.records++;

@@ -108,20 +108,13 @@ int loadstats_sent(struct loadstats *s, int64_t due_us, int64_t sent_us)
 static int loadstats_classify(const struct http_response *r)
 {
     switch (r->error) {
-    case TRANSPORT_ERROR_NONE:
-        break;
-    case TRANSPORT_ERROR_TIMEOUT:
-        return LOADSTATS_ERR_TIMEOUT;
-    case TRANSPORT_ERROR_RESET:
-        return LOADSTATS_ERR_RESET;
-    case TRANSPORT_ERROR_CONNECT:
-        return LOADSTATS_ERR_CONNECT;
-    case TRANSPORT_ERROR_TLS:
-        return LOADSTATS_ERR_TLS;
-    case TRANSPORT_ERROR_ABORTED:
-        return LOADSTATS_ERR_ABORTED;
-    case TRANSPORT_ERROR_OTHER:
-        return LOADSTATS_ERR_OTHER;
+    case TRANSPORT_ERROR_NONE: break;
+    case TRANSPORT_ERROR_TIMEOUT: return LOADSTATS_ERR_TIMEOUT;
+    case TRANSPORT_ERROR_RESET: return LOADSTATS_ERR_RESET;
+    case TRANSPORT_ERROR_CONNECT: return LOADSTATS_ERR_CONNECT;
+    case TRANSPORT_ERROR_TLS: return LOADSTATS_ERR_TLS;
+    case TRANSPORT_ERROR_ABORTED: return LOADSTATS_ERR_ABORTED;
+    case TRANSPORT_ERROR_OTHER: return LOADSTATS_ERR_OTHER;
     }
     if (r->status >= 500)
         return LOADSTATS_ERR_5XX;

@@ -152,14 +152,10 @@ bool threshold_passes(const struct threshold *t, const struct threshold_values *
     if (isnan(x))
         return false;
     switch (t->op) {
-    case THRESHOLD_LT:
-        return x < t->limit;
-    case THRESHOLD_LE:
-        return x <= t->limit;
-    case THRESHOLD_GT:
-        return x > t->limit;
-    case THRESHOLD_GE:
-        return x >= t->limit;
+    case THRESHOLD_LT: return x < t->limit;
+    case THRESHOLD_LE: return x <= t->limit;
+    case THRESHOLD_GT: return x > t->limit;
+    case THRESHOLD_GE: return x >= t->limit;
     }
     return false;
 }

@@ -170,20 +170,11 @@ static int parse_option(struct cli *c, int opt, int idx, const char *arg)
             return 0;
         fprintf(stderr, "cps-sim: --listen wants HOST:PORT, got %s\n", arg);
         return ERR_INVALID;
-    case OPT_PORT_FILE:
-        c->port_file = arg;
-        return 0;
-    case OPT_CATALOG:
-        c->cfg.catalog_file = arg;
-        return 0;
-    case OPT_STRICT:
-        c->cfg.strict_catalog = true;
-        return 0;
-    case OPT_VERBOSE:
-        c->cfg.log = stderr;
-        return 0;
-    case OPT_KNOB:
-        return add_knob(c, options[idx].name, arg);
+    case OPT_PORT_FILE: c->port_file = arg; return 0;
+    case OPT_CATALOG: c->cfg.catalog_file = arg; return 0;
+    case OPT_STRICT: c->cfg.strict_catalog = true; return 0;
+    case OPT_VERBOSE: c->cfg.log = stderr; return 0;
+    case OPT_KNOB: return add_knob(c, options[idx].name, arg);
     case OPT_SEED:
         if (!parse_uint(arg, 0, 9007199254740991UL, &v))
             break;
@@ -199,8 +190,7 @@ static int parse_option(struct cli *c, int opt, int idx, const char *arg)
             break;
         c->cfg.max_connections = (unsigned)v;
         return 0;
-    default:
-        return ERR_INVALID;
+    default: return ERR_INVALID;
     }
     fprintf(stderr, "cps-sim: --%s: bad value %s\n", options[idx].name, arg);
     return ERR_INVALID;

@@ -350,16 +350,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_NO; /* out of memory when the request began */
     rq->conn = conn;
     switch (rq->phase) {
-    case PHASE_HEADERS:
-        return on_headers(rq, url, method);
+    case PHASE_HEADERS: return on_headers(rq, url, method);
     case PHASE_BODY:
         if (*upload_data_size == 0)
             return on_complete(rq, url, method);
         take_body(rq, upload_data, *upload_data_size);
         *upload_data_size = 0;
         return MHD_YES;
-    case PHASE_READY:
-        break;
+    case PHASE_READY: break;
     }
     return send_reply(rq);
 }

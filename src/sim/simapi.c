@@ -347,9 +347,7 @@ static void catalog_call(struct simctx *ctx, const struct simcall *call, const s
         else if (required(ctx, out, dt, "deviceType"))
             catalog_answer(ctx, out, simcatalog_raids(c, r->region, dt, vt));
         break;
-    default:
-        catalog_answer(ctx, out, simcatalog_softwares(c, r->region, r->arg));
-        break;
+    default: catalog_answer(ctx, out, simcatalog_softwares(c, r->region, r->arg)); break;
     }
 }
 
@@ -418,8 +416,7 @@ static bool injected(struct simctx *ctx, const struct simfault_decision *d, stru
     case SIMFAULT_500:
         fail(ctx, out, 500, "INTERNAL", "internal error (cps-sim fault p500)");
         break;
-    default:
-        return false;
+    default: return false;
     }
     if (out->status == 503 || out->status == 429)
         out->retry_after = k->retry_after;
@@ -431,9 +428,7 @@ static void dispatch(struct simctx *ctx, const struct simcall *call, const struc
 {
     char msg[160];
     switch (r->api) {
-    case SIMSTATE_API_CREATE:
-        create_instances(ctx, call, r, k, out);
-        break;
+    case SIMSTATE_API_CREATE: create_instances(ctx, call, r, k, out); break;
     case SIMSTATE_API_DESCRIBE_INSTANCE:
         if (region_known(ctx, r, out))
             simdescribe_instance(ctx, call, r->region, r->arg, k->create_seconds, out);
@@ -446,9 +441,7 @@ static void dispatch(struct simctx *ctx, const struct simcall *call, const struc
         snprintf(msg, sizeof msg, "no API at %.8s %.120s", call->method, call->url);
         fail(ctx, out, 404, "NOT_FOUND", msg);
         break;
-    default:
-        catalog_call(ctx, call, r, out);
-        break;
+    default: catalog_call(ctx, call, r, out); break;
     }
 }
 

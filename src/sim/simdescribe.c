@@ -40,8 +40,8 @@ static void put_time(struct buf *b, const char *key, long long t)
     struct tm tm;
     time_t tt = (time_t)t;
     gmtime_r(&tt, &tm);
-    buf_addf(b, ",\"%s\":\"%04d-%02d-%02dT%02d:%02d:%02dZ\"", key, tm.tm_year + 1900,
-                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    buf_addf(b, ",\"%s\":\"%04d-%02d-%02dT%02d:%02d:%02dZ\"", key, tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 static void put_charge(struct buf *b, const struct simorder *o)
@@ -88,11 +88,11 @@ static void put_instance(struct buf *b, struct simctx *ctx, const struct simorde
     if (o->bandwidth >= 0)
         buf_addf(b, ",\"bandwidth\":%lld", o->bandwidth);
     buf_addf(b, ",\"status\":\"%s\",\"privateIp\":\"10.%u.%u.%u\"",
-                  instance_status(o, now_us, create_s), (unsigned)(serial >> 16) & 255,
-                  (unsigned)(serial >> 8) & 255, (unsigned)serial & 255);
+             instance_status(o, now_us, create_s), (unsigned)(serial >> 16) & 255,
+             (unsigned)(serial >> 8) & 255, (unsigned)serial & 255);
     if (public_ip)
         buf_addf(b, ",\"publicIp\":\"116.196.%u.%u\"", (unsigned)(serial >> 8) & 255,
-                      (unsigned)serial & 255);
+                 (unsigned)serial & 255);
     put_time(b, "createTime", o->created_wall);
     put_charge(b, o);
     buf_addch(b, '}');
@@ -335,8 +335,8 @@ void simdescribe_instances(struct simctx *ctx, const struct simcall *call, const
                                size, 0,      &b};
         if (!walk_ids(ctx, fl, &v))
             simstate_each(ctx->state, visit_list, &v);
-        buf_addf(&b, "],\"pageNumber\":%lld,\"pageSize\":%lld,\"totalCount\":%lld}}", page,
-                      size, v.total);
+        buf_addf(&b, "],\"pageNumber\":%lld,\"pageSize\":%lld,\"totalCount\":%lld}}", page, size,
+                 v.total);
         simreply_take(out, 200, &b);
     }
     free(fl);

@@ -175,26 +175,16 @@ static bool in_range(enum knob_type t, double v)
     if (!isfinite(v))
         return false;
     switch (t) {
-    case KNOB_PROB:
-        return v >= 0 && v <= 1;
-    case KNOB_MS:
-        return v >= 0 && v <= 600000;
-    case KNOB_RATE:
-        return v >= 0 && v <= 1e9;
-    case KNOB_STATUS:
-        return v == 429 || v == 503;
-    case KNOB_RETRY:
-        return v >= -1 && v <= 86400;
-    case KNOB_QUOTA:
-        return v >= -1 && v <= 1e15;
-    case KNOB_SEED:
-        return v >= 0 && v <= 9.007199254740992e15;
-    case KNOB_SECONDS:
-        return v >= 0 && v <= 1e7;
-    case KNOB_CLOCK:
-        return v >= 0 && v <= 253402300799.0;
-    case KNOB_BOOL:
-        return v == 0 || v == 1;
+    case KNOB_PROB: return v >= 0 && v <= 1;
+    case KNOB_MS: return v >= 0 && v <= 600000;
+    case KNOB_RATE: return v >= 0 && v <= 1e9;
+    case KNOB_STATUS: return v == 429 || v == 503;
+    case KNOB_RETRY: return v >= -1 && v <= 86400;
+    case KNOB_QUOTA: return v >= -1 && v <= 1e15;
+    case KNOB_SEED: return v >= 0 && v <= 9.007199254740992e15;
+    case KNOB_SECONDS: return v >= 0 && v <= 1e7;
+    case KNOB_CLOCK: return v >= 0 && v <= 253402300799.0;
+    case KNOB_BOOL: return v == 0 || v == 1;
     }
     return false;
 }
@@ -202,26 +192,16 @@ static bool in_range(enum knob_type t, double v)
 static const char *range_text(enum knob_type t)
 {
     switch (t) {
-    case KNOB_PROB:
-        return "a probability 0..1";
-    case KNOB_MS:
-        return "milliseconds 0..600000";
-    case KNOB_RATE:
-        return "a number >= 0";
-    case KNOB_STATUS:
-        return "429 or 503";
-    case KNOB_RETRY:
-        return "seconds 0..86400, or -1 for none";
-    case KNOB_QUOTA:
-        return "a whole number >= 0, or -1 for unlimited";
-    case KNOB_SEED:
-        return "a whole number >= 0";
-    case KNOB_SECONDS:
-        return "seconds >= 0";
-    case KNOB_CLOCK:
-        return "epoch seconds, a YYYYMMDDThhmmssZ date, or 0 for the real clock";
-    case KNOB_BOOL:
-        return "true or false";
+    case KNOB_PROB: return "a probability 0..1";
+    case KNOB_MS: return "milliseconds 0..600000";
+    case KNOB_RATE: return "a number >= 0";
+    case KNOB_STATUS: return "429 or 503";
+    case KNOB_RETRY: return "seconds 0..86400, or -1 for none";
+    case KNOB_QUOTA: return "a whole number >= 0, or -1 for unlimited";
+    case KNOB_SEED: return "a whole number >= 0";
+    case KNOB_SECONDS: return "seconds >= 0";
+    case KNOB_CLOCK: return "epoch seconds, a YYYYMMDDThhmmssZ date, or 0 for the real clock";
+    case KNOB_BOOL: return "true or false";
     }
     return "?";
 }

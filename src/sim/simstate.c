@@ -459,7 +459,7 @@ static void stats_counts(struct simstate *st, struct buf *b)
 {
     for (int i = 0; i < SIMSTATE_COUNTER_N; i++)
         buf_addf(b, "%s\"%s\":%llu", i ? "," : "", counter_names[i],
-                      (unsigned long long)load(&st->counters[i]));
+                 (unsigned long long)load(&st->counters[i]));
     buf_addstr(b, ",\"by_status\":{");
     const char *sep = "";
     for (int i = 100; i < 600; i++) {
@@ -514,9 +514,8 @@ static void stats_arrivals(struct simstate *st, struct buf *b)
         }
     }
     buf_addf(b, "],\"arrivals_bin_ms\":%d,\"arrivals_max_1s\":%llu", BIN_US / 1000,
-                  (unsigned long long)max_window(st, last, 100));
-    buf_addf(b, ",\"arrivals_max_1s_upper\":%llu",
-                  (unsigned long long)max_window(st, last, 101));
+             (unsigned long long)max_window(st, last, 100));
+    buf_addf(b, ",\"arrivals_max_1s_upper\":%llu", (unsigned long long)max_window(st, last, 101));
 }
 
 /* "tokens":{token:1,...} or, with ids, "token_ids":{token:[ids],...}. */

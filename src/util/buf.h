@@ -27,7 +27,10 @@ struct buf {
     int err;    /* 0, or the first failed append's error (invariant 4) */
 };
 
-#define BUF_INIT(maxlen) {NULL, 0, 0, (maxlen), 0}
+#define BUF_INIT(maxlen)                                                                           \
+    {                                                                                              \
+        NULL, 0, 0, (maxlen), 0                                                                    \
+    }
 
 /* An empty buffer that will hold at most max bytes. Allocates nothing. */
 void buf_init(struct buf *b, size_t max);

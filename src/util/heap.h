@@ -27,7 +27,10 @@ struct heap {
     uint64_t pushes;
 };
 
-#define HEAP_INIT {NULL, 0, 0, 0}
+#define HEAP_INIT                                                                                  \
+    {                                                                                              \
+        NULL, 0, 0, 0                                                                              \
+    }
 
 /* Add item under key. Returns 0 or ERR_NOMEM (the heap is unchanged). */
 int heap_push(struct heap *h, int64_t key, void *item);
