@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# `cpsbatch sign` end to end: for every vector of shared/jdcloud/sign_vectors.json, run the
+# `cpsbatch sign` end to end: for every vector of tests/data/sign_vectors.json, run the
 # built program with the vector's keys (environment), --date, --nonce and --body-file, and
 # compare canonical_request, string_to_sign, signature and authorization byte for byte. Then
 # the same through a ~/.jdc/config profile and a body on stdin, and the exit statuses of a
 # usage error (2) and of missing credentials (3).
-# Env: BUILD (build directory), SRC (repository root); shared/ sits beside the repository.
+# Env: BUILD (build directory), SRC (repository root).
 set -u
-vectors="${CPSBATCH_SIGN_VECTORS:-$SRC/../shared/jdcloud/sign_vectors.json}"
+vectors="$SRC/tests/data/sign_vectors.json"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 

@@ -135,7 +135,7 @@ check "--catalog broken: exit 2" [ $? = 2 ]
 check "--catalog broken: names the file" grep -q broken.json "$WORK/err"
 
 # --- signatures: the official vectors, sent by curl, at the vectors' date ---
-vectors="${CPSBATCH_SIGN_VECTORS:-$SRC/../shared/jdcloud/sign_vectors.json}"
+vectors="$SRC/tests/data/sign_vectors.json"
 python3 - "$vectors" >"$WORK/vectors.sh" <<'PY'
 import json, shlex, sys, urllib.parse
 v = json.load(open(sys.argv[1]))

@@ -11,6 +11,7 @@
 #include "sign.h"
 #include "simauth.h"
 #include "simtest.h"
+#include "vectors.h"
 
 static unsigned port;
 
@@ -359,10 +360,7 @@ static void test_signatures(void)
  * the emulator's clock is the vectors' date. */
 static void test_vectors_over_http(void)
 {
-    const char *src = getenv("CPSBATCH_SOURCE_DIR");
-    char path[4096];
-    snprintf(path, sizeof path, "%s/../shared/jdcloud/sign_vectors.json", src ? src : ".");
-    json_t *root = json_load_file(path, 0, NULL);
+    json_t *root = load_vectors();
     CHECK(root != NULL);
     if (root == NULL)
         return;
