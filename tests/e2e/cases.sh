@@ -3,37 +3,35 @@
 # NAME.expected on stderr. tests/cases/good/NAME.csv (+ NAME.args, extra options): `validate`
 # exits 0 and `run --dry-run` prints exactly NAME.dryrun.jsonl, with the tokens (random until a
 # ledger exists) replaced by TOKEN.
-set -u
-fail=0 pass=0
+set -euo pipefail
+. "$SRC/tests/e2e/lib.sh"
 cases="$SRC/tests/cases"
-check() { # name, condition-result, detail
-    if [ "$2" = 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL $1: $3"; fi
-}
+
+# in_dir DIR COMMAND...: run COMMAND in DIR (the messages name files as given).
+in_dir() { (cd "$1" && shift && "$@"); }
+
 for csv in "$cases"/bad/*.csv; do
     name=$(basename "$csv" .csv)
-    out=$(cd "$cases/bad" && "$BUILD/cpsbatch" validate "$name.csv" 2>&1 >/dev/null)
-    rc=$?
-    check "bad/$name exit" "$([ $rc = 65 ] && echo 0 || echo 1)" "exit $rc, want 65"
-    diff <(echo "$out") "$cases/bad/$name.expected" >/tmp/cases.diff.$$
-    check "bad/$name messages" $? "$(cat /tmp/cases.diff.$$)"
+    rc in_dir "$cases/bad" "$BUILD/cpsbatch" validate "$name.csv" 2>"$WORK/bad.err" >/dev/null
+    check_eq "bad/$name: exit status" "$RC" 65
+    check "bad/$name: messages (diff: got, want)" diff "$WORK/bad.err" "$cases/bad/$name.expected"
     # The dry run refuses the same file, and prints no request.
-    lines=$(cd "$cases/bad" && "$BUILD/cpsbatch" run --dry-run "$name.csv" 2>/dev/null | wc -l)
-    check "bad/$name dry-run sends nothing" "$([ "$lines" = 0 ] && echo 0 || echo 1)" "$lines lines"
+    rc in_dir "$cases/bad" "$BUILD/cpsbatch" run --dry-run "$name.csv" >"$WORK/bad.out" 2>/dev/null
+    check_eq "bad/$name: dry-run lines" "$(wc -l <"$WORK/bad.out")" 0
 done
 for csv in "$cases"/good/*.csv; do
     name=$(basename "$csv" .csv)
-    args=""
-    [ -f "$cases/good/$name.args" ] && args=$(cat "$cases/good/$name.args")
-    (cd "$cases/good" && "$BUILD/cpsbatch" validate "$name.csv" $args >/dev/null)
-    check "good/$name validate" $? "validate failed"
-    out=$(cd "$cases/good" && "$BUILD/cpsbatch" run --dry-run "$name.csv" $args 2>/dev/null |
-        sed -E 's/"(token|clientToken)":"[0-9a-f-]{36}"/"\1":"TOKEN"/g')
-    diff <(echo "$out") "$cases/good/$name.dryrun.jsonl" >/tmp/cases.diff.$$
-    check "good/$name dry-run" $? "$(cat /tmp/cases.diff.$$)"
-    if grep -q 'Passw0rd\|Shared#Pass1\|Lamp#2024\|Export!2024\|Sample#Passw0rd' <<<"$out"; then
-        check "good/$name password masked" 1 "a password is in the dry-run output"
-    fi
+    args=()
+    [ -f "$cases/good/$name.args" ] && read -ra args <"$cases/good/$name.args"
+    rc in_dir "$cases/good" "$BUILD/cpsbatch" validate "$name.csv" "${args[@]}" >/dev/null \
+        2>"$WORK/good.err"
+    check_eq "good/$name: validate exit status ($(cat "$WORK/good.err"))" "$RC" 0
+    rc in_dir "$cases/good" "$BUILD/cpsbatch" run --dry-run "$name.csv" "${args[@]}" \
+        >"$WORK/good.raw" 2>/dev/null
+    sed -E 's/"(token|clientToken)":"[0-9a-f-]{36}"/"\1":"TOKEN"/g' "$WORK/good.raw" >"$WORK/good.out"
+    check "good/$name: dry-run (diff: got, want)" diff "$WORK/good.out" \
+        "$cases/good/$name.dryrun.jsonl"
+    check_no_grep "good/$name: password masked" \
+        'Passw0rd|Shared#Pass1|Lamp#2024|Export!2024|Sample#Passw0rd' "$WORK/good.out"
 done
-rm -f /tmp/cases.diff.$$
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

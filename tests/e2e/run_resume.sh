@@ -1,21 +1,24 @@
 #!/usr/bin/env bash
 # Resuming: the sandbox quick start, reruns that send nothing twice, dry runs that show the
 # ledger's tokens, edited rows, a second run on the same ledger refused, SIGINT then resume.
+set -euo pipefail
 . "$SRC/tests/e2e/lib.sh"
 export JDCLOUD_ACCESS_KEY=AKE2ETESTKEY JDCLOUD_SECRET_KEY=SKE2ETESTSECRET
 
 # The README's quick start: the sample job on the built-in sandbox.
 cp "$SRC/jobs/sample.csv" "$WORK/sample.csv"
-(cd "$WORK" && timeout 60 "$BUILD/cpsbatch" run --sandbox sample.csv >"$WORK/sb.out" 2>&1)
-check "sandbox: exit 0" [ $? = 0 ]
-check "sandbox: 10 done" [ "$(grep -c '"type":"done"' "$WORK/sample.sandbox.ledger.jsonl")" = 10 ]
-check "sandbox: ledger mode 0600" [ "$(stat -c %a "$WORK/sample.sandbox.ledger.jsonl")" = 600 ]
-check "sandbox: no password in the ledger" bash -c "! grep -q 'Sample#Passw0rd' '$WORK/sample.sandbox.ledger.jsonl'"
-check "sandbox: no password in the output" bash -c "! grep -q 'Sample#Passw0rd' '$WORK/sb.out'"
+rc bash -c 'cd "$1" && timeout 120 "$2" run --sandbox sample.csv' _ "$WORK" "$BUILD/cpsbatch" \
+    >"$WORK/sb.out" 2>&1
+check_eq "sandbox: exit status" "$RC" 0
+check_eq "sandbox: 10 done" "$(grep -c '"type":"done"' "$WORK/sample.sandbox.ledger.jsonl")" 10
+check_eq "sandbox: ledger mode 0600" "$(stat -c %a "$WORK/sample.sandbox.ledger.jsonl")" 600
+check_no_grep "sandbox: no password in the ledger" "Sample#Passw0rd" "$WORK/sample.sandbox.ledger.jsonl"
+check_no_grep "sandbox: no password in the output" "Sample#Passw0rd" "$WORK/sb.out"
 
 # export: the sheet back, from another directory, with every row's ids and the password blank.
-(cd / && "$BUILD/cpsbatch" export "$WORK/sample.sandbox.ledger.jsonl" -o "$WORK/out.csv" 2>/dev/null)
-check "export: exit 0" [ $? = 0 ]
+rc bash -c 'cd / && "$1" export "$2" -o "$3"' _ "$BUILD/cpsbatch" \
+    "$WORK/sample.sandbox.ledger.jsonl" "$WORK/out.csv" 2>/dev/null
+check_eq "export: exit status" "$RC" 0
 check "export: rows, columns, outcomes" python3 - "$WORK/out.csv" "$WORK/sample.sandbox.ledger.jsonl" <<'PY'
 import csv, json, sys
 rows = list(csv.DictReader(open(sys.argv[1], newline="")))
@@ -31,14 +34,14 @@ PY
 # An emulator on loopback that checks no signatures needs no keys.
 make_job "$WORK/nokeys.csv" 3
 start_sim
-env -u JDCLOUD_ACCESS_KEY -u JDCLOUD_SECRET_KEY HOME="$WORK" timeout 60 "$BUILD/cpsbatch" run "$WORK/nokeys.csv" \
-    --endpoint "$SIM_URL" --progress never >/dev/null 2>&1
-check "no keys, loopback emulator: exit 0" [ $? = 0 ]
+rc env -u JDCLOUD_ACCESS_KEY -u JDCLOUD_SECRET_KEY HOME="$WORK" timeout 120 "$BUILD/cpsbatch" \
+    run "$WORK/nokeys.csv" --endpoint "$SIM_URL" --progress never >/dev/null 2>&1
+check_eq "no keys, loopback emulator: exit status" "$RC" 0
 # ... but a real endpoint needs them, and nothing is sent or written without.
-env -u JDCLOUD_ACCESS_KEY -u JDCLOUD_SECRET_KEY HOME="$WORK" timeout 60 "$BUILD/cpsbatch" run "$WORK/nokeys.csv" \
-    --endpoint https://cps.example.invalid --ledger "$WORK/nokeys2.jsonl" --yes >"$WORK/nokeys.out" 2>&1
-RC=$?
-check "no keys, remote endpoint: refused (exit $RC)" [ $RC = 2 ]
+rc env -u JDCLOUD_ACCESS_KEY -u JDCLOUD_SECRET_KEY HOME="$WORK" timeout 120 "$BUILD/cpsbatch" \
+    run "$WORK/nokeys.csv" --endpoint https://cps.example.invalid --ledger "$WORK/nokeys2.jsonl" \
+    --yes >"$WORK/nokeys.out" 2>&1
+check_eq "no keys, remote endpoint: refused" "$RC" 2
 check "no keys: says which variables" grep -q JDCLOUD_ACCESS_KEY "$WORK/nokeys.out"
 check "no keys: no ledger" [ ! -e "$WORK/nokeys2.jsonl" ]
 
@@ -46,31 +49,34 @@ JOB="$WORK/job.csv"
 LEDGER="$WORK/job.ledger.jsonl"
 make_job "$JOB" 50
 start_sim --verify-signatures
-run() { timeout 120 "$BUILD/cpsbatch" run "$JOB" --endpoint "$SIM_URL" --rate 0 --progress never "$@" >"$WORK/run.out" 2>&1; RC=$?; }
+run() {
+    rc timeout 120 "$BUILD/cpsbatch" run "$JOB" --endpoint "$SIM_URL" --rate 0 --progress never \
+        "$@" >"$WORK/run.out" 2>&1
+}
 requests() { sim_stat "['requests']"; }
 
 run
-check "first run: exit 0" [ $RC = 0 ]
+check_eq "first run: exit 0" $RC 0
 check "first run: default ledger beside the CSV" [ -f "$LEDGER" ]
 run
-check "rerun: exit 0" [ $RC = 0 ]
-check "rerun: nothing sent (requests $(requests))" [ "$(requests)" = 50 ]
-check "rerun: says so" grep -q "0 new, 0 in doubt.*50 already done" "$WORK/run.out"
+check_eq "rerun: exit 0" $RC 0
+check_eq "rerun: nothing sent (requests $(requests))" "$(requests)" 50
+check_grep "rerun: says so" "0 new, 0 in doubt.*50 already done" "$WORK/run.out"
 
 # The dry run now shows the ledger's tokens: the ones the run sent.
-"$BUILD/cpsbatch" run --dry-run "$JOB" 2>/dev/null | python3 -c "
+rc "$BUILD/cpsbatch" run --dry-run "$JOB" 2>/dev/null >"$WORK/dry.jsonl"
+check "dry run shows the ledger's tokens" python3 -c "
 import json, sys
 ledger = {r['row']: r['token'] for r in map(json.loads, open(sys.argv[1])) if r['type'] == 'intent'}
-shown = {r['row']: r['token'] for r in map(json.loads, sys.stdin)}
-sys.exit(ledger != shown)" "$LEDGER"
-check "dry run shows the ledger's tokens" [ $? = 0 ]
+shown = {r['row']: r['token'] for r in map(json.loads, open(sys.argv[2]))}
+sys.exit(ledger != shown)" "$LEDGER" "$WORK/dry.jsonl"
 
 # An edited row gets a new token; the other rows are not sent again.
 sed -i '10s/node-00009/node-00009-renamed/' "$JOB"
 run
-check "edited: exit 0" [ $RC = 0 ]
-check "edited: one request more" [ "$(requests)" = 51 ]
-check "edited: the old token is reported as a stray" grep -q "1 token in the ledger match no row" "$WORK/run.out"
+check_eq "edited: exit 0" $RC 0
+check_eq "edited: one request more" "$(requests)" 51
+check_grep "edited: the old token is reported as a stray" "1 token in the ledger match no row" "$WORK/run.out"
 
 # A torn last line (a crash mid-write) is reported, cut off, and the batch completes.
 python3 - "$LEDGER" <<'PY'
@@ -81,8 +87,8 @@ last = data.rstrip(b"\n").rfind(b"\n")            # cut the last record in half
 open(path, "wb").write(data[: last + 1 + (len(data) - last) // 2])
 PY
 run
-check "torn tail: exit 0 (got $RC)" [ $RC = 0 ]
-check "torn tail: reported" grep -q "torn" "$WORK/run.out"
+check_eq "torn tail: exit 0" "$RC" 0
+check_grep "torn tail: reported" "torn" "$WORK/run.out"
 check "torn tail: the file ends with a whole line" [ -z "$(tail -c 1 "$LEDGER")" ]
 check "torn tail: every token done, once (50 rows + the edited row's old token)" exactly_once "$LEDGER" 51
 
@@ -90,30 +96,33 @@ check "torn tail: every token done, once (50 rows + the edited row's old token)"
 cp "$LEDGER" "$WORK/before.jsonl"
 sed -i '5s/.*/{"type":"intent","token":/' "$LEDGER"
 run
-check "corrupt line: refused (exit $RC)" [ $RC != 0 ]
-check "corrupt line: names line 5" grep -q ":5:" "$WORK/run.out"
+check_ne "corrupt line: refused (exit status)" "$RC" 0
+check_grep "corrupt line: names line 5" ":5:" "$WORK/run.out"
 check "corrupt line: file untouched" cmp -s "$LEDGER" <(sed '5s/.*/{"type":"intent","token":/' "$WORK/before.jsonl")
 cp "$WORK/before.jsonl" "$LEDGER"
 
-# A second run on the same ledger while one is running is refused.
+# A second run on the same ledger while one is running is refused. The first cannot end
+# before it is signalled: 40 rows, two at a time, each answer held 2 s. Its ledger appears
+# under its name only once locked (written aside, locked, renamed), so that is the wait.
 sim_reset
-sim_faults '{"latency_ms":300}'
+sim_faults '{"latency_ms":2000}'
 make_job "$WORK/slow.csv" 40
-timeout 60 "$BUILD/cpsbatch" run "$WORK/slow.csv" --endpoint "$SIM_URL" --rate 0 --concurrency 2 --progress never >/dev/null 2>&1 &
-first=$!
-for _ in $(seq 50); do [ -s "$WORK/slow.ledger.jsonl" ] && break; sleep 0.05; done
-timeout 60 "$BUILD/cpsbatch" run "$WORK/slow.csv" --endpoint "$SIM_URL" --progress never >"$WORK/second.out" 2>&1
-RC=$?
-check "concurrent run refused (exit $RC)" [ $RC = 2 ]
-check "concurrent run says why" grep -qi "lock" "$WORK/second.out"
+spawn first "$BUILD/cpsbatch" run "$WORK/slow.csv" --endpoint "$SIM_URL" --rate 0 --concurrency 2 \
+    --progress never >"$WORK/first.out" 2>&1
+check "the first run holds its ledger" wait_until 60 "the first run's ledger" \
+    test -s "$WORK/slow.ledger.jsonl"
+rc timeout 120 "$BUILD/cpsbatch" run "$WORK/slow.csv" --endpoint "$SIM_URL" --progress never \
+    >"$WORK/second.out" 2>&1
+check_eq "concurrent run refused" "$RC" 2
+check_grep "concurrent run says why" "lock" "$WORK/second.out" -i
 
 # SIGINT: stop, finish what is in flight, exit 3; the same command then finishes: exit 0.
-kill -INT $first
-wait $first
-RC=$?
-check "SIGINT: exit 3 (got $RC)" [ $RC = 3 ]
+kill -INT "$first"
+reap "$first" 60
+check_eq "SIGINT: exit status" "$RC" 3
 sim_faults '{"latency_ms":0}'
-timeout 60 "$BUILD/cpsbatch" run "$WORK/slow.csv" --endpoint "$SIM_URL" --rate 0 --progress never >"$WORK/resume.out" 2>&1
-check "after SIGINT: resume exit 0" [ $? = 0 ]
+rc timeout 120 "$BUILD/cpsbatch" run "$WORK/slow.csv" --endpoint "$SIM_URL" --rate 0 \
+    --progress never >"$WORK/resume.out" 2>&1
+check_eq "after SIGINT: resume exit status" "$RC" 0
 check "after SIGINT: every row created once" exactly_once "$WORK/slow.ledger.jsonl" 40
 finish

@@ -4,6 +4,7 @@
 # its rows when the file is reordered (a rerun sends nothing), one share killed with SIGKILL
 # finishes on resume without creating twice, and a run that would split the batch another way
 # (without --shard, or into another number of shares) is refused before anything is sent.
+set -euo pipefail
 . "$SRC/tests/e2e/lib.sh"
 export JDCLOUD_ACCESS_KEY=AKE2ETESTKEY JDCLOUD_SECRET_KEY=SKE2ETESTSECRET
 ROWS=300
@@ -12,29 +13,28 @@ make_job "$JOB" $ROWS
 start_sim --verify-signatures --p503 0.1 --reset-after 0.05 --latency-ms 20 --seed 5
 args=(--endpoint "$SIM_URL" --rate 0 --concurrency 8 --max-attempts 30 --progress never)
 
-# 1. Three shares at once; the second is killed early and resumed.
+# 1. Three shares at once; the second is killed early and resumed. Share 2 sends at 4/s, so
+#    its 100 rows take 25 s at least: the kill, once it has a row done, lands before it could
+#    finish however slow the machine (shares 1 and 3 run unlimited, as before).
 pids=()
 for k in 1 2 3; do
-    "$BUILD/cpsbatch" run "$JOB" --shard $k/3 "${args[@]}" >"$WORK/s$k.out" 2>&1 &
-    pids+=($!)
+    rate=0
+    [ "$k" = 2 ] && rate=4
+    spawn pid "$BUILD/cpsbatch" run "$JOB" --shard $k/3 "${args[@]}" --rate $rate \
+        >"$WORK/s$k.out" 2>&1
+    pids+=("$pid")
 done
-# Kill share 2 once it has something done (each share takes about 0.3 s: 100 rows, 8 at a
-# time, 20 ms each, some retried); bounded wait.
-for _ in $(seq 500); do
-    grep -q '"type":"done"' "$WORK/job.shard-2-of-3.ledger.jsonl" 2>/dev/null && break
-    sleep 0.01
-done
-kill -KILL "${pids[1]}" 2>/dev/null
+check "share 2 has a row done" wait_until 60 "a done row in share 2's ledger" \
+    grep -q '"type":"done"' "$WORK/job.shard-2-of-3.ledger.jsonl"
+kill -KILL "${pids[1]}" 2>/dev/null || true
 for k in 1 2 3; do
-    wait "${pids[$((k - 1))]}"
-    echo $? >"$WORK/s$k.rc"
+    reap "${pids[$((k - 1))]}" 120
+    echo "$RC" >"$WORK/s$k.rc"
 done
-check "share 2 was killed (exit $(cat "$WORK/s2.rc"))" [ "$(cat "$WORK/s2.rc")" = 137 ]
-check "shares 1 and 3: exit 0 (got $(cat "$WORK/s1.rc") $(cat "$WORK/s3.rc"))" \
-    [ "$(cat "$WORK/s1.rc")$(cat "$WORK/s3.rc")" = 00 ]
-timeout 60 "$BUILD/cpsbatch" run "$JOB" --shard 2/3 "${args[@]}" >"$WORK/s2b.out" 2>&1
-RC=$?
-check "share 2 resumed: exit 0 (got $RC: $(tail -2 "$WORK/s2b.out"))" [ $RC = 0 ]
+check_eq "share 2 was killed (exit status)" "$(cat "$WORK/s2.rc")" 137
+check_eq "shares 1 and 3: exit statuses" "$(cat "$WORK/s1.rc") $(cat "$WORK/s3.rc")" "0 0"
+rc timeout 120 "$BUILD/cpsbatch" run "$JOB" --shard 2/3 "${args[@]}" >"$WORK/s2b.out" 2>&1
+check_eq "share 2 resumed: exit status ($(tail -2 "$WORK/s2b.out"))" "$RC" 0
 check "share 2 resumed what the kill left (some rows already done)" \
     grep -qE "[1-9][0-9]* already done" "$WORK/s2b.out"
 for k in 1 2 3; do
@@ -57,12 +57,12 @@ PY
 mv "$WORK/shuffled.csv" "$JOB"
 before=$(sim_stat "['requests']")
 for k in 1 2 3; do
-    timeout 60 "$BUILD/cpsbatch" run "$JOB" --shard $k/3 "${args[@]}" >"$WORK/again$k.out" 2>&1
-    RC=$?
+    rc timeout 120 "$BUILD/cpsbatch" run "$JOB" --shard $k/3 "${args[@]}" >"$WORK/again$k.out" 2>&1
+    check_eq "reordered, share $k: exit status" "$RC" 0
     check "reordered, share $k: exit 0, all already done (got $RC)" \
         grep -q "0 new, 0 in doubt" "$WORK/again$k.out"
 done
-check "reordered: nothing sent" [ "$(sim_stat "['requests']")" = "$before" ]
+check_eq "reordered: nothing sent" "$(sim_stat "['requests']")" "$before"
 
 # 3. A dry run of a share shows that share's rows, with the tokens its ledger gave them.
 for k in 1 2 3; do
@@ -80,18 +80,16 @@ PY
 refused() { # what, options...
     local what=$1
     shift
-    timeout 30 "$BUILD/cpsbatch" run "$JOB" "$@" "${args[@]}" >"$WORK/refused.out" 2>&1
-    local rc=$?
-    check "$what: exit 2 (got $rc: $(head -c 300 "$WORK/refused.out"))" [ $rc = 2 ]
-    check "$what: names the ledger" grep -q "job.shard-.-of-3.ledger.jsonl" "$WORK/refused.out"
+    rc timeout 120 "$BUILD/cpsbatch" run "$JOB" "$@" "${args[@]}" >"$WORK/refused.out" 2>&1
+    check_eq "$what: exit status ($(head -c 300 "$WORK/refused.out"))" "$RC" 2
+    check_grep "$what: names the ledger" "job.shard-.-of-3.ledger.jsonl" "$WORK/refused.out"
 }
 refused "without --shard"
 refused "--shard 1/2" --shard 1/2
 # A ledger given by name says which share it holds: another share's is refused.
-"$BUILD/cpsbatch" run "$JOB" --shard 1/3 --ledger "$WORK/job.shard-2-of-3.ledger.jsonl" \
-    "${args[@]}" >"$WORK/other.out" 2>&1
-RC=$?
-check "another share's ledger by name: exit 2 (got $RC)" [ $RC = 2 ]
+rc timeout 120 "$BUILD/cpsbatch" run "$JOB" --shard 1/3 \
+    --ledger "$WORK/job.shard-2-of-3.ledger.jsonl" "${args[@]}" >"$WORK/other.out" 2>&1
+check_eq "another share's ledger by name: exit 2" "$RC" 2
 check "another share's ledger by name: says which share it holds" \
     grep -q "holds share 2/3 of its batch: give --shard 2/3" "$WORK/other.out"
 
@@ -113,6 +111,7 @@ for k in (1, 2, 3):
     names += [r["name"] for r in rows]
 sys.exit(not (ok and len(names) == len(set(names)) == 300))
 PY
-check "refused: nothing sent" [ "$(sim_stat "['requests']")" = "$before" ]
-check "bad --shard: exit 2" [ "$("$BUILD/cpsbatch" run "$JOB" --shard 4/3 >/dev/null 2>&1; echo $?)" = 2 ]
+check_eq "refused: nothing sent" "$(sim_stat "['requests']")" "$before"
+rc "$BUILD/cpsbatch" run "$JOB" --shard 4/3 >/dev/null 2>&1
+check_eq "bad --shard: exit status" "$RC" 2
 finish

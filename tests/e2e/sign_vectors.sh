@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
-# `cpsbatch sign` end to end: for every vector of shared/jdcloud/sign_vectors.json, run the
+# `cpsbatch sign` end to end: for every vector of tests/data/sign_vectors.json, run the
 # built program with the vector's keys (environment), --date, --nonce and --body-file, and
 # compare canonical_request, string_to_sign, signature and authorization byte for byte. Then
 # the same through a ~/.jdc/config profile and a body on stdin, and the exit statuses of a
 # usage error (2) and of missing credentials (3).
-# Env: BUILD (build directory), SRC (repository root); shared/ sits beside the repository.
-set -u
-vectors="${CPSBATCH_SIGN_VECTORS:-$SRC/../shared/jdcloud/sign_vectors.json}"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# Env: BUILD (build directory), SRC (repository root).
+set -euo pipefail
+. "$SRC/tests/e2e/lib.sh"
+vectors="$SRC/tests/data/sign_vectors.json"
 
-python3 - "$BUILD/cpsbatch" "$vectors" "$work" <<'EOF'
+# The checks are Python's (JSON in, JSON out); it prints each failure and leaves its counts in
+# counts.txt for the closing line.
+rc python3 - "$BUILD/cpsbatch" "$vectors" "$WORK" <<'EOF'
 import json, os, subprocess, sys
 
 program, vectors_path, work = sys.argv[1:4]
@@ -24,7 +25,7 @@ def check(name, ok, detail=""):
         passed += 1
     else:
         failed += 1
-        print(f"FAIL {name}: {detail}")
+        print(f"FAIL: {name}: {detail}")
 
 
 def run(args, env, stdin=b""):
@@ -118,6 +119,9 @@ secret = doc["secret_key"].encode()
 p = run(ok, keys_env)
 check("secret never printed", secret not in p.stdout + p.stderr, "the secret key was printed")
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+with open(os.path.join(work, "counts.txt"), "w") as f:
+    f.write(f"{passed} {failed}\n")
 EOF
+check_eq "the Python checker ran to its end" "$RC" 0
+[ ! -s "$WORK/counts.txt" ] || add_counts $(cat "$WORK/counts.txt")
+finish

@@ -1,26 +1,19 @@
 #!/usr/bin/env bash
 # status.sh - `cpsbatch status` on ledgers written by hand: text and --json, a torn tail (a
 # run still writing), a locked ledger, and the exit statuses (0, 2, 65, 66).
-# Env: BUILD (the build tree holding cpsbatch), SRC (the source tree).
 set -euo pipefail
-
-BUILD=${BUILD:?set BUILD to the build directory}
+. "$SRC/tests/e2e/lib.sh"
 bin=$BUILD/cpsbatch
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-fails=0
-pass=0
+dir=$WORK
 
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
 expect_status() { # expect_status WANT CMD...
-    local want=$1 got=0
+    local want=$1
     shift
-    "$@" >"$dir/out" 2>"$dir/err" || got=$?
-    if [ "$got" = "$want" ]; then ok; else bad "$* exited $got, want $want: $(cat "$dir/err")"; fi
+    rc "$@" >"$dir/out" 2>"$dir/err"
+    check_eq "${*#"$BUILD/"}: exit status ($(head -c 300 "$dir/err"))" "$RC" "$want"
 }
-has() { # has FILE TEXT
-    if grep -qF -- "$2" "$1"; then ok; else bad "$1 lacks '$2':"; cat "$1" >&2; fi
+has() { # has FILE TEXT: a line of FILE holds TEXT (a fixed string)
+    check_grep "${1##*/} holds '$2'" "$2" "$1" -F
 }
 
 salt=$(printf '%064d' 7)
@@ -71,11 +64,11 @@ has "$dir/text" "rows 3, 4"
 has "$dir/text" "      1  429 QUOTA_EXCEEDED  quota"
 has "$dir/text" "row 6        tok-6"
 has "$dir/text" "row 7        tok-7"
-[ ! -s "$dir/err" ] && ok || bad "stderr not empty: $(cat "$dir/err")"
+check "stderr is empty ($(head -c 300 "$dir/err"))" test ! -s "$dir/err"
 
 # JSON.
 expect_status 0 "$bin" status --json "$L"
-if python3 - "$dir/out" <<'PY'; then ok; else bad "--json: $(cat "$dir/out")"; fi
+check "--json: the fields ($(head -c 600 "$dir/out"))" python3 - "$dir/out" <<'PY'
 import json, sys
 text = open(sys.argv[1]).read()
 assert text.count("\n") == 1, "one line"
@@ -100,19 +93,15 @@ cp "$dir/torn.jsonl" "$dir/torn.before"
 expect_status 0 "$bin" status "$dir/torn.jsonl"
 has "$dir/err" "torn.jsonl:16: torn last line (36 bytes) ignored"
 has "$dir/out" "rows       7:"
-cmp -s "$dir/torn.jsonl" "$dir/torn.before" && ok || bad "status modified a torn ledger"
+check "status leaves a torn ledger as it was" cmp "$dir/torn.jsonl" "$dir/torn.before"
 expect_status 0 "$bin" status --json "$dir/torn.jsonl"
-if python3 -c 'import json, sys
+check "torn_tail in --json" python3 -c 'import json, sys
 o = json.load(open(sys.argv[1]))
-assert o["torn_tail"] == {"line": 16, "bytes": 36}, o["torn_tail"]' "$dir/out"; then
-    ok
-else
-    bad "torn_tail: $(cat "$dir/out")"
-fi
+assert o["torn_tail"] == {"line": 16, "bytes": 36}, o["torn_tail"]' "$dir/out"
 
 # A locked ledger (as `run` holds it) can still be read.
 if command -v flock >/dev/null; then
-    flock -n "$L" -c "\"$bin\" status \"$L\" >\"$dir/locked\"" && ok || bad "status under a lock"
+    check "status under a lock" flock -n "$L" -c "\"$bin\" status \"$L\" >\"$dir/locked\""
     has "$dir/locked" "rows       7: 2 done"
 fi
 
@@ -139,7 +128,7 @@ has "$dir/out" "usage: cpsbatch status LEDGER [--json]"
 } >"$dir/esc.jsonl"
 expect_status 0 "$bin" status "$dir/esc.jsonl"
 has "$dir/out" "INVALID_ARGUMENT  ?[31mred?line"
-if grep -q $'\x1b' "$dir/out"; then bad "an escape character reached the output"; else ok; fi
+check_no_grep "no escape character reaches the output" $'\x1b' "$dir/out"
 
 # An empty batch: a header only.
 head -n 1 "$L" >"$dir/new.jsonl"
@@ -147,5 +136,4 @@ expect_status 0 "$bin" status "$dir/new.jsonl"
 has "$dir/out" "rows       0: 0 done, 0 failed, 0 in doubt (pending)"
 has "$dir/out" "records    - .. -"
 
-echo "status.sh: $pass passed, $fails failed"
-[ "$fails" = 0 ]
+finish

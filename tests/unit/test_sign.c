@@ -1,8 +1,7 @@
 /* test_sign.c - the signer against every official vector of sign_vectors.json, byte for byte,
  * and the URL and Authorization parsers, dates, nonces and bad requests on their edges.
  *
- * The vectors are found at $CPSBATCH_SOURCE_DIR/../shared/jdcloud/sign_vectors.json (ctest
- * sets CPSBATCH_SOURCE_DIR to the repository root; shared/ sits beside it).
+ * The vectors are tests/data/sign_vectors.json (vectors.h loads them).
  */
 #include <jansson.h>
 #include <openssl/crypto.h>

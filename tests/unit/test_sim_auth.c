@@ -3,7 +3,7 @@
  * must be refused: a changed body, path, query or header, a wrong access or secret key, a date
  * more than 5 minutes off, missing headers.
  *
- * The vectors are at $CPSBATCH_SOURCE_DIR/../shared/jdcloud/sign_vectors.json.
+ * The vectors are tests/data/sign_vectors.json (vectors.h loads them).
  */
 #include <jansson.h>
 #include <stdio.h>

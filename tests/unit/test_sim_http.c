@@ -184,7 +184,8 @@ static void test_describe_instance(void)
 {
     struct simtest_resp r;
     char path[256];
-    CHECK_INT(simtest_faults(port, "{\"create_seconds\":0.2}"), ==, 200);
+    /* creating for 1000 s: still creating when described, however slow the machine */
+    CHECK_INT(simtest_faults(port, "{\"create_seconds\":1000}"), ==, 200);
     simtest_create(port, "tok-describe", 1, &r);
     json_t *ids = ids_of(&r);
     simtest_release(&r);
@@ -202,8 +203,11 @@ static void test_describe_instance(void)
     CHECK(json_object_get(inst, "password") == NULL);
     json_decref(j);
     simtest_release(&r);
+    /* then running once 0.2 s have passed (the state is judged when described) */
+    CHECK_INT(simtest_faults(port, "{\"create_seconds\":0.2}"), ==, 200);
     const char *status = "creating";
-    for (int i = 0; i < 50 && strcmp(status, "running") != 0; i++) { /* at most ~1 s */
+    int64_t deadline = clock_now_us() + 10000000;
+    for (int i = 0; i < 500 && strcmp(status, "running") != 0 && clock_now_us() < deadline; i++) {
         simtest_sleep_ms(20);
         simtest_call(port, "GET", path, NULL, &r);
         j = simtest_json(&r);

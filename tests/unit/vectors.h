@@ -1,5 +1,6 @@
-/* vectors.h - the official signing vectors, shared/jdcloud/sign_vectors.json beside the repo
- * (ctest sets CPSBATCH_SOURCE_DIR to the repository root). */
+/* vectors.h - the official signing vectors: tests/data/sign_vectors.json, a copy of what the
+ * official SDKs' signers produce (see its "note"). The build names the folder
+ * (CPSBATCH_TEST_DATA, tests/CMakeLists.txt), so a test finds it from any directory. */
 #ifndef CPSBATCH_VECTORS_H
 #define CPSBATCH_VECTORS_H
 
@@ -7,12 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#ifndef CPSBATCH_TEST_DATA
+#define CPSBATCH_TEST_DATA "tests/data"
+#endif
+
 /* The parsed file (new reference), or NULL after saying why on stderr. */
 static inline json_t *load_vectors(void)
 {
-    const char *src = getenv("CPSBATCH_SOURCE_DIR");
-    char path[4096];
-    snprintf(path, sizeof path, "%s/../shared/jdcloud/sign_vectors.json", src ? src : ".");
+    const char *path = CPSBATCH_TEST_DATA "/sign_vectors.json";
     json_error_t e;
     json_t *root = json_load_file(path, 0, &e);
     if (!root)
