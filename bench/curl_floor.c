@@ -140,7 +140,8 @@ int main(int argc, char **argv)
     getrusage(RUSAGE_SELF, &ru);
     double cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
                  (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-    printf("%.0f %.1f %ld\n", (double)done / elapsed, done ? cpu * 1e6 / (double)done : 0.0, failed);
+    printf("%.0f %.1f %ld\n", (double)done / elapsed, done ? cpu * 1e6 / (double)done : 0.0,
+           failed);
     for (int i = 0; i < conns; i++) {
         curl_multi_remove_handle(multi, slots[i].easy);
         curl_easy_cleanup(slots[i].easy);

@@ -22,8 +22,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int fd = memfile(data, size, path, sizeof(path));
     if (fd < 0)
         return 0;
-    struct job_options o = {.path = path, .default_region = "cn-north-1",
-                            .password = "Fuzz#Passw0rd", .salt = salt, .salt_len = sizeof(salt)};
+    struct job_options o = {.path = path,
+                            .default_region = "cn-north-1",
+                            .password = "Fuzz#Passw0rd",
+                            .salt = salt,
+                            .salt_len = sizeof(salt)};
     struct job *j;
     if (job_open(&o, ignore, NULL, &j) == 0) {
         struct job_row row = {0};

@@ -24,8 +24,8 @@ static void compare(const struct spec *a, const struct spec *b)
         if (!a->present[f])
             continue;
         if (field_is_integer((enum field_id)f) ? a->num[f] != b->num[f]
-            : f == FIELD_SOFTWARES       ? !json_equal(a->softwares, b->softwares)
-                                         : strcmp(a->str[f], b->str[f]) != 0)
+            : f == FIELD_SOFTWARES             ? !json_equal(a->softwares, b->softwares)
+                                               : strcmp(a->str[f], b->str[f]) != 0)
             abort();
     }
 }

@@ -11,7 +11,7 @@ static int check_passed, check_failed;
 #define CHECK_FAIL_(fmt, ...)                                                                      \
     do {                                                                                           \
         check_failed++;                                                                            \
-        fprintf(stderr, "%s:%d: " fmt "\n", __FILE__, __LINE__, __VA_ARGS__);                     \
+        fprintf(stderr, "%s:%d: " fmt "\n", __FILE__, __LINE__, __VA_ARGS__);                      \
     } while (0)
 
 #define CHECK(cond)                                                                                \

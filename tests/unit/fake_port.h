@@ -25,10 +25,10 @@ struct fake_port {
     size_t n_pending;
     struct http_response *ready[FAKE_PORT_MAX]; /* answered, not polled */
     size_t n_ready;
-    size_t submits;       /* requests accepted, ever */
-    bool stopped;         /* stop() was called */
+    size_t submits; /* requests accepted, ever */
+    bool stopped;   /* stop() was called */
     int64_t stop_deadline;
-    bool refuse;          /* submit() fails with ERR_STOPPED while set */
+    bool refuse; /* submit() fails with ERR_STOPPED while set */
 };
 
 static inline int fake_port_submit(void *impl, struct http_request *req)
@@ -79,8 +79,12 @@ static inline struct http_response *fake_port_take(struct fake_port *f, size_t i
     struct http_response *r = calloc(1, sizeof(*r));
     if (!r)
         abort();
-    *r = (struct http_response){.req = req, .id = req->id, .user = req->user,
-                                .due_us = req->due_us, .t_sent = req->due_us, .t_done = t_done};
+    *r = (struct http_response){.req = req,
+                                .id = req->id,
+                                .user = req->user,
+                                .due_us = req->due_us,
+                                .t_sent = req->due_us,
+                                .t_done = t_done};
     f->ready[f->n_ready++] = r;
     return r;
 }

@@ -15,7 +15,8 @@ static struct csvin *open_text(const char *text, size_t len, char *path)
 static void test_quoting(void)
 {
     char path[64];
-    const char text[] = "\xEF\xBB\xBF" "a,b,c\r\n\"x,1\",\"say \"\"hi\"\"\",\"two\nlines\"\r\n,,\n";
+    const char text[] = "\xEF\xBB\xBF"
+                        "a,b,c\r\n\"x,1\",\"say \"\"hi\"\"\",\"two\nlines\"\r\n,,\n";
     struct csvin *r = open_text(text, sizeof(text) - 1, path);
     struct csvin_record rec;
     CHECK(r != NULL);

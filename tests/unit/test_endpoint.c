@@ -43,50 +43,25 @@ static void check_verdict(const char *url, bool insecure, int want)
 static void test_loopback(void)
 {
     static const char *const yes[] = {
-        "http://127.0.0.1",
-        "http://127.0.0.1/",
-        "http://127.0.0.1:8080",
-        "http://127.0.0.1:8080/v1/regions/cn-north-1/instances",
-        "http://127.0.0.1?x=1",
-        "http://127.0.0.1#frag",
+        "http://127.0.0.1",        "http://127.0.0.1/",
+        "http://127.0.0.1:8080",   "http://127.0.0.1:8080/v1/regions/cn-north-1/instances",
+        "http://127.0.0.1?x=1",    "http://127.0.0.1#frag",
         "http://127.255.255.254/", /* all of 127.0.0.0/8, not only .1 */
-        "http://127.10.20.30:1/",
-        "https://127.0.0.1:8443/",
-        "http://localhost",
-        "http://localhost:8080/",
-        "http://LOCALHOST/",
-        "http://LocalHost:1/",
-        "HTTP://LOCALHOST:8080",
-        "http://[::1]",
-        "http://[::1]/",
-        "http://[::1]:8080/x",
-        "https://[::1]:8443",
-        NULL};
+        "http://127.10.20.30:1/",  "https://127.0.0.1:8443/",
+        "http://localhost",        "http://localhost:8080/",
+        "http://LOCALHOST/",       "http://LocalHost:1/",
+        "HTTP://LOCALHOST:8080",   "http://[::1]",
+        "http://[::1]/",           "http://[::1]:8080/x",
+        "https://[::1]:8443",      NULL};
     static const char *const no[] = {
-        "http://128.0.0.1/",
-        "http://126.255.255.255/",
-        "http://10.0.0.1/",
-        "http://192.168.1.1:8080/",
-        "http://0.0.0.0/", /* "any address", not loopback */
-        "http://[::]/",
-        "http://[::2]/",
-        "http://[fe80::1]/",
-        "http://example.com/",
-        "http://localhost.evil.com/",
-        "http://localhostevil/",
-        "http://evil-localhost/",
-        "http://mylocalhost:80/",
-        "http://cps.jdcloud-api.com/",
-        "https://cps.jdcloud-api.com/",
+        "http://128.0.0.1/", "http://126.255.255.255/", "http://10.0.0.1/",
+        "http://192.168.1.1:8080/", "http://0.0.0.0/", /* "any address", not loopback */
+        "http://[::]/", "http://[::2]/", "http://[fe80::1]/", "http://example.com/",
+        "http://localhost.evil.com/", "http://localhostevil/", "http://evil-localhost/",
+        "http://mylocalhost:80/", "http://cps.jdcloud-api.com/", "https://cps.jdcloud-api.com/",
         /* Not URLs: no scheme, no host. */
-        "",
-        "localhost",
-        "127.0.0.1",
-        "127.0.0.1:8080",
-        "//127.0.0.1/",
-        "http://",
-        "http:///127.0.0.1",
-        NULL};
+        "", "localhost", "127.0.0.1", "127.0.0.1:8080", "//127.0.0.1/", "http://",
+        "http:///127.0.0.1", NULL};
     check_all(endpoint_is_loopback, "endpoint_is_loopback", yes, true);
     check_all(endpoint_is_loopback, "endpoint_is_loopback", no, false);
 }
@@ -109,22 +84,21 @@ static void test_production(void)
         "https://vm.jdcloud-api.com/",
         "https://a.b.c.jdcloud-api.com/",
         NULL};
-    static const char *const no[] = {
-        "https://evil-jdcloud-api.com",
-        "https://evil.com/cps.jdcloud-api.com",
-        "https://evil.com/?u=https://cps.jdcloud-api.com",
-        "https://jdcloud-api.com.evil.com/",
-        "https://cps.jdcloud-api.co",
-        "https://cps.jdcloud-api.community",
-        "https://cps.jdcloud.com",
-        "https://jdcloud-api/",
-        "https://127.0.0.1/",
-        "http://localhost:8080/",
-        "http://[::1]/",
-        "cps.jdcloud-api.com",
-        "",
-        "https://",
-        NULL};
+    static const char *const no[] = {"https://evil-jdcloud-api.com",
+                                     "https://evil.com/cps.jdcloud-api.com",
+                                     "https://evil.com/?u=https://cps.jdcloud-api.com",
+                                     "https://jdcloud-api.com.evil.com/",
+                                     "https://cps.jdcloud-api.co",
+                                     "https://cps.jdcloud-api.community",
+                                     "https://cps.jdcloud.com",
+                                     "https://jdcloud-api/",
+                                     "https://127.0.0.1/",
+                                     "http://localhost:8080/",
+                                     "http://[::1]/",
+                                     "cps.jdcloud-api.com",
+                                     "",
+                                     "https://",
+                                     NULL};
     check_all(endpoint_is_production, "endpoint_is_production", yes, true);
     check_all(endpoint_is_production, "endpoint_is_production", no, false);
 }
@@ -134,17 +108,11 @@ static void test_production(void)
 /* https anywhere, with or without --insecure-http. */
 static void test_check_https(void)
 {
-    static const char *const ok[] = {
-        ENDPOINT_DEFAULT,
-        "https://cps.jdcloud-api.com/",
-        "https://example.com",
-        "https://example.com:8443/prefix",
-        "https://10.0.0.1/",
-        "https://[2001:db8::1]:443/",
-        "HTTPS://EXAMPLE.COM/",
-        "Https://example.com",
-        "https://127.0.0.1:8443/",
-        NULL};
+    static const char *const ok[] = {ENDPOINT_DEFAULT,          "https://cps.jdcloud-api.com/",
+                                     "https://example.com",     "https://example.com:8443/prefix",
+                                     "https://10.0.0.1/",       "https://[2001:db8::1]:443/",
+                                     "HTTPS://EXAMPLE.COM/",    "Https://example.com",
+                                     "https://127.0.0.1:8443/", NULL};
     for (size_t i = 0; ok[i]; i++) {
         check_verdict(ok[i], false, 0);
         check_verdict(ok[i], true, 0);
@@ -154,30 +122,16 @@ static void test_check_https(void)
 /* Plain http: loopback only, unless --insecure-http. */
 static void test_check_http(void)
 {
-    static const char *const loop[] = {
-        "http://127.0.0.1:8080",
-        "http://127.0.0.1",
-        "http://127.1.2.3:9/",
-        "http://localhost",
-        "http://localhost:8080/",
-        "http://LOCALHOST:8080/",
-        "HTTP://127.0.0.1/",
-        "http://[::1]:8080",
-        "http://[::1]",
-        NULL};
+    static const char *const loop[] = {"http://127.0.0.1:8080",  "http://127.0.0.1",
+                                       "http://127.1.2.3:9/",    "http://localhost",
+                                       "http://localhost:8080/", "http://LOCALHOST:8080/",
+                                       "HTTP://127.0.0.1/",      "http://[::1]:8080",
+                                       "http://[::1]",           NULL};
     static const char *const remote[] = {
-        "http://cps.jdcloud-api.com",
-        "http://example.com",
-        "http://example.com:80/",
-        "http://10.0.0.1:8080/",
-        "http://128.0.0.1/",
-        "http://0.0.0.0:8080/",
-        "http://[::]:8080/",
-        "http://[2001:db8::1]/",
-        "http://localhost.evil.com/",
-        "http://localhostevil:8080/",
-        "HTTP://EXAMPLE.COM/",
-        NULL};
+        "http://cps.jdcloud-api.com", "http://example.com",    "http://example.com:80/",
+        "http://10.0.0.1:8080/",      "http://128.0.0.1/",     "http://0.0.0.0:8080/",
+        "http://[::]:8080/",          "http://[2001:db8::1]/", "http://localhost.evil.com/",
+        "http://localhostevil:8080/", "HTTP://EXAMPLE.COM/",   NULL};
     for (size_t i = 0; loop[i]; i++) {
         check_verdict(loop[i], false, 0);
         check_verdict(loop[i], true, 0);
@@ -191,27 +145,26 @@ static void test_check_http(void)
 /* Not an http(s) URL: refused whatever --insecure-http says. */
 static void test_check_not_url(void)
 {
-    static const char *const bad[] = {
-        "",
-        "cps.jdcloud-api.com",
-        "localhost:8080",
-        "127.0.0.1",
-        "ftp://127.0.0.1/",
-        "file:///etc/passwd",
-        "ws://localhost/",
-        "httpx://localhost/",
-        "xhttp://127.0.0.1/",
-        "x://127.0.0.1",
-        " http://127.0.0.1/",
-        "http:/127.0.0.1",
-        "http:127.0.0.1",
-        "//127.0.0.1/",
-        "http://",
-        "https://",
-        "http:///path",
-        "https://:443/",
-        "https://?x",
-        NULL};
+    static const char *const bad[] = {"",
+                                      "cps.jdcloud-api.com",
+                                      "localhost:8080",
+                                      "127.0.0.1",
+                                      "ftp://127.0.0.1/",
+                                      "file:///etc/passwd",
+                                      "ws://localhost/",
+                                      "httpx://localhost/",
+                                      "xhttp://127.0.0.1/",
+                                      "x://127.0.0.1",
+                                      " http://127.0.0.1/",
+                                      "http:/127.0.0.1",
+                                      "http:127.0.0.1",
+                                      "//127.0.0.1/",
+                                      "http://",
+                                      "https://",
+                                      "http:///path",
+                                      "https://:443/",
+                                      "https://?x",
+                                      NULL};
     for (size_t i = 0; bad[i]; i++) {
         check_verdict(bad[i], false, ERR_INVALID);
         check_verdict(bad[i], true, ERR_INVALID);

@@ -23,7 +23,7 @@
 #define T0 INT64_C(5000000)       /* the monotonic clock when each engine starts */
 #define SEC INT64_C(1000000)
 #define OK_BODY "{\"requestId\":\"req-ok\",\"result\":{\"instanceIds\":[\"i-1\",\"i-2\"]}}"
-#define BACKOFF_CEILING(n) (BACKOFF_DEFAULT_BASE_US << ((n) - 1)) /* retry n's jitter bound */
+#define BACKOFF_CEILING(n) (BACKOFF_DEFAULT_BASE_US << ((n)-1)) /* retry n's jitter bound */
 #define ERR_BODY(status) "{\"requestId\":\"req-e\",\"error\":{\"status\":\"" status "\"}}"
 
 static char dir[256];
@@ -43,8 +43,8 @@ static int rows_next(void *ctx, struct engine_item *it)
     long i = ++r->next;
     char body[128];
     snprintf(it->token, sizeof(it->token), "tok-%06ld", i);
-    int len = snprintf(body, sizeof(body), "{\"clientToken\":\"%s\",\"name\":\"row-%ld\"}",
-                       it->token, i);
+    int len =
+        snprintf(body, sizeof(body), "{\"clientToken\":\"%s\",\"name\":\"row-%ld\"}", it->token, i);
     it->row = i + 1;
     snprintf(it->region, sizeof(it->region), "cn-north-1");
     memset(it->digest, (int)(i & 0xff), sizeof(it->digest));
@@ -81,16 +81,20 @@ static struct fx *fx_init(const char *name, long n)
     fake_port_init(&f->port);
     f->rows.n = n;
     f->now = T0;
-    f->cfg = (struct engine_config){.rate = 0, .concurrency = 8, .max_attempts = 5,
-                                    .drain_us = 2 * SEC, .stop = &f->stop,
-                                    .wall_offset_us = WALL0 * SEC - T0, .seed = 42};
+    f->cfg = (struct engine_config){.rate = 0,
+                                    .concurrency = 8,
+                                    .max_attempts = 5,
+                                    .drain_us = 2 * SEC,
+                                    .stop = &f->stop,
+                                    .wall_offset_us = WALL0 * SEC - T0,
+                                    .seed = 42};
     return f;
 }
 
 static void fx_start(struct fx *f)
 {
-    CHECK_INT(engine_new(&f->cfg, rows_next, &f->rows, f->ledger, f->port.port, f->maker,
-                         &f->st, f->now, &f->e),
+    CHECK_INT(engine_new(&f->cfg, rows_next, &f->rows, f->ledger, f->port.port, f->maker, &f->st,
+                         f->now, &f->e),
               ==, 0);
 }
 
@@ -453,8 +457,9 @@ static void test_budget_exhausted(void)
 /* ---- Stopping -------------------------------------------------------------------------------- */
 
 /* The first stop: a row waiting to retry is left in doubt, nothing new starts, answers in
- * flight are still recorded (a retryable one is not retried); at the drain deadline the port is stopped and what it aborts is
- * left in doubt (intent, no final record); rows never pulled are not in the ledger. */
+ * flight are still recorded (a retryable one is not retried); at the drain deadline the port is
+ * stopped and what it aborts is left in doubt (intent, no final record); rows never pulled are not
+ * in the ledger. */
 static void test_drain(void)
 {
     struct fx *f = fx_init("drain", 6);
@@ -462,7 +467,7 @@ static void test_drain(void)
     fx_start(f);
     advance(f);
     answer(f, 0, 503, ERR_BODY("UNAVAILABLE"), "10"); /* row 1 waits 10 s */
-    advance(f);                                      /* row 4 takes its slot */
+    advance(f);                                       /* row 4 takes its slot */
     CHECK_INT(f->port.submits, ==, 4);
     CHECK_INT(f->st.waiting, ==, 1);
     atomic_store(&f->stop, 1);
@@ -535,8 +540,8 @@ static void test_auth_stop(void)
     f->cfg.concurrency = 2;
     fx_start(f);
     advance(f);
-    answer(f, 0, 403,
-           "{\"error\":{\"status\":\"FORBIDDEN\",\"message\":\"signature mismatch\"}}", NULL);
+    answer(f, 0, 403, "{\"error\":{\"status\":\"FORBIDDEN\",\"message\":\"signature mismatch\"}}",
+           NULL);
     advance(f);
     CHECK(f->st.auth_stopped);
     CHECK(strstr(f->st.stop_message, "HTTP 403") != NULL);

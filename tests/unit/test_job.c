@@ -5,10 +5,11 @@
 #include "lines.h"
 #include "tmpfile.h"
 
-#define HDR "regionId,az,deviceType,imageType,osTypeId,sysRaidTypeId,dataRaidTypeId,networkType,"   \
-            "name,password,count"
-#define ROW(name, count) "cn-north-1,cn-north-1a,cps.c.normal,standard,os,r1,r10,basic," name       \
-                         ",Passw0rd!," count
+#define HDR                                                                                        \
+    "regionId,az,deviceType,imageType,osTypeId,sysRaidTypeId,dataRaidTypeId,networkType,"          \
+    "name,password,count"
+#define ROW(name, count)                                                                           \
+    "cn-north-1,cn-north-1a,cps.c.normal,standard,os,r1,r10,basic," name ",Passw0rd!," count
 
 static const unsigned char salt[32] = {7};
 
@@ -49,7 +50,8 @@ static void test_header(void)
     struct lines l;
     CHECK_INT(run_job(" RegionID ,AZ,devicetype,imageType,osTypeId,sysRaidTypeId,dataRaidTypeId,"
                       "networkType,name,password,count,#notes\n" ROW("a", "1") "\n",
-                      NULL, &l, NULL, NULL), ==, 0);
+                      NULL, &l, NULL, NULL),
+              ==, 0);
     CHECK_INT(l.n, ==, 1); /* the ragged row: 11 fields for 12 columns */
     CHECK_STR(l.text, "JOB:2: has 11 fields, the header has 12\n");
     CHECK_INT(run_job(HDR ",bandwith,count\n", NULL, &l, NULL, NULL), ==, ERR_INVALID);
@@ -67,8 +69,9 @@ static void test_all_problems_reported(void)
 {
     struct lines l;
     long rows = 0;
-    run_job(HDR ",bandwidth,\n" ROW("a", "0") ",,\n" ROW("b", "x") ",300,\n" ROW("c", "1") ",,z\n"
-                "\"unterminated\n",
+    run_job(HDR ",bandwidth,\n" ROW("a", "0") ",,\n" ROW("b", "x") ",300,\n" ROW(
+                "c", "1") ",,z\n"
+                          "\"unterminated\n",
             NULL, &l, NULL, &rows);
     CHECK_STR(l.text, "JOB:2:count: must be at least 1, got 0\n"
                       "JOB:3:count: must be a whole number, got 'x'\n"
@@ -96,8 +99,7 @@ static void test_tokens(void)
 {
     struct lines l;
     char t1[8][TOKEN_LEN + 1], t2[8][TOKEN_LEN + 1];
-    run_job(HDR "\n" ROW("a", "1") "\n" ROW("b", "1") "\n" ROW("a", "1") "\n", NULL, &l, t1,
-            NULL);
+    run_job(HDR "\n" ROW("a", "1") "\n" ROW("b", "1") "\n" ROW("a", "1") "\n", NULL, &l, t1, NULL);
     CHECK(strcmp(t1[0], t1[1]) != 0);
     CHECK(strcmp(t1[0], t1[2]) != 0); /* identical rows: distinct tokens */
     /* Rows moved, one added in front, one edited: unchanged rows keep their tokens. */

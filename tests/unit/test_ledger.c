@@ -415,8 +415,10 @@ static void test_corrupt(void)
     expect_corrupt("bad5.jsonl", buf, 5); /* a second header */
     /* A number too big for a long long (found by fuzz/fuzz_ledger: it overflowed in the fast
      * path) is refused, not wrapped. */
-    snprintf(buf, sizeof(buf), "{\"type\":\"intent\",\"token\":\"t7\",\"row\":%s,"
-             "\"spec_sha256\":\"%064d\",\"t\":\"x\"}\n%s", "99999999999999999999", 0, good);
+    snprintf(buf, sizeof(buf),
+             "{\"type\":\"intent\",\"token\":\"t7\",\"row\":%s,"
+             "\"spec_sha256\":\"%064d\",\"t\":\"x\"}\n%s",
+             "99999999999999999999", 0, good);
     expect_corrupt("bad6.jsonl", buf, 5);
 
     struct ledger *l = NULL;

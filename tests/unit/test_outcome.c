@@ -32,8 +32,10 @@ static enum outcome_kind kind(long status, const char *err_status)
 int main(void)
 {
     struct outcome o;
-    CHECK_INT(classify(200, "{\"requestId\":\"r9\",\"result\":{\"instanceIds\":[\"cps-1\",\"cps-2\"]}}",
-                       TRANSPORT_ERROR_NONE, &o), ==, OUTCOME_DONE);
+    CHECK_INT(classify(200,
+                       "{\"requestId\":\"r9\",\"result\":{\"instanceIds\":[\"cps-1\",\"cps-2\"]}}",
+                       TRANSPORT_ERROR_NONE, &o),
+              ==, OUTCOME_DONE);
     CHECK_INT(json_array_size(o.instance_ids), ==, 2);
     CHECK_STR(o.request_id, "r9");
     outcome_release(&o);
@@ -57,9 +59,11 @@ int main(void)
     CHECK_INT(kind(502, ""), ==, OUTCOME_RETRY);
     CHECK_INT(kind(503, "UNAVAILABLE"), ==, OUTCOME_THROTTLED);
     CHECK_INT(kind(504, ""), ==, OUTCOME_RETRY);
-    CHECK_INT(classify(400, "{\"requestId\":\"q\",\"error\":{\"code\":400,\"status\":"
-                            "\"INVALID_ARGUMENT\",\"message\":\"bandwidth out of range\"}}",
-                       TRANSPORT_ERROR_NONE, &o), ==, OUTCOME_PERMANENT);
+    CHECK_INT(classify(400,
+                       "{\"requestId\":\"q\",\"error\":{\"code\":400,\"status\":"
+                       "\"INVALID_ARGUMENT\",\"message\":\"bandwidth out of range\"}}",
+                       TRANSPORT_ERROR_NONE, &o),
+              ==, OUTCOME_PERMANENT);
     CHECK_STR(o.message, "bandwidth out of range");
     CHECK_STR(o.status, "INVALID_ARGUMENT");
     CHECK_INT(o.http, ==, 400);

@@ -138,8 +138,8 @@ static void test_default_region(void)
     struct plan p;
     struct lines l;
     struct job_options o = {.default_region = "cn-east-2"};
-    const char *csv = HDR "\n" ROW("", "a", "1") ROW("cn-north-1", "b", "2")
-        ROW("", "\"c\nc\"", "3");
+    const char *csv =
+        HDR "\n" ROW("", "a", "1") ROW("cn-north-1", "b", "2") ROW("", "\"c\nc\"", "3");
     CHECK_INT(scan(csv, &o, &p, &l, NULL), ==, 0);
     CHECK_INT(p.problems, ==, 0);
     CHECK_INT(p.rows, ==, 3);
@@ -155,8 +155,8 @@ static void test_blank_lines(void)
     struct plan p;
     struct lines l;
     struct seen s;
-    const char *csv = HDR "\r\n" ROW("cn-north-1", "a", "2") "\n\r\n" ROW("cn-north-1", "b", "1")
-        "\n";
+    const char *csv =
+        HDR "\r\n" ROW("cn-north-1", "a", "2") "\n\r\n" ROW("cn-north-1", "b", "1") "\n";
     CHECK_INT(scan(csv, NULL, &p, &l, &s), ==, 0);
     CHECK_INT(p.problems, ==, 0);
     CHECK_STR(l.text, "");
@@ -175,11 +175,11 @@ static void test_problems(void)
     struct lines l;
     struct seen s;
     const char *csv = HDR ",bandwidth\n"
-        "cn-north-1,az-1,cps.c.normal,standard,os,r1,r10,basic,a,Passw0rd!,2,\n"
-        "cn-west-9,az-1,cps.c.normal,standard,os,r1,r10,basic,b,Passw0rd!,0,300\n"
-        "cn-north-1,az-1,cps.c.normal,standard,os,r1,r10,basic,c,Passw0rd!,x,\n"
-        "cn-north-1,az-1,cps.c.normal,standard,os,r1,r10,basic,d,Passw0rd!,3,\n"
-        "cn-south-1,az-1,cps.c.normal,standard,os,r1,r10,basic,e,Passw0rd!,4\n";
+                          "cn-north-1,az-1,cps.c.normal,standard,os,r1,r10,basic,a,Passw0rd!,2,\n"
+                          "cn-west-9,az-1,cps.c.normal,standard,os,r1,r10,basic,b,Passw0rd!,0,300\n"
+                          "cn-north-1,az-1,cps.c.normal,standard,os,r1,r10,basic,c,Passw0rd!,x,\n"
+                          "cn-north-1,az-1,cps.c.normal,standard,os,r1,r10,basic,d,Passw0rd!,3,\n"
+                          "cn-south-1,az-1,cps.c.normal,standard,os,r1,r10,basic,e,Passw0rd!,4\n";
     CHECK_INT(scan(csv, NULL, &p, &l, &s), ==, 0);
     CHECK_INT(p.rows, ==, 5);
     CHECK_INT(p.problems, ==, 4);
@@ -242,7 +242,10 @@ static void test_errors(void)
     CHECK_INT(s.n, ==, 0);
 
     /* No regionId column and no --region: every missing column reported, nothing read. */
-    CHECK_INT(scan("az,name\n" "a,b\n", NULL, &p, &l, &s), ==, ERR_INVALID);
+    CHECK_INT(scan("az,name\n"
+                   "a,b\n",
+                   NULL, &p, &l, &s),
+              ==, ERR_INVALID);
     CHECK_INT(p.problems, ==, l.n);
     CHECK_INT(p.problems, >, 1);
     CHECK(strstr(l.text, "missing required column 'regionId' (or give --region)") != NULL);
@@ -265,8 +268,8 @@ static void test_many_regions(void)
     for (int i = 0; i < n; i++) {
         size_t used = strlen(csv);
         snprintf(csv + used, sizeof(csv) - used,
-                 "rg-%02d,az-1,cps.c.normal,standard,os,r1,r10,basic,n%d,Passw0rd!,%d\n",
-                 order[i], i, order[i] + 1);
+                 "rg-%02d,az-1,cps.c.normal,standard,os,r1,r10,basic,n%d,Passw0rd!,%d\n", order[i],
+                 i, order[i] + 1);
     }
     struct plan p;
     struct lines l;

@@ -78,10 +78,17 @@ struct expect {
  * its own key, unlike the maker's cached one). Returns a new string, or NULL. */
 static char *recompute(const struct expect *e, const char *nonce)
 {
-    struct sign_request s = {.method = "PUT", .host = e->host, .path = e->path, .query = "",
-                             .body = e->body, .body_len = e->body_len,
-                             .content_type = "application/json", .date = e->date,
-                             .nonce = nonce, .region = e->region, .service = "cps"};
+    struct sign_request s = {.method = "PUT",
+                             .host = e->host,
+                             .path = e->path,
+                             .query = "",
+                             .body = e->body,
+                             .body_len = e->body_len,
+                             .content_type = "application/json",
+                             .date = e->date,
+                             .nonce = nonce,
+                             .region = e->region,
+                             .service = "cps"};
     struct sign_result res = {0};
     int rc = sign_compute(&s, e->ak, e->sk, &res);
     CHECK_INT(rc, ==, 0);
@@ -124,8 +131,14 @@ static void test_create_request(void)
     struct http_request *r = NULL;
     CHECK_INT(request_make_create(m, "cn-north-1", BODY, strlen(BODY), T0, &r), ==, 0);
     struct expect e = {"https://cps.example.com/v1/regions/cn-north-1/instances",
-                       "cps.example.com", "/v1/regions/cn-north-1/instances", "cn-north-1",
-                       "20231114T221320Z", BODY, strlen(BODY), AK, SK};
+                       "cps.example.com",
+                       "/v1/regions/cn-north-1/instances",
+                       "cn-north-1",
+                       "20231114T221320Z",
+                       BODY,
+                       strlen(BODY),
+                       AK,
+                       SK};
     if (r)
         check_request(r, &e);
 
@@ -191,8 +204,14 @@ static void test_dates(void)
         struct http_request *r = NULL;
         CHECK_INT(request_make_create(m, "cn-east-2", BODY, strlen(BODY), days[i].t, &r), ==, 0);
         struct expect e = {"https://cps.example.com/v1/regions/cn-east-2/instances",
-                           "cps.example.com", "/v1/regions/cn-east-2/instances", "cn-east-2",
-                           days[i].date, BODY, strlen(BODY), AK, SK};
+                           "cps.example.com",
+                           "/v1/regions/cn-east-2/instances",
+                           "cn-east-2",
+                           days[i].date,
+                           BODY,
+                           strlen(BODY),
+                           AK,
+                           SK};
         if (r)
             check_request(r, &e);
         http_request_free(r);
@@ -215,8 +234,14 @@ static void test_body_bytes(void)
     CHECK_INT(request_make_create(m, "cn-north-1", body, len, T0, &r), ==, 0);
     memset(body, 'x', len);
     struct expect e = {"https://cps.example.com/v1/regions/cn-north-1/instances",
-                       "cps.example.com", "/v1/regions/cn-north-1/instances", "cn-north-1",
-                       "20231114T221320Z", sent, len, AK, SK};
+                       "cps.example.com",
+                       "/v1/regions/cn-north-1/instances",
+                       "cn-north-1",
+                       "20231114T221320Z",
+                       sent,
+                       len,
+                       AK,
+                       SK};
     if (r)
         check_request(r, &e);
     http_request_free(r);
@@ -261,8 +286,15 @@ static void test_endpoints(void)
         CHECK_STR(url, cases[i].url);
         struct http_request *r = NULL;
         CHECK_INT(request_make_create(m, "cn-north-1", BODY, strlen(BODY), T0, &r), ==, 0);
-        struct expect e = {cases[i].url, cases[i].host, "/v1/regions/cn-north-1/instances",
-                           "cn-north-1", "20231114T221320Z", BODY, strlen(BODY), AK, SK};
+        struct expect e = {cases[i].url,
+                           cases[i].host,
+                           "/v1/regions/cn-north-1/instances",
+                           "cn-north-1",
+                           "20231114T221320Z",
+                           BODY,
+                           strlen(BODY),
+                           AK,
+                           SK};
         if (r)
             check_request(r, &e);
         http_request_free(r);
@@ -304,11 +336,20 @@ static void test_urls_kept(void)
 
 static void test_bad_endpoints(void)
 {
-    static const char *const bad[] = {
-        "", "cps.example.com", "ftp://cps.example.com", "file:///etc/passwd", "https://",
-        "http://", "https://user@cps.example.com", "https://u:p@cps.example.com",
-        "https://cps.example.com:0", "https://cps.example.com:65536", "https://cps.example.com:",
-        "https://cps.example.com:x", "https://[::1", NULL};
+    static const char *const bad[] = {"",
+                                      "cps.example.com",
+                                      "ftp://cps.example.com",
+                                      "file:///etc/passwd",
+                                      "https://",
+                                      "http://",
+                                      "https://user@cps.example.com",
+                                      "https://u:p@cps.example.com",
+                                      "https://cps.example.com:0",
+                                      "https://cps.example.com:65536",
+                                      "https://cps.example.com:",
+                                      "https://cps.example.com:x",
+                                      "https://[::1",
+                                      NULL};
     for (size_t i = 0; bad[i]; i++) {
         struct request_maker *m = NULL;
         int rc = request_maker_new(bad[i], AK, SK, &m);
@@ -331,8 +372,8 @@ static void test_bad_regions(void)
     char long_region[80];
     memset(long_region, 'r', sizeof(long_region) - 1);
     long_region[sizeof(long_region) - 1] = '\0';
-    const char *bad[] = {"", "cn/north", "cn north", "cn,north", "cn\nnorth", "cn\tnorth",
-                         long_region, NULL};
+    const char *bad[] = {"",          "cn/north",  "cn north",  "cn,north",
+                         "cn\nnorth", "cn\tnorth", long_region, NULL};
     for (size_t i = 0; bad[i]; i++) {
         struct http_request *r = NULL;
         int rc = request_make_create(m, bad[i], BODY, strlen(BODY), T0, &r);

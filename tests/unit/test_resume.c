@@ -19,8 +19,8 @@ static char dir[256];
 static unsigned char salt[LEDGER_SALT_LEN];
 static unsigned char spec_a[32], spec_b[32]; /* the recorded request, and another one */
 
-static const char *const action_names[] = {"NEW", "IN_DOUBT", "SKIP_DONE", "SKIP_FAILED",
-                                           "RETRY_FAILED", "CONFLICT"};
+static const char *const action_names[] = {"NEW",         "IN_DOUBT",     "SKIP_DONE",
+                                           "SKIP_FAILED", "RETRY_FAILED", "CONFLICT"};
 
 /* ---- Helpers --------------------------------------------------------------------------------- */
 
@@ -61,8 +61,8 @@ static void expect_action(const struct ledger *l, const struct job_row *r, bool 
     enum resume_action got = resume_classify(l, r, retry);
     CHECK_INT(got, ==, want);
     if (got != want)
-        fprintf(stderr, "  %s: token %s, %s digest, %s, retry_failed %d: want %s, got %s\n",
-                where, r->token, memcmp(r->digest, spec_a, 32) ? "other" : "same",
+        fprintf(stderr, "  %s: token %s, %s digest, %s, retry_failed %d: want %s, got %s\n", where,
+                r->token, memcmp(r->digest, spec_a, 32) ? "other" : "same",
                 r->token_given ? "given" : "derived", retry, action_names[want],
                 (unsigned)got < 6 ? action_names[got] : "?");
 }
@@ -226,11 +226,12 @@ static void test_counts(void)
         const char *token;
         bool other, given;
     } rows[] = {
-        {"t-new-1", false, false}, {"t-new-2", false, true}, {"t-intent", false, false},
-        {"t-attempt", false, true}, {"t-done", false, false},   /* 2 instances */
-        {"t-redone", false, true},                              /* 1 instance */
+        {"t-new-1", false, false},  {"t-new-2", false, true},
+        {"t-intent", false, false}, {"t-attempt", false, true},
+        {"t-done", false, false},  /* 2 instances */
+        {"t-redone", false, true}, /* 1 instance */
         {"t-failed", false, false}, {"t-refailed", false, false},
-        {"t-done", true, true},     /* a conflict on a done token: not counted as done */
+        {"t-done", true, true}, /* a conflict on a done token: not counted as done */
         {"t-failed", true, true},
     };
     struct resume_counts c = {0}, c_retry = {0};
@@ -348,8 +349,10 @@ static void test_job_given(void)
     if (!l)
         return;
     struct job_row rows[MAX_ROWS], again[MAX_ROWS];
-    int n = read_rows(HDR ",clientToken\n" "cn-north-1,cn-north-1a,cps.c.normal,standard,os,r1,"
-                      "r10,basic,db-1,Passw0rd!,1,tok-db-1\n", l, rows);
+    int n = read_rows(HDR ",clientToken\n"
+                          "cn-north-1,cn-north-1a,cps.c.normal,standard,os,r1,"
+                          "r10,basic,db-1,Passw0rd!,1,tok-db-1\n",
+                      l, rows);
     CHECK_INT(n, ==, 1);
     if (n != 1)
         goto out_close;
@@ -359,14 +362,18 @@ static void test_job_given(void)
     expect_action(l, &rows[0], false, RESUME_IN_DOUBT, "given, unchanged");
 
     /* The password alone is not part of the request's identity: still the same row. */
-    n = read_rows(HDR ",clientToken\n" "cn-north-1,cn-north-1a,cps.c.normal,standard,os,r1,"
-                  "r10,basic,db-1,Other#Pass9,1,tok-db-1\n", l, again);
+    n = read_rows(HDR ",clientToken\n"
+                      "cn-north-1,cn-north-1a,cps.c.normal,standard,os,r1,"
+                      "r10,basic,db-1,Other#Pass9,1,tok-db-1\n",
+                  l, again);
     CHECK_INT(n, ==, 1);
     if (n == 1)
         expect_action(l, &again[0], false, RESUME_IN_DOUBT, "given, new password");
 
-    n = read_rows(HDR ",clientToken\n" "cn-north-1,cn-north-1a,cps.c.normal,standard,os,r1,"
-                  "r10,basic,db-1-renamed,Passw0rd!,1,tok-db-1\n", l, again);
+    n = read_rows(HDR ",clientToken\n"
+                      "cn-north-1,cn-north-1a,cps.c.normal,standard,os,r1,"
+                      "r10,basic,db-1-renamed,Passw0rd!,1,tok-db-1\n",
+                  l, again);
     CHECK_INT(n, ==, 1);
     if (n == 1) {
         CHECK_STR(again[0].token, "tok-db-1");

@@ -22,14 +22,22 @@ static void record(void *ctx, enum field_id f, const char *msg)
 
 /* A valid prepaid row; each test changes one cell. */
 static const char *base[FIELD_N] = {
-    [FIELD_REGION_ID] = "cn-north-1",     [FIELD_AZ] = "cn-north-1a",
-    [FIELD_DEVICE_TYPE] = "cps.c.normal", [FIELD_IMAGE_TYPE] = "standard",
-    [FIELD_OS_TYPE_ID] = "os-1",          [FIELD_SYS_RAID_TYPE_ID] = "r1",
-    [FIELD_DATA_RAID_TYPE_ID] = "r10",    [FIELD_NETWORK_TYPE] = "basic",
-    [FIELD_ENABLE_INTERNET] = "yes",      [FIELD_LINE_TYPE] = "bgp",
-    [FIELD_BANDWIDTH] = "10",             [FIELD_NAME] = "web-01",
-    [FIELD_PASSWORD] = "Passw0rd!",       [FIELD_COUNT] = "1",
-    [FIELD_CHARGE_MODE] = "prepaid_by_duration", [FIELD_CHARGE_UNIT] = "month",
+    [FIELD_REGION_ID] = "cn-north-1",
+    [FIELD_AZ] = "cn-north-1a",
+    [FIELD_DEVICE_TYPE] = "cps.c.normal",
+    [FIELD_IMAGE_TYPE] = "standard",
+    [FIELD_OS_TYPE_ID] = "os-1",
+    [FIELD_SYS_RAID_TYPE_ID] = "r1",
+    [FIELD_DATA_RAID_TYPE_ID] = "r10",
+    [FIELD_NETWORK_TYPE] = "basic",
+    [FIELD_ENABLE_INTERNET] = "yes",
+    [FIELD_LINE_TYPE] = "bgp",
+    [FIELD_BANDWIDTH] = "10",
+    [FIELD_NAME] = "web-01",
+    [FIELD_PASSWORD] = "Passw0rd!",
+    [FIELD_COUNT] = "1",
+    [FIELD_CHARGE_MODE] = "prepaid_by_duration",
+    [FIELD_CHARGE_UNIT] = "month",
     [FIELD_CHARGE_DURATION] = "3",
 };
 
@@ -137,7 +145,7 @@ static void test_charge(void)
     BAD(FIELD_CHARGE_DURATION, "0", "1..9 (months)");
     BAD(FIELD_CHARGE_DURATION, "10", "1..9 (months), got 10");
     BAD(FIELD_CHARGE_DURATION, "", "required with prepaid");
-    OK(FIELD_CHARGE_UNIT, ""); /* month by default */
+    OK(FIELD_CHARGE_UNIT, "");     /* month by default */
     OK(FIELD_CHARGE_UNIT, "year"); /* 3 years: still fine */
     struct spec s;
     struct seen seen = {0};
@@ -190,7 +198,8 @@ static void test_cidr_token_softwares(void)
     BAD(FIELD_CLIENT_TOKEN, "1234567890123456789012345678901234567", "1..36 characters, got 37");
     OK(FIELD_SOFTWARES, "mysql:5.7;php:7.4");
     OK(FIELD_SOFTWARES, "mysql:5.7;");
-    OK(FIELD_SOFTWARES, "[{\"name\":\"a\",\"version\":\"1\",\"osTypeId\":\"o\",\"description\":\"d\"}]");
+    OK(FIELD_SOFTWARES,
+       "[{\"name\":\"a\",\"version\":\"1\",\"osTypeId\":\"o\",\"description\":\"d\"}]");
     BAD(FIELD_SOFTWARES, "mysql", "not name:version");
     BAD(FIELD_SOFTWARES, "mysql:;php:7", "not name:version");
     BAD(FIELD_SOFTWARES, "[{\"name\":1}]", "must be a string");
@@ -220,8 +229,7 @@ static void test_body(void)
     free(text);
     json_decref(body);
     body = spec_to_json(&s, true);
-    CHECK_STR(json_string_value(json_object_get(json_object_get(body, "instanceSpec"),
-                                                "password")),
+    CHECK_STR(json_string_value(json_object_get(json_object_get(body, "instanceSpec"), "password")),
               "********");
     json_decref(body);
     body = spec_to_json(&s, false);

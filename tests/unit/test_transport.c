@@ -682,7 +682,7 @@ static void test_stop_aborts(bool inline_mode)
     transport_stop(t, clock_now_us() + 50000);
     struct http_request *late = make("GET", &s, "/ok", 99);
     CHECK_INT(transport_submit(t, late), ==, ERR_STOPPED);
-    http_request_free(late); /* refused: still ours */
+    http_request_free(late);                 /* refused: still ours */
     size_t got = collect(t, resp, 4, 10000); /* all four, though no answer was released */
     CHECK_INT(got, ==, 4);
     int aborted = 0;
@@ -740,7 +740,7 @@ static void test_free_busy(bool inline_mode)
         CHECK_INT(got, ==, 1);
         http_response_free(r);
     }
-    CHECK(wait_count(&s.bodies_ok, 1)); /* some answered, the rest queued or running */
+    CHECK(wait_count(&s.bodies_ok, 1));     /* some answered, the rest queued or running */
     for (uint64_t id = 100; id < 103; id++) /* answers that come only once released */
         CHECK_INT(transport_submit(t, make("GET", &s, "/stall", id)), ==, 0);
     /* Had it waited for the stalled answers, it would take STALL_MAX_MS. */
