@@ -3,7 +3,7 @@
  *
  * It is the test partner of cpsbatch, the target of its benchmarks and the backend of
  * `cpsbatch run --sandbox` (started in-process on a loopback port). It speaks the API as
- * shared/jdcloud/API.md describes it:
+ * the official SDKs speak it:
  *
  *   PUT  /v1/regions/{r}/instances              createInstances (idempotent by clientToken)
  *   GET  /v1/regions/{r}/instances/{id}         describeInstance (creating -> running)

@@ -3,7 +3,7 @@
  * The signature is recomputed with sign_compute from the parts of the request as they came
  * over the wire (method, Host header, raw path, raw query, body, the signed headers) and the
  * secret key, then compared in constant time. "now" is a parameter so the official vectors
- * (shared/jdcloud/sign_vectors.json) verify with their own date.
+ * (tests/data/sign_vectors.json) verify with their own date.
  */
 #ifndef CPSBATCH_SIMAUTH_H
 #define CPSBATCH_SIMAUTH_H
