@@ -5,6 +5,9 @@
 set -uo pipefail
 build=${BUILD:?BUILD must name the build tree}
 fail=0
+# Two ctest runs of one build tree may run this at once: one at a time builds these targets.
+exec 9>"$build/layout.lock"
+flock 9
 try() { # target, header that must be missing ("" = must build)
     local out
     out=$(cmake --build "$build" --target "layout_$1" 2>&1)
