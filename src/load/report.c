@@ -13,11 +13,6 @@
 #include "reportjson.h"
 #include "reporttext.h"
 
-const struct report_percentile report_percentiles[REPORT_PERCENTILES] = {
-    {50, "p50", "p50"},      {90, "p90", "p90"},         {99, "p99", "p99"},
-    {99.9, "p999", "p99.9"}, {99.99, "p9999", "p99.99"}, {100, "max", "max"},
-};
-
 bool report_parse_format(const char *arg, enum report_format *out)
 {
     static const char *const names[] = {"text", "json", "html"};

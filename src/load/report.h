@@ -15,37 +15,12 @@
 #include <stdint.h>
 
 #include "loadstats.h"
+#include "reportinfo.h"
 #include "threshold.h"
 
 enum report_format { REPORT_TEXT, REPORT_JSON, REPORT_HTML };
 
 /* The percentiles reported, with their JSON keys and labels. */
-struct report_percentile {
-    double p;          /* 0..100 */
-    const char *key;   /* "p50", ..., "p9999", "max" */
-    const char *label; /* "p50", ..., "p99.99", "max" */
-};
-
-#define REPORT_PERCENTILES 6
-extern const struct report_percentile report_percentiles[REPORT_PERCENTILES];
-
-/* What was run, besides what was measured. All borrowed. */
-struct report_info {
-    const char *endpoint;
-    const char *csv;
-    double target_rate; /* requests per second; 0 with max */
-    bool max;           /* closed loop */
-    int concurrency;
-    int64_t warmup_us;
-    bool replay_tokens;
-    bool interrupted;
-    uint64_t sent_total; /* warmup included */
-    const struct threshold *thresholds;
-    size_t nthresholds;
-    const struct threshold_values *values; /* what the thresholds were judged on */
-};
-
-/* "text", "json", "html"; false (after a message on stderr) for anything else. */
 bool report_parse_format(const char *arg, enum report_format *out);
 
 /* What the thresholds look at, taken from s. */

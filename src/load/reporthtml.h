@@ -12,7 +12,8 @@
 
 #include <stdio.h>
 
-#include "report.h"
+#include "loadstats.h"
+#include "reportinfo.h"
 
 /* Write the page to out. Returns 0, ERR_IO or ERR_NOMEM. */
 int reporthtml_write(FILE *out, const struct report_info *info, const struct loadstats *s);

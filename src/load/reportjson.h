@@ -17,7 +17,8 @@
 
 #include <jansson.h>
 
-#include "report.h"
+#include "loadstats.h"
+#include "reportinfo.h"
 
 /* The report as a new reference, or NULL when out of memory. */
 json_t *reportjson_build(const struct report_info *info, const struct loadstats *s);

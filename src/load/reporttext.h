@@ -4,7 +4,8 @@
 
 #include <stdio.h>
 
-#include "report.h"
+#include "loadstats.h"
+#include "reportinfo.h"
 
 /* Write the report to out. Returns 0 or ERR_IO. */
 int reporttext_write(FILE *out, const struct report_info *info, const struct loadstats *s);

@@ -6,7 +6,8 @@
 #ifndef CPSBATCH_SIMDESCRIBE_H
 #define CPSBATCH_SIMDESCRIBE_H
 
-#include "simapi.h"
+#include "simcall.h"
+#include "simreply.h"
 
 /* GET /v1/regions/{region}/instances/{id}: {"instance":{...}}, or 404 when id is not an
  * instance of region. */

@@ -1,0 +1,41 @@
+/* reportinfo.h - what every load report is written from, whatever its format: the run's
+ * settings and verdict inputs (struct report_info) and the percentiles a report shows.
+ * report.h picks the writer; reporttext.h, reportjson.h and reporthtml.h write one format each.
+ */
+#ifndef CPSBATCH_REPORTINFO_H
+#define CPSBATCH_REPORTINFO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "threshold.h"
+
+struct report_percentile {
+    double p;          /* 0..100 */
+    const char *key;   /* "p50", ..., "p9999", "max" */
+    const char *label; /* "p50", ..., "p99.99", "max" */
+};
+
+#define REPORT_PERCENTILES 6
+extern const struct report_percentile report_percentiles[REPORT_PERCENTILES];
+
+/* What was run, besides what was measured. All borrowed. */
+struct report_info {
+    const char *endpoint;
+    const char *csv;
+    double target_rate; /* requests per second; 0 with max */
+    bool max;           /* closed loop */
+    int concurrency;
+    int64_t warmup_us;
+    bool replay_tokens;
+    bool interrupted;
+    uint64_t sent_total; /* warmup included */
+    const struct threshold *thresholds;
+    size_t nthresholds;
+    const struct threshold_values *values; /* what the thresholds were judged on */
+};
+
+/* "text", "json", "html"; false (after a message on stderr) for anything else. */
+
+#endif
