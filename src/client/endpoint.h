@@ -15,10 +15,14 @@
 
 #define ENDPOINT_DEFAULT "https://cps.jdcloud-api.com"
 
-/* Whether url's host is loopback: localhost, 127.0.0.0/8 or [::1]. */
+/* Whether url is http(s) and its host is loopback: the name localhost, an IPv4 address in
+ * 127.0.0.0/8 written as a dotted quad, or the IPv6 address ::1 in any spelling ([::1],
+ * [0:0:0:0:0:0:0:1]). Parsed, never a prefix match: 127.evil.example, 127.0.0.1.evil.example,
+ * 127.0.0.999 and localhost.evil.example are names like any other. */
 bool endpoint_is_loopback(const char *url);
 
-/* Whether url's host is JD Cloud's production API (*.jdcloud-api.com). */
+/* Whether url's host is JD Cloud's production API: jdcloud-api.com or a name under it, in any
+ * case, with or without a trailing dot. */
 bool endpoint_is_production(const char *url);
 
 /* 0 when url may be used; else ERR_INVALID and a sentence in msg. */
