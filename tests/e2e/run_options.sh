@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `cpsbatch run` options that change what happens: --retry-failed, --timeout, --drain-timeout,
-# a second Ctrl-C, --json, --password-env.
+# a second Ctrl-C, --json, --password-env, malformed and hostile endpoints.
 set -euo pipefail
 . "$SRC/tests/e2e/lib.sh"
 export JDCLOUD_ACCESS_KEY=AKE2ETESTKEY JDCLOUD_SECRET_KEY=SKE2ETESTSECRET
@@ -117,4 +117,17 @@ check_no_grep "--password-env: not in the ledger" "Shared#Pass1" "$WORK/shared.l
 SHARED_PW='short' run shared2 --rate 0 --region cn-north-1 --password-env SHARED_PW
 check_eq "--password-env: a bad password is caught before sending" "$RC" 65
 check_no_grep "--password-env: ... and not shown" "short" "$WORK/shared2.err"
+
+# A malformed or hostile endpoint is a usage error found before any file is written: no ledger,
+# exit 2, the message names the endpoint. A name that merely starts with "127." is not
+# loopback: plain http to it is refused, not sent.
+for ep in "https://127.0.0.1:" "https://127.0.0.1:99999" "http://127.0.0.1@example.invalid/" \
+    "http://127.0.0.1.example.invalid:1/" "http://127.example.invalid:1/"; do
+    rc "$BUILD/cpsbatch" run "$JOB" --endpoint "$ep" --ledger "$WORK/bad-ep.ledger.jsonl" \
+        --progress never --yes >"$WORK/bad-ep.out" 2>"$WORK/bad-ep.err"
+    check_eq "endpoint $ep: usage error" "$RC" 2
+    host=${ep#*://}
+    check_grep "endpoint $ep: its host named" "${host%%[:/]*}" "$WORK/bad-ep.err"
+    check "endpoint $ep: no ledger written" [ ! -e "$WORK/bad-ep.ledger.jsonl" ]
+done
 finish
