@@ -1,6 +1,8 @@
 /* cpsbatch - create JD Cloud Cloud Physical Servers in bulk from a CSV. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "cmd_export.h"
 #include "cmd_load.h"
@@ -34,6 +36,12 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+    /* Every command but status may hold keys or passwords: none of them may end up in a core
+     * dump or be read by another process of the same user (ptrace, /proc/PID/mem). */
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    /* A closed stdout or stderr (output piped into head) makes writes fail with EPIPE; it
+     * never ends a command, least of all a run with requests in flight. */
+    signal(SIGPIPE, SIG_IGN);
     if (argc < 2) {
         usage(stderr);
         return EXIT_USAGE;

@@ -46,4 +46,5 @@ void signals_catch(enum signals_second second)
     exit_on_second = second == SIGNALS_SECOND_EXITS;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
 }

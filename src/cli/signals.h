@@ -1,4 +1,8 @@
-/* signals.h - Ctrl-C and SIGTERM for the commands that send (run, load).
+/* signals.h - Ctrl-C, SIGTERM and SIGHUP for the commands that send (run, load).
+ *
+ * SIGHUP (the terminal went away) is a stop request like the others: a batch is never cut off
+ * mid-flight by a closed ssh session. (SIGPIPE is ignored from the start of every command,
+ * main.c: a closed stdout or stderr, a pipe into `head`, makes writes fail, never ends a run.)
  *
  * The first signal asks for a stop: the stop flag becomes 1, the schedulers start nothing new
  * and give the requests in flight their drain time, and one line on stderr says so. The second
@@ -22,8 +26,8 @@ enum signals_second {
 /* The stop flag: how many signals came since signals_catch. Lives as long as the process. */
 atomic_int *signals_stop_flag(void);
 
-/* Set the flag to 0 and catch SIGINT and SIGTERM from now on; second says what a second one
- * does. */
+/* Set the flag to 0 and catch SIGINT, SIGTERM and SIGHUP from now on; second says what a
+ * second signal does. */
 void signals_catch(enum signals_second second);
 
 #endif
