@@ -377,6 +377,17 @@ static int choose_endpoint(struct run *r)
 /* ---- Step 1: an existing ledger ----------------------------------------------------------------
  */
 
+/* What the ledger's open put right (ledger_diag.notes), one stderr line each. */
+static void say_notes(const struct ledger_diag *d)
+{
+    for (const char *p = d->notes; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        fprintf(stderr, "cpsbatch: %.*s\n", (int)n, p);
+        p += n + (nl != NULL);
+    }
+}
+
 static int open_existing_ledger(struct run *r)
 {
     struct ledger_diag diag = {0};
@@ -386,6 +397,7 @@ static int open_existing_ledger(struct run *r)
     int rc = ledger_open(r->ledger_path, NULL, NULL, &r->ledger, &diag);
     if (diag.msg[0])
         fprintf(stderr, "cpsbatch: %s\n", diag.msg);
+    say_notes(&diag);
     if (rc)
         return rc;
     const char *was = ledger_header(r->ledger)->endpoint;
@@ -468,6 +480,7 @@ static int create_ledger(struct run *r)
                                  .shard = shard};
     int rc = ledger_open(r->ledger_path, &batch, NULL, &r->ledger, &diag);
     free(csv);
+    say_notes(&diag);
     if (rc) {
         fprintf(stderr, "cpsbatch: %s\n", diag.msg[0] ? diag.msg : err_str(rc));
         return rc;

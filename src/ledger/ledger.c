@@ -8,6 +8,7 @@
 
 #include "ledger.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -18,6 +19,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -61,6 +63,23 @@ static void say(struct ledger_diag *diag, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(diag->msg, sizeof(diag->msg), fmt, ap);
     va_end(ap);
+}
+
+/* Add one line to diag->notes (cut, never overrun, when it is full). */
+static void note(struct ledger_diag *diag, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void note(struct ledger_diag *diag, const char *fmt, ...)
+{
+    if (!diag)
+        return;
+    size_t used = strlen(diag->notes), room = sizeof(diag->notes) - used;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(diag->notes + used, room, fmt, ap);
+    va_end(ap);
+    if (n >= 0 && (size_t)n + 1 < room)
+        strcat(diag->notes, "\n");
 }
 
 static int fail_errno(struct ledger_diag *diag, const char *path, const char *what)
@@ -452,6 +471,61 @@ static int lock_file(struct ledger *l, struct ledger_diag *diag)
     return ERR_LOCKED;
 }
 
+/* An existing ledger readable or writable by others is made 0600, and the open says so. */
+static void tighten_mode(struct ledger *l, struct ledger_diag *diag)
+{
+    struct stat st;
+    if (l->created || fstat(l->fd, &st) != 0 || !(st.st_mode & 077))
+        return;
+    unsigned mode = (unsigned)st.st_mode & 07777;
+    if (fchmod(l->fd, 0600) == 0)
+        note(diag, "%s: was mode %04o, open to others: made 0600", l->path, mode);
+    else
+        note(diag, "%s: is mode %04o, open to others, and cannot be made 0600: %s", l->path, mode,
+             strerror(errno));
+}
+
+/* Whether dir/name is a temporary file of a creation that was killed: a regular file, older
+ * than LEDGER_TEMP_STALE_S, whose lock nobody holds (a creation holds it from the moment it
+ * writes the header until the file is in place). */
+static bool temp_is_stale(int dirfd, const char *name, time_t now)
+{
+    int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0)
+        return false;
+    struct stat st;
+    bool stale = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+                 now - st.st_mtime >= LEDGER_TEMP_STALE_S && flock(fd, LOCK_EX | LOCK_NB) == 0;
+    close(fd);
+    return stale;
+}
+
+/* Remove the stale temporary files of path's creation (path.tmp-XXXXXX, as mkstemp names
+ * them) from its directory, and say how many. */
+static void remove_stale_temps(const char *path, struct ledger_diag *diag)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? strndup(path, (size_t)(slash - path + 1)) : strdup(".");
+    const char *base = slash ? slash + 1 : path;
+    DIR *d = dir ? opendir(dir) : NULL;
+    size_t blen = strlen(base);
+    int removed = 0;
+    time_t now = time(NULL);
+    for (struct dirent *e; d && (e = readdir(d));) {
+        if (strncmp(e->d_name, base, blen) != 0 || strncmp(e->d_name + blen, ".tmp-", 5) != 0 ||
+            strlen(e->d_name + blen + 5) != 6)
+            continue;
+        if (temp_is_stale(dirfd(d), e->d_name, now) && unlinkat(dirfd(d), e->d_name, 0) == 0)
+            removed++;
+    }
+    if (removed)
+        note(diag, "%s: removed %d temporary file%s left by a creation that was interrupted", path,
+             removed, removed == 1 ? "" : "s");
+    if (d)
+        closedir(d);
+    free(dir);
+}
+
 /* Open the existing file, or create it from batch. Leaves l->fd open (and locked). */
 static int open_or_create(struct ledger *l, const struct ledger_batch *batch,
                           struct ledger_diag *diag)
@@ -487,9 +561,11 @@ int ledger_open(const char *path, const struct ledger_batch *batch,
     int rc = ledger_new(path, opt, false, &l);
     if (rc)
         return rc;
+    remove_stale_temps(path, diag);
     rc = open_or_create(l, batch, diag);
     if (rc)
         goto out_free;
+    tighten_mode(l, diag);
     struct stat st;
     if (fstat(l->fd, &st) != 0) {
         rc = fail_errno(diag, path, "cannot stat");

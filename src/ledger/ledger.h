@@ -158,7 +158,14 @@ struct ledger_diag {
     long long line;  /* line of the torn tail or of the corrupt record; 0 if none */
     long long bytes; /* bytes of the torn tail */
     char msg[512];
+    /* What a read-write open put right on the way, one line each ending in '\n', "" if
+     * nothing: a ledger readable or writable by others made 0600 (it holds the salt that
+     * derives the batch's tokens); temporary files of a creation that was killed
+     * (PATH.tmp-XXXXXX, unlocked and older than LEDGER_TEMP_STALE_S) removed. */
+    char notes[512];
 };
+
+#define LEDGER_TEMP_STALE_S 60
 
 /* Statistics of the group commit, for benchmarks and progress output. */
 struct ledger_stats {

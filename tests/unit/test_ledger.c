@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -801,6 +802,73 @@ static void test_record_json(void)
     ledger_parser_release(&p);
 }
 
+/* An existing ledger open to others is made 0600, and the open says so; a private one is
+ * left alone, silently. */
+static void test_mode_tightened(void)
+{
+    struct ledger *l = create("mode.jsonl", 0);
+    CHECK(l != NULL);
+    ledger_close(l);
+    struct stat st;
+    CHECK_INT(chmod(path_of("mode.jsonl"), 0644), ==, 0);
+    struct ledger_diag d;
+    CHECK_INT(ledger_open(path_of("mode.jsonl"), NULL, NULL, &l, &d), ==, 0);
+    CHECK_INT(stat(path_of("mode.jsonl"), &st), ==, 0);
+    CHECK_INT(st.st_mode & 07777, ==, 0600);
+    CHECK(strstr(d.notes, "was mode 0644, open to others: made 0600\n") != NULL);
+    ledger_close(l);
+    CHECK_INT(ledger_open(path_of("mode.jsonl"), NULL, NULL, &l, &d), ==, 0);
+    CHECK_STR(d.notes, "");
+    ledger_close(l);
+}
+
+/* Write a would-be temporary file of name's creation, with its mtime age seconds ago. */
+static void make_temp(const char *name, const char *suffix, int age)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s.tmp-%s", path_of(name), suffix);
+    write_raw(path, "{\"type\":\"batch\"");
+    struct timespec t[2] = {{time(NULL) - age, 0}, {time(NULL) - age, 0}};
+    utimensat(AT_FDCWD, path, t, 0);
+}
+
+static bool temp_exists(const char *name, const char *suffix)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s.tmp-%s", path_of(name), suffix);
+    return access(path, F_OK) == 0;
+}
+
+/* Temporary files a killed creation left are removed on the next open: unlocked and older
+ * than LEDGER_TEMP_STALE_S. A young one, a locked one (a creation at work) and files that
+ * only look alike stay. */
+static void test_stale_temps(void)
+{
+    ledger_close(create("tmps.jsonl", 0));
+    make_temp("tmps.jsonl", "AAAAAA", LEDGER_TEMP_STALE_S + 5);
+    make_temp("tmps.jsonl", "BBBBBB", LEDGER_TEMP_STALE_S + 500);
+    make_temp("tmps.jsonl", "YOUNG1", 1);
+    make_temp("tmps.jsonl", "LOCKED", LEDGER_TEMP_STALE_S + 5);
+    make_temp("tmps.jsonl", "TOOLONG", LEDGER_TEMP_STALE_S + 5);
+    make_temp("other.jsonl", "CCCCCC", LEDGER_TEMP_STALE_S + 5);
+    char locked[512];
+    snprintf(locked, sizeof(locked), "%s.tmp-LOCKED", path_of("tmps.jsonl"));
+    int fd = open(locked, O_RDONLY);
+    CHECK_INT(flock(fd, LOCK_EX | LOCK_NB), ==, 0);
+    struct ledger *l;
+    struct ledger_diag d;
+    CHECK_INT(ledger_open(path_of("tmps.jsonl"), NULL, NULL, &l, &d), ==, 0);
+    CHECK(!temp_exists("tmps.jsonl", "AAAAAA") && !temp_exists("tmps.jsonl", "BBBBBB"));
+    CHECK(temp_exists("tmps.jsonl", "YOUNG1"));
+    CHECK(temp_exists("tmps.jsonl", "LOCKED"));
+    CHECK(temp_exists("tmps.jsonl", "TOOLONG"));
+    CHECK(temp_exists("other.jsonl", "CCCCCC"));
+    CHECK(strstr(d.notes, "removed 2 temporary files left by a creation that was interrupted") !=
+          NULL);
+    ledger_close(l);
+    close(fd);
+}
+
 int main(void)
 {
     if (tmpdir_make(dir, sizeof(dir), "test_ledger"))
@@ -825,6 +893,8 @@ int main(void)
     test_fast_path_agrees();
     test_stray_members();
     test_record_json();
+    test_mode_tightened();
+    test_stale_temps();
     if (check_failed == 0) {
         char cmd[300];
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
