@@ -55,6 +55,8 @@ static const char usage[] =
     "  --burst N              requests that may go at once after a quiet spell (default: rate)\n"
     "  --concurrency N        requests in flight at most (default 16)\n"
     "  --max-attempts N       tries per row in this run (default 8)\n"
+    "  --max-retry-wait D     longest Retry-After waited for (default 5m); a row asked to\n"
+    "                         wait longer is left in doubt, saying why\n"
     "  --timeout S            seconds per request (default 30)\n"
     "  --drain-timeout S      after Ctrl-C, seconds in-flight requests get (default 10)\n"
     "  --no-adapt             keep the rate fixed when the API throttles\n"
@@ -74,6 +76,7 @@ struct run_options {
     bool sandbox, dry_run, yes, json, insecure_http, retry_failed, adapt;
     double rate, burst, timeout_s, drain_s;
     int concurrency, max_attempts;
+    int64_t max_retry_wait_us;
     unsigned shard_k, shard_n; /* 0/0: no sharding */
     enum runview_progress progress;
     struct jobcli cli;
@@ -97,6 +100,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
     *o = (struct run_options){.rate = 10,
                               .concurrency = 16,
                               .max_attempts = 8,
+                              .max_retry_wait_us = ENGINE_MAX_RETRY_WAIT_DEFAULT_US,
                               .timeout_s = 30,
                               .drain_s = 10,
                               .adapt = true,
@@ -112,6 +116,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
         CLIOPT_NUMBER("burst", &o->burst, 1, 1e6),
         CLIOPT_INT("concurrency", &o->concurrency, 1, 4096),
         CLIOPT_INT("max-attempts", &o->max_attempts, 1, 100),
+        CLIOPT_DURATION("max-retry-wait", &o->max_retry_wait_us),
         CLIOPT_NUMBER("timeout", &o->timeout_s, 0.001, 3600),
         CLIOPT_NUMBER("drain-timeout", &o->drain_s, 0, 3600),
         CLIOPT_CLEAR("no-adapt", &o->adapt),
@@ -549,6 +554,7 @@ static int send_rows(struct run *r, struct engine_stats *st, struct runview *vie
                                    .burst = r->o.burst,
                                    .concurrency = r->o.concurrency,
                                    .max_attempts = r->o.max_attempts,
+                                   .max_retry_wait_us = r->o.max_retry_wait_us,
                                    .adapt = r->o.adapt,
                                    .drain_us = (int64_t)(r->o.drain_s * 1e6),
                                    .stop = signals_stop_flag(),

@@ -93,10 +93,13 @@ void runview_progress(void *ctx, const struct engine_stats *s)
         snprintf(rate, sizeof(rate), "%.1f/s", s->rate);
     else
         snprintf(rate, sizeof(rate), "unlimited");
+    char next[48] = "";
+    if (s->waiting && s->next_retry_us >= 0)
+        snprintf(next, sizeof(next), " (next in %.1fs)", (double)s->next_retry_us / 1e6);
     fprintf(v->err,
-            "\r\033[K%6.1fs  done %ld/%ld  failed %ld  in flight %ld  retrying %ld  rate %s  "
+            "\r\033[K%6.1fs  done %ld/%ld  failed %ld  in flight %ld  retrying %ld%s  rate %s  "
             "ETA %s",
-            elapsed, s->done, v->to_send, s->failed, s->inflight, s->waiting, rate, eta);
+            elapsed, s->done, v->to_send, s->failed, s->inflight, s->waiting, next, rate, eta);
     fflush(v->err);
     v->drawn = true;
 }
@@ -137,6 +140,11 @@ void runview_summary(struct runview *v, const struct engine_stats *s, const stru
     if (v->skipped)
         fprintf(out, "cpsbatch: before this run: %ld done (%lld instances), %ld failed\n",
                 c->actions[RESUME_SKIP_DONE], c->instances_done, c->actions[RESUME_SKIP_FAILED]);
+    if (s->wait_refused)
+        fprintf(out,
+                "cpsbatch: %ld left in doubt because the API asked them to wait longer than "
+                "--max-retry-wait (see their last attempt in the ledger)\n",
+                s->wait_refused);
     if (s->stop_message[0])
         fprintf(out, "cpsbatch: stopped: %s\n", s->stop_message);
     if (status == 3)

@@ -327,26 +327,56 @@ static bool retry_allowed(struct engine *e, struct task *t, const struct outcome
     return true;
 }
 
-/* The wait before t's next try: the jittered backoff, or Retry-After if longer. */
-static int64_t retry_delay(struct engine *e, const struct task *t, const struct http_response *r,
-                           int64_t now)
+/* How long the server asks to wait (Retry-After): 0 when it does not say (or says nothing
+ * readable), INT64_MAX when it says more seconds than fit in microseconds. */
+static int64_t server_wait(const struct engine *e, const struct http_response *r, int64_t now)
 {
     int64_t retry_after = 0;
-    if (r->retry_after[0])
-        backoff_parse_retry_after(r->retry_after, wall_at(e, now), &retry_after);
-    return backoff_next_us(t->attempts, BACKOFF_DEFAULT_BASE_US, BACKOFF_DEFAULT_CAP_US, uniform(e),
-                           retry_after);
+    if (r->retry_after[0] &&
+        backoff_parse_retry_after(r->retry_after, wall_at(e, now), &retry_after) == ERR_RANGE)
+        return INT64_MAX;
+    return retry_after;
+}
+
+/* The longest Retry-After the engine waits for. */
+static int64_t max_retry_wait(const struct engine *e)
+{
+    return e->cfg->max_retry_wait_us > 0 ? e->cfg->max_retry_wait_us
+                                         : ENGINE_MAX_RETRY_WAIT_DEFAULT_US;
+}
+
+/* The server asked t to wait delay_us, past the cap: t is left in doubt, and its attempt
+ * record says why (a hostile or broken Retry-After must not hold a batch for years). */
+static void refuse_wait(struct engine *e, struct task *t, const struct outcome *o, int64_t delay_us,
+                        int64_t now)
+{
+    char why[200];
+    snprintf(why, sizeof(why),
+             "the server asked to wait %lld s (Retry-After), more than --max-retry-wait (%lld s)",
+             (long long)(delay_us / 1000000), (long long)(max_retry_wait(e) / 1000000));
+    ledger_failed(e,
+                  ledger_append_attempt(e->ledger, t->item.token, t->attempts, o->http,
+                                        o->status[0] ? o->status : NULL, 0, why),
+                  now);
+    e->st->wait_refused++;
+    task_end(e, t, TASK_IN_DOUBT);
 }
 
 /* Another try later, or in doubt when none is allowed. */
 static void retry_or_give_up(struct engine *e, struct task *t, const struct outcome *o,
                              const struct http_response *r, int64_t now)
 {
+    int64_t retry_after = server_wait(e, r, now);
+    if (retry_after > max_retry_wait(e)) {
+        refuse_wait(e, t, o, retry_after, now);
+        return;
+    }
     if (!retry_allowed(e, t, o)) {
         leave_in_doubt(e, t, o, now);
         return;
     }
-    int64_t delay = retry_delay(e, t, r, now);
+    int64_t delay = backoff_next_us(t->attempts, BACKOFF_DEFAULT_BASE_US, BACKOFF_DEFAULT_CAP_US,
+                                    uniform(e), retry_after);
     ledger_failed(e,
                   ledger_append_attempt(e->ledger, t->item.token, t->attempts, o->http,
                                         o->status[0] ? o->status : NULL, delay / 1000,
@@ -429,10 +459,18 @@ static void check_stop(struct engine *e, int64_t now)
     }
 }
 
+/* Keep stats->next_retry_us: what the batch waits for, for the live line. */
+static void note_next_retry(struct engine *e, int64_t now)
+{
+    int64_t due;
+    e->st->next_retry_us = heap_peek(&e->waiting, &due, NULL) ? (due > now ? due - now : 0) : -1;
+}
+
 int64_t engine_advance(struct engine *e, int64_t now)
 {
     check_stop(e, now);
     fail(e, launch(e, now), now);
+    note_next_retry(e, now);
     if (e->stopping)
         return e->cut_off ? ENGINE_IDLE : e->drain_deadline;
     return next_launch(e, now);

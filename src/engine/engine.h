@@ -102,8 +102,10 @@ struct engine_stats {
     long retries;      /* of which retries */
     long done, failed; /* rows made final this run */
     long long instances;
-    long in_doubt;  /* rows this run left without a final record */
-    long exhausted; /* of which: out of attempts or retry budget */
+    long in_doubt;         /* rows this run left without a final record */
+    long exhausted;        /* of which: out of attempts or retry budget */
+    long wait_refused;     /* of which: the server asked to wait longer than max_retry_wait_us */
+    int64_t next_retry_us; /* until the first waiting row's retry is due; -1: none waits */
     long inflight, waiting;
     double rate;       /* the rate in force (0: unlimited) */
     bool auth_stopped; /* 401/403 stopped the batch */
@@ -124,10 +126,15 @@ struct engine_config {
                                   * more cuts off at once; may be NULL */
     engine_progress_fn progress; /* engine_run: about every 200 ms, and at the end; may be NULL */
     void *progress_ctx;
-    int64_t wall_offset_us; /* wall clock (us since the epoch) minus the monotonic `now`;
-                             * engine_run sets it from the clocks */
-    uint64_t seed;          /* of the backoff jitter; 0 = from RAND_bytes */
+    int64_t wall_offset_us;    /* wall clock (us since the epoch) minus the monotonic `now`;
+                                * engine_run sets it from the clocks */
+    uint64_t seed;             /* of the backoff jitter; 0 = from RAND_bytes */
+    int64_t max_retry_wait_us; /* a Retry-After longer than this leaves the row in doubt (the
+                                * attempt record says why) instead of waiting; 0 =
+                                * ENGINE_MAX_RETRY_WAIT_DEFAULT_US */
 };
+
+#define ENGINE_MAX_RETRY_WAIT_DEFAULT_US (300 * INT64_C(1000000))
 
 /* When advance need not run again until an answer arrives. */
 #define ENGINE_IDLE INT64_MAX

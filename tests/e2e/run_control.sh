@@ -113,4 +113,25 @@ start_sim --verify-signatures --quota 3
 run quota --rate 0 --concurrency 1
 check_eq "quota: exit 1" "$RC" 1
 check_grep "quota: QUOTA_EXCEEDED recorded" '"status":"QUOTA_EXCEEDED"' "$WORK/quota.ledger.jsonl"
+
+# A hostile Retry-After (a day, the most cps-sim sends; test_engine has years and a date in
+# 2100) is not waited for: every row is left in doubt at once with the reason in its attempt
+# record and in the summary; exit 3. A run that waited would time out (timeout 120 in run()).
+JOB="$WORK/hostile.csv"
+make_job "$JOB" 5
+start_sim --verify-signatures --p503 1 --retry-after 86400
+run hostile --rate 0
+check_eq "hostile Retry-After: exit 3 (in doubt), not a wait" "$RC" 3
+check_eq "hostile Retry-After: five requests, none retried" "$(sim_count requests)" 5
+check_grep "hostile Retry-After: said in the summary" "longer than --max-retry-wait" \
+    "$WORK/hostile.out"
+check_eq "hostile Retry-After: the reason in each row's attempt record" \
+    "$(grep -c 'asked to wait 86400 s (Retry-After), more than --max-retry-wait (300 s)' \
+        "$WORK/hostile.ledger.jsonl")" 5
+# ... and a smaller cap given with --max-retry-wait holds a shorter one as well.
+start_sim --verify-signatures --p503 1 --retry-after 30
+run hostile2 --rate 0 --max-retry-wait 10s
+check_eq "--max-retry-wait 10s: Retry-After 30 not waited for" "$RC" 3
+check_grep "--max-retry-wait 10s: the reason" "more than --max-retry-wait (10 s)" \
+    "$WORK/hostile2.ledger.jsonl" -F
 finish

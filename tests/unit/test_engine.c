@@ -397,6 +397,74 @@ static void test_retry_after(void)
     CHECK_INT(fx_end(f), ==, 0);
 }
 
+/* The error of attempt record n of token ("" when it has none), in buf. */
+static const char *attempt_message(struct fx *f, const char *token, int n, char *buf, size_t len)
+{
+    ledger_sync(f->ledger);
+    FILE *fp = fopen(f->path, "r");
+    char line[4096];
+    snprintf(buf, len, "%s", "");
+    while (fp && fgets(line, sizeof(line), fp)) {
+        json_t *j = json_loads(line, 0, NULL);
+        const char *m = json_string_value(json_object_get(j, "error"));
+        if (streq(json_string_value(json_object_get(j, "token")), token) &&
+            streq(json_string_value(json_object_get(j, "type")), "attempt") &&
+            json_integer_value(json_object_get(j, "n")) == n && m)
+            snprintf(buf, len, "%s", m);
+        json_decref(j);
+    }
+    if (fp)
+        fclose(fp);
+    return buf;
+}
+
+/* A Retry-After longer than max_retry_wait_us leaves the row in doubt at once, saying why, and
+ * the others go on; one within it is waited for, and the stats say how long is left. Seconds,
+ * an HTTP-date far ahead and a number too large for microseconds alike. */
+static void test_retry_wait_capped(void)
+{
+    static const char *const too_long[] = {"99999999", "Fri, 01 Jan 2100 00:00:00 GMT",
+                                           "99999999999999999999", "301"};
+    for (size_t i = 0; i < sizeof(too_long) / sizeof(too_long[0]); i++) {
+        struct fx *f = fx_init(i == 0 ? "cap0" : i == 1 ? "cap1" : i == 2 ? "cap2" : "cap3", 2);
+        fx_start(f);
+        advance(f);
+        CHECK_INT(f->st.next_retry_us, ==, -1);
+        answer(f, 0, 503, ERR_BODY("UNAVAILABLE"), too_long[i]);
+        CHECK_INT(f->st.in_doubt, ==, 1);
+        CHECK_INT(f->st.wait_refused, ==, 1);
+        CHECK_INT(f->st.waiting, ==, 0);
+        char msg[300];
+        attempt_message(f, token_of(1), 1, msg, sizeof(msg));
+        CHECK(strstr(msg, "more than --max-retry-wait (300 s)") != NULL);
+        CHECK_INT(records(f, token_of(1), "done", NULL), ==, 0);
+        answer(f, 0, 200, OK_BODY, NULL); /* the other row is not held up */
+        advance(f);
+        CHECK_INT(f->st.done, ==, 1);
+        CHECK(engine_finished(f->e));
+        CHECK_INT(f->port.submits, ==, 2);
+        CHECK_INT(fx_end(f), ==, 0);
+    }
+    struct fx *f = fx_init("cap-ok", 1);
+    f->cfg.max_retry_wait_us = 10 * SEC;
+    fx_start(f);
+    advance(f);
+    answer(f, 0, 503, ERR_BODY("UNAVAILABLE"), "10"); /* at the cap: waited for */
+    CHECK_INT(advance(f) - f->now, ==, 10 * SEC);
+    CHECK_INT(f->st.next_retry_us, ==, 10 * SEC);
+    f->now += 4 * SEC;
+    advance(f);
+    CHECK_INT(f->st.next_retry_us, ==, 6 * SEC);
+    f->now += 6 * SEC;
+    advance(f);
+    answer(f, 0, 503, ERR_BODY("UNAVAILABLE"), "11"); /* past this engine's cap */
+    CHECK_INT(f->st.wait_refused, ==, 1);
+    char msg[300];
+    CHECK(strstr(attempt_message(f, token_of(1), 2, msg, sizeof(msg)),
+                 "asked to wait 11 s (Retry-After), more than --max-retry-wait (10 s)") != NULL);
+    CHECK_INT(fx_end(f), ==, 0);
+}
+
 /* A fresh engine (same seed) whose row fails `fails` times; the last answer carries
  * Retry-After ra (NULL: none). The wait it then chooses. */
 static int64_t delay_after(const char *name, int fails, const char *ra)
@@ -653,6 +721,7 @@ int main(void)
     test_retry_same_body();
     test_backoff_bounds();
     test_retry_after();
+    test_retry_wait_capped();
     test_longer_wins();
     test_budget_exhausted();
     test_drain();
