@@ -20,6 +20,7 @@
 #include "endpoint.h"
 #include "err.h"
 #include "exitcode.h"
+#include "fdlimit.h"
 #include "jobcli.h"
 #include "load.h"
 #include "loadview.h"
@@ -288,6 +289,7 @@ static void choose_senders(const struct load_options *o, struct transport_config
 
 static int drive(struct load_test *t, struct loadview *view)
 {
+    t->o.concurrency = fdlimit_cap(t->o.concurrency, 2, fdlimit_raise(), "--concurrency");
     struct transport_config tc = {.timeout_ms = (long)(t->o.timeout_s * 1000),
                                   .connect_timeout_ms = 10000,
                                   .max_connections = t->o.concurrency};

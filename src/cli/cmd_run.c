@@ -28,6 +28,7 @@
 #include "engine.h"
 #include "err.h"
 #include "exitcode.h"
+#include "fdlimit.h"
 #include "jobcli.h"
 #include "plan.h"
 #include "resume.h"
@@ -582,6 +583,9 @@ static int run_batch(struct run *r)
     struct runview view;
     struct engine_stats st;
     runview_init(&view, r->o.progress, r->plan.rows - r->plan.other_shards, stderr);
+    /* A connection costs a descriptor, two with the emulator in this process. */
+    r->o.concurrency =
+        fdlimit_cap(r->o.concurrency, r->sim ? 4 : 2, fdlimit_raise(), "--concurrency");
     r->refused = r->counts.actions[RESUME_CONFLICT];
     runview_plan(&view, &r->plan, &r->counts, count_strays(r), r->endpoint, r->ledger_path);
     if (!r->o.yes && !endpoint_is_loopback(r->endpoint) && !runview_confirm(&view))

@@ -29,6 +29,7 @@
 #include "err.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/timerfd.h>
@@ -544,7 +545,12 @@ static void transfer_finish(struct worker *w, struct transfer *x, CURLcode code)
     r->t_done = clock_now_us();
     curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &r->status);
     r->error = error_kind(code);
-    if (code != CURLE_OK)
+    long os_errno = 0;
+    if (code == CURLE_COULDNT_CONNECT)
+        curl_easy_getinfo(x->easy, CURLINFO_OS_ERRNO, &os_errno);
+    if (os_errno == EMFILE || os_errno == ENFILE)
+        set_message(r, "too many open files (ulimit -n): no socket for the connection");
+    else if (code != CURLE_OK)
         set_message(r, x->errbuf[0] ? x->errbuf : curl_easy_strerror(code));
     curl_multi_remove_handle(w->multi, x->easy);
     w->active--;
