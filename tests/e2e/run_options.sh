@@ -95,6 +95,11 @@ spawn pid "$BUILD/cpsbatch" run "$JOB" --endpoint "$SIM_URL" --rate 0 --drain-ti
     --progress never >"$WORK/twice.out" 2>&1
 check "second Ctrl-C: four requests in flight" \
     wait_until 60 "4 requests at cps-sim" sim_count_ge requests 4
+# Intents are group-committed (written within 100 ms, ledger.h); the second signal ends the
+# process at once, so wait until they are on disk: the point is that they stay readable.
+intents_ge() { [ "$(grep -c '"type":"intent"' "$1" 2>/dev/null || true)" -ge "$2" ]; }
+check "second Ctrl-C: the four intents written" \
+    wait_until 60 "4 intents in the ledger" intents_ge "$WORK/twice.ledger.jsonl" 4
 start=$(now_ms)
 kill -INT "$pid"
 check "second Ctrl-C: the first was taken" \
