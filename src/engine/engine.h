@@ -32,8 +32,9 @@
  *      |        5xx, 429, 503,   | |   \  +-------------------------------> FAILED
  *      |       timeout, reset;   | |    \
  *      |   attempts and budget   | |     \  401/403, aborted, out of attempts or
- *      |    left, not stopping   | |      \ budget, retryable while stopping
- *      |                         v | backoff \
+ *      |    left, not stopping,  | |      \ budget, retryable while stopping,
+ *      |  Retry-After within the | |       \ Retry-After past max_retry_wait_us
+ *      |    max_retry_wait_us    v | backoff \
  *      |                     WAITING   over,   \
  *      | not sent                |   submitted  \
  *      | (signing, port          |               \
