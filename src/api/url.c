@@ -74,13 +74,13 @@ static int parse_scheme(const char *text, struct url *u, const char **rest)
     return u->scheme ? 0 : ERR_NOMEM;
 }
 
-/* The length of the IPv6 literal "[...]" at the start of the n bytes at a; 0 if malformed. */
-static size_t ipv6_len(const char *a, size_t n)
+/* The length of the IPv6 literal "[...]" at the start of the n bytes at a, its address into
+ * bin; 0 if malformed. */
+static size_t ipv6_len(const char *a, size_t n, unsigned char bin[16])
 {
     const char *close = memchr(a, ']', n);
     size_t inner = close ? (size_t)(close - a) - 1 : 0;
     char addr[INET6_ADDRSTRLEN];
-    unsigned char bin[16];
     if (inner == 0 || inner >= sizeof addr)
         return 0;
     memcpy(addr, a + 1, inner);
@@ -88,14 +88,29 @@ static size_t ipv6_len(const char *a, size_t n)
     return inet_pton(AF_INET6, addr, bin) == 1 ? inner + 2 : 0;
 }
 
-/* The length of the host at the start of the n bytes of authority at a; 0 if malformed. */
-static size_t host_len(const char *a, size_t n)
+/* Whether the hlen bytes at a are a dotted-quad IPv4 address; its address into bin. */
+static bool is_ipv4(const char *a, size_t hlen, unsigned char bin[4])
 {
-    if (n > 0 && a[0] == '[')
-        return ipv6_len(a, n);
+    char addr[INET_ADDRSTRLEN];
+    if (hlen >= sizeof addr)
+        return false;
+    memcpy(addr, a, hlen);
+    addr[hlen] = '\0';
+    return inet_pton(AF_INET, addr, bin) == 1;
+}
+
+/* The length of the host at the start of the n bytes of authority at a, its kind and address
+ * into u; 0 if malformed. */
+static size_t host_len(const char *a, size_t n, struct url *u)
+{
+    if (n > 0 && a[0] == '[') {
+        u->host_kind = URL_HOST_IPV6;
+        return ipv6_len(a, n, u->addr);
+    }
     size_t i = 0;
     while (i < n && is_host_char(a[i]))
         i++;
+    u->host_kind = is_ipv4(a, i, u->addr) ? URL_HOST_IPV4 : URL_HOST_NAME;
     return i;
 }
 
@@ -118,7 +133,7 @@ static bool parse_port(const char *p, size_t n, int *port)
 static int parse_authority(const char *a, struct url *u, const char **rest)
 {
     size_t n = strcspn(a, "/?#");
-    size_t hlen = host_len(a, n);
+    size_t hlen = host_len(a, n, u);
     *rest = a + n;
     if (hlen == 0 || memchr(a, '@', n))
         return ERR_PARSE;

@@ -30,9 +30,18 @@
 #define URL_MAX 8192
 
 /* A parsed URL. Owned strings (release with url_release). */
+/* What kind of host a URL names; an address is parsed (inet_pton), never guessed from text. */
+enum url_host_kind {
+    URL_HOST_NAME, /* a name, or anything that is not a dotted-quad IPv4 address */
+    URL_HOST_IPV4, /* four decimal numbers 0..255, as inet_pton(AF_INET) reads them */
+    URL_HOST_IPV6  /* a bracketed IPv6 address */
+};
+
 struct url {
-    char *scheme;    /* lower case: "http", "https", ... */
-    char *host;      /* lower case; an IPv6 address keeps its brackets: "[::1]" */
+    char *scheme; /* lower case: "http", "https", ... */
+    char *host;   /* lower case; an IPv6 address keeps its brackets: "[::1]" */
+    enum url_host_kind host_kind;
+    unsigned char addr[16]; /* the address in network order (4 bytes for IPv4); 0 for a name */
     int port;        /* as given, else the scheme's default (url_default_port); 0 if neither */
     bool port_given; /* the URL spelled a port */
     char *path;      /* as written: "" or starting with '/' */

@@ -2,32 +2,23 @@
  * one url_parse (url.h) finds, so the guard judges the host a request would go to. */
 #include "endpoint.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "err.h"
 #include "url.h"
 
-/* Whether a parsed host (lower case; IPv6 in brackets) is loopback: the name "localhost", an
- * IPv4 address in 127.0.0.0/8 in dotted-quad form, or the IPv6 address ::1 in any spelling.
- * Addresses are parsed (inet_pton), never matched by prefix: "127.evil.example" is a name. */
-static bool host_is_loopback(const char *host)
+/* Whether a parsed URL's host is loopback: the name "localhost", an IPv4 address in
+ * 127.0.0.0/8 (dotted quad), or the IPv6 address ::1 in any spelling. The address is the one
+ * url_parse read, never matched by prefix: "127.evil.example" is a name. */
+static bool host_is_loopback(const struct url *u)
 {
-    if (strcmp(host, "localhost") == 0)
-        return true;
-    struct in_addr v4;
-    if (inet_pton(AF_INET, host, &v4) == 1)
-        return (ntohl(v4.s_addr) >> 24) == 127;
-    size_t n = strlen(host);
-    char inner[INET6_ADDRSTRLEN + 1];
-    struct in6_addr v6;
-    if (n < 2 || host[0] != '[' || host[n - 1] != ']' || n - 2 >= sizeof(inner))
-        return false;
-    memcpy(inner, host + 1, n - 2);
-    inner[n - 2] = '\0';
-    return inet_pton(AF_INET6, inner, &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
+    static const unsigned char v6_loopback[16] = {[15] = 1};
+    switch (u->host_kind) {
+    case URL_HOST_IPV4: return u->addr[0] == 127;
+    case URL_HOST_IPV6: return memcmp(u->addr, v6_loopback, sizeof(v6_loopback)) == 0;
+    default: return strcmp(u->host, "localhost") == 0;
+    }
 }
 
 /* Whether scheme is one the commands speak. */
@@ -41,7 +32,7 @@ bool endpoint_is_loopback(const char *url)
     struct url u;
     if (url_parse(url, &u) != 0)
         return false;
-    bool yes = scheme_is_http(u.scheme) && host_is_loopback(u.host);
+    bool yes = scheme_is_http(u.scheme) && host_is_loopback(&u);
     url_release(&u);
     return yes;
 }
@@ -77,7 +68,7 @@ int endpoint_check(const char *url, bool insecure_http, char *msg, size_t msglen
         return ERR_INVALID;
     }
     int rc = 0;
-    if (strcmp(u.scheme, "http") == 0 && !insecure_http && !host_is_loopback(u.host)) {
+    if (strcmp(u.scheme, "http") == 0 && !insecure_http && !host_is_loopback(&u)) {
         snprintf(msg, msglen,
                  "refusing plain http to %s: credentials and passwords would cross the network "
                  "unencrypted (use https, or --insecure-http if you mean it)",

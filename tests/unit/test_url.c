@@ -164,6 +164,38 @@ static void test_default_port(void)
     CHECK_INT(url_default_port("ftp"), ==, 0);
 }
 
+/* The host's kind and parsed address: a dotted quad is an IPv4 address, a bracketed IPv6
+ * literal an IPv6 address (any spelling, same bytes), everything else a name. */
+static void test_host_kind(void)
+{
+    static const struct {
+        const char *url;
+        enum url_host_kind kind;
+        unsigned char first, last; /* addr[0] and the address's last byte */
+    } cases[] = {
+        {"http://127.0.0.1:8080/", URL_HOST_IPV4, 127, 1},
+        {"http://10.1.2.3", URL_HOST_IPV4, 10, 3},
+        {"http://[::1]/", URL_HOST_IPV6, 0, 1},
+        {"http://[0:0:0:0:0:0:0:1]", URL_HOST_IPV6, 0, 1},
+        {"http://[FE80::2]", URL_HOST_IPV6, 0xfe, 2},
+        {"http://localhost/", URL_HOST_NAME, 0, 0},
+        {"http://127.evil.example/", URL_HOST_NAME, 0, 0},
+        {"http://127.0.0.1.evil.example/", URL_HOST_NAME, 0, 0},
+        {"http://127.1/", URL_HOST_NAME, 0, 0},
+        {"http://127.0.0.999/", URL_HOST_NAME, 0, 0},
+        {"http://2130706433/", URL_HOST_NAME, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct url u;
+        CHECK_INT(url_parse(cases[i].url, &u), ==, 0);
+        CHECK_INT(u.host_kind, ==, cases[i].kind);
+        size_t len = u.host_kind == URL_HOST_IPV6 ? 16 : 4;
+        CHECK_INT(u.addr[0], ==, cases[i].first);
+        CHECK_INT(u.addr[len - 1], ==, cases[i].last);
+        url_release(&u);
+    }
+}
+
 int main(void)
 {
     test_parts();
@@ -171,5 +203,6 @@ int main(void)
     test_refused();
     test_length();
     test_default_port();
+    test_host_kind();
     return check_done();
 }
