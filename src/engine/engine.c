@@ -286,15 +286,24 @@ static void finish_failed(struct engine *e, struct task *t, const struct outcome
     task_end(e, t, TASK_FAILED);
 }
 
+/* Record t's last answer o as an attempt: the wait chosen before the next one, and why (NULL:
+ * the API's message). */
+static void record_attempt(struct engine *e, const struct task *t, const struct outcome *o,
+                           int64_t wait_us, const char *why, int64_t now)
+{
+    if (!why && o->message[0])
+        why = o->message;
+    ledger_failed(e,
+                  ledger_append_attempt(e->ledger, t->item.token, t->attempts, o->http,
+                                        o->status[0] ? o->status : NULL, wait_us / 1000, why),
+                  now);
+}
+
 /* Give up on t for this run; o (NULL: no answer) is written as its last attempt. */
 static void leave_in_doubt(struct engine *e, struct task *t, const struct outcome *o, int64_t now)
 {
     if (o && o->kind != OUTCOME_ABORTED)
-        ledger_failed(e,
-                      ledger_append_attempt(e->ledger, t->item.token, t->attempts, o->http,
-                                            o->status[0] ? o->status : NULL, 0,
-                                            o->message[0] ? o->message : NULL),
-                      now);
+        record_attempt(e, t, o, 0, NULL, now);
     task_end(e, t, TASK_IN_DOUBT);
 }
 
@@ -354,10 +363,7 @@ static void refuse_wait(struct engine *e, struct task *t, const struct outcome *
     snprintf(why, sizeof(why),
              "the server asked to wait %lld s (Retry-After), more than --max-retry-wait (%lld s)",
              (long long)(delay_us / 1000000), (long long)(max_retry_wait(e) / 1000000));
-    ledger_failed(e,
-                  ledger_append_attempt(e->ledger, t->item.token, t->attempts, o->http,
-                                        o->status[0] ? o->status : NULL, 0, why),
-                  now);
+    record_attempt(e, t, o, 0, why, now);
     e->st->wait_refused++;
     task_end(e, t, TASK_IN_DOUBT);
 }
@@ -377,11 +383,7 @@ static void retry_or_give_up(struct engine *e, struct task *t, const struct outc
     }
     int64_t delay = backoff_next_us(t->attempts, BACKOFF_DEFAULT_BASE_US, BACKOFF_DEFAULT_CAP_US,
                                     uniform(e), retry_after);
-    ledger_failed(e,
-                  ledger_append_attempt(e->ledger, t->item.token, t->attempts, o->http,
-                                        o->status[0] ? o->status : NULL, delay / 1000,
-                                        o->message[0] ? o->message : NULL),
-                  now);
+    record_attempt(e, t, o, delay, NULL, now);
     if (heap_push(&e->waiting, now + delay, t)) {
         task_end(e, t, TASK_IN_DOUBT);
         return;
