@@ -191,23 +191,34 @@ static int records(struct fx *f, const char *token, const char *type, int *first
     return n;
 }
 
-/* wait_ms of attempt record n of token, or -1. */
-static long long attempt_wait_ms(struct fx *f, const char *token, int n)
+/* Attempt record n of token (new reference), or NULL. */
+static json_t *attempt_record(struct fx *f, const char *token, int n)
 {
     ledger_sync(f->ledger);
     FILE *fp = fopen(f->path, "r");
     char line[4096];
-    long long wait = -1;
+    json_t *found = NULL;
     while (fp && fgets(line, sizeof(line), fp)) {
         json_t *j = json_loads(line, 0, NULL);
         if (streq(json_string_value(json_object_get(j, "token")), token) &&
             streq(json_string_value(json_object_get(j, "type")), "attempt") &&
-            json_integer_value(json_object_get(j, "n")) == n)
-            wait = json_integer_value(json_object_get(j, "wait_ms"));
+            json_integer_value(json_object_get(j, "n")) == n) {
+            json_decref(found);
+            found = json_incref(j);
+        }
         json_decref(j);
     }
     if (fp)
         fclose(fp);
+    return found;
+}
+
+/* wait_ms of attempt record n of token, or -1. */
+static long long attempt_wait_ms(struct fx *f, const char *token, int n)
+{
+    json_t *j = attempt_record(f, token, n);
+    long long wait = j ? json_integer_value(json_object_get(j, "wait_ms")) : -1;
+    json_decref(j);
     return wait;
 }
 
@@ -400,21 +411,10 @@ static void test_retry_after(void)
 /* The error of attempt record n of token ("" when it has none), in buf. */
 static const char *attempt_message(struct fx *f, const char *token, int n, char *buf, size_t len)
 {
-    ledger_sync(f->ledger);
-    FILE *fp = fopen(f->path, "r");
-    char line[4096];
-    snprintf(buf, len, "%s", "");
-    while (fp && fgets(line, sizeof(line), fp)) {
-        json_t *j = json_loads(line, 0, NULL);
-        const char *m = json_string_value(json_object_get(j, "error"));
-        if (streq(json_string_value(json_object_get(j, "token")), token) &&
-            streq(json_string_value(json_object_get(j, "type")), "attempt") &&
-            json_integer_value(json_object_get(j, "n")) == n && m)
-            snprintf(buf, len, "%s", m);
-        json_decref(j);
-    }
-    if (fp)
-        fclose(fp);
+    json_t *j = attempt_record(f, token, n);
+    const char *m = json_string_value(json_object_get(j, "error"));
+    snprintf(buf, len, "%s", m ? m : "");
+    json_decref(j);
     return buf;
 }
 
