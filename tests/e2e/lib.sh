@@ -183,6 +183,19 @@ reap() {
     wait "$1" || RC=$?
 }
 
+# interrupt_twice WHAT PID OUTPUT: Ctrl-C, then (once OUTPUT shows the process said it is
+# stopping: the first was handled) Ctrl-C again; reap it (at most 60 s). Sets RC and
+# ELAPSED_MS, from just before the first signal to the end.
+interrupt_twice() {
+    local start
+    start=$(now_ms)
+    kill -INT "$2"
+    check "$1: the first was taken" wait_until 60 "the stopping message" grep -q "stopping:" "$3"
+    kill -INT "$2"
+    reap "$2" 60
+    ELAPSED_MS=$(($(now_ms) - start))
+}
+
 # now_ms: wall-clock milliseconds, to measure what a test reports (never to decide a bound
 # that the machine's load could break).
 now_ms() { echo $(($(date +%s%N) / 1000000)); }

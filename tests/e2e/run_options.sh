@@ -100,15 +100,9 @@ check "second Ctrl-C: four requests in flight" \
 intents_ge() { [ "$(grep -c '"type":"intent"' "$1" 2>/dev/null || true)" -ge "$2" ]; }
 check "second Ctrl-C: the four intents written" \
     wait_until 60 "4 intents in the ledger" intents_ge "$WORK/twice.ledger.jsonl" 4
-start=$(now_ms)
-kill -INT "$pid"
-check "second Ctrl-C: the first was taken" \
-    wait_until 60 "the stopping message" grep -q "stopping:" "$WORK/twice.out"
-kill -INT "$pid"
-reap "$pid" 60
-took=$(($(now_ms) - start))
+interrupt_twice "second Ctrl-C" "$pid" "$WORK/twice.out"
 check_eq "second Ctrl-C: exit status" "$RC" 3
-check_num "second Ctrl-C: out before the 30-s drain (ms)" "$took" "<" 30000
+check_num "second Ctrl-C: out before the 30-s drain (ms)" "$ELAPSED_MS" "<" 30000
 rc "$BUILD/cpsbatch" status "$WORK/twice.ledger.jsonl" >"$WORK/twice.status" 2>&1
 check_grep "second Ctrl-C: ledger readable, rows in doubt" "4 in doubt" "$WORK/twice.status"
 
