@@ -1,8 +1,11 @@
-/* cmd_export.c - the job CSV's rows with each one's outcome from the ledger.
+/* cmd_export.c - the job CSV's rows with each one's outcome from the ledger, as a job.
  *
- * Output columns: the CSV's own (the password column blanked), then clientToken (unless the
- * CSV has one), status (done, failed, in doubt, not sent, invalid), instanceIds (";"-joined),
- * error, requestId, attempts. Rows are matched to the ledger by their token, derived again
+ * Output columns: the CSV's own (the password column blanked; outcome columns of an earlier
+ * export dropped), then clientToken (unless the CSV has one; every valid row's token is
+ * written, given or derived), then the outcome as '#' columns, which a job ignores: #status
+ * (done, failed, in doubt, not sent, invalid), #instanceIds (";"-joined), #error, #requestId,
+ * #attempts. So the export is itself a job: run again, every row replays its token and the API
+ * answers with the first result. Rows are matched to the ledger by their token, derived again
  * from the ledger's salt exactly as `run` derived it. The ledger is opened read-only, so this
  * works while a run is writing. With -o the file appears whole (written aside, then renamed).
  */
@@ -24,11 +27,14 @@
 
 static const char usage[] =
     "usage: cpsbatch export LEDGER [-o OUT.csv] [--csv JOB.csv] [options]\n"
-    "Print the job's rows with each one's outcome: the CSV's columns (password blanked), then\n"
-    "clientToken, status, instanceIds, error, requestId, attempts.\n"
+    "Print the job's rows with each one's outcome, as a job that can be run again: the CSV's\n"
+    "columns (password blanked), clientToken, then #status, #instanceIds, #error, #requestId,\n"
+    "#attempts ('#' columns are ignored on input).\n"
     "\n"
     "  -o, --output FILE      write to FILE (default: standard output)\n"
-    "  --csv FILE             the job CSV (default: the one the ledger names)\n" JOBCLI_HELP
+    "  --csv FILE             the job CSV (default: the one the ledger names)\n"
+    "  --bom                  begin with a UTF-8 byte-order mark (as Excel wants)\n"
+    "  --crlf                 end lines with CRLF\n" JOBCLI_HELP
     "  -h, --help             this text\n"
     "Give the same --region and --password-env/--password-file as the run had, so rows match.\n";
 
@@ -42,15 +48,16 @@ struct export
     struct ledger *ledger;
     FILE *out;
     char *tmp_path;
+    bool bom, crlf;    /* the output's style */
     bool token_column; /* the CSV has its own clientToken column */
     long rows, matched;
 };
 
 static int parse(int argc, char **argv, struct export *x)
 {
-    const struct cliopt opts[] = {JOBCLI_OPTIONS(&x->cli),
-                                  CLIOPT_STRING_SHORT("output", 'o', &x->output),
-                                  CLIOPT_STRING("csv", &x->csv)};
+    const struct cliopt opts[] = {
+        JOBCLI_OPTIONS(&x->cli), CLIOPT_STRING_SHORT("output", 'o', &x->output),
+        CLIOPT_STRING("csv", &x->csv), CLIOPT_SET("bom", &x->bom), CLIOPT_SET("crlf", &x->crlf)};
     const struct cliopt_command cmd = {.name = "export",
                                        .usage = usage,
                                        .opts = opts,
@@ -60,11 +67,35 @@ static int parse(int argc, char **argv, struct export *x)
     return cliopt_parse(&cmd, argc, argv, &x->ledger_path);
 }
 
+/* A cell quoted only when it must be (it holds the separator, a quote, a line end, or spaces
+ * at an end that a reader would trim), so numbers stay numbers in a spreadsheet. */
 static void put_field(FILE *out, const char *text, bool first)
 {
+    size_t len = strlen(text);
     if (!first)
         fputc(',', out);
-    csv_fwrite(out, text, strlen(text));
+    if (strpbrk(text, ",\"\r\n") || (len && (text[0] == ' ' || text[len - 1] == ' ')))
+        csv_fwrite(out, text, len);
+    else
+        fputs(text, out);
+}
+
+static void end_line(const struct export *x)
+{
+    fputs(x->crlf ? "\r\n" : "\n", x->out);
+}
+
+static const char *const outcome_columns[] = {"#status", "#instanceIds", "#error", "#requestId",
+                                              "#attempts"};
+#define OUTCOME_COLUMNS (sizeof(outcome_columns) / sizeof(outcome_columns[0]))
+
+/* A column of an earlier export's outcome: replaced, not repeated. */
+static bool is_outcome_column(const char *name)
+{
+    for (size_t i = 0; i < OUTCOME_COLUMNS; i++)
+        if (strcmp(name, outcome_columns[i]) == 0)
+            return true;
+    return false;
 }
 
 static void put_header(struct export *x, struct job *j)
@@ -72,14 +103,22 @@ static void put_header(struct export *x, struct job *j)
     const char *const *names;
     const int *fields;
     size_t n = job_columns(j, &names, &fields);
-    for (size_t c = 0; c < n; c++)
-        put_field(x->out, names[c], c == 0);
-    if (!x->token_column)
-        put_field(x->out, "clientToken", n == 0);
-    static const char *const extra[] = {"status", "instanceIds", "error", "requestId", "attempts"};
-    for (size_t i = 0; i < 5; i++)
-        put_field(x->out, extra[i], false);
-    fputc('\n', x->out);
+    bool first = true;
+    if (x->bom)
+        fputs("\xEF\xBB\xBF", x->out);
+    for (size_t c = 0; c < n; c++) {
+        if (!is_outcome_column(names[c])) {
+            put_field(x->out, names[c], first);
+            first = false;
+        }
+    }
+    if (!x->token_column) {
+        put_field(x->out, "clientToken", first);
+        first = false;
+    }
+    for (size_t i = 0; i < OUTCOME_COLUMNS; i++)
+        put_field(x->out, outcome_columns[i], first && i == 0);
+    end_line(x);
 }
 
 static const char *state_name(const struct ledger_entry *e)
@@ -113,24 +152,39 @@ static void put_outcome(FILE *out, const struct ledger_entry *e)
     put_field(out, attempts, false);
 }
 
+/* The cell of column c as exported: the password blanked, every valid row's token written. */
+static const char *cell_out(const struct job_row *r, const char *cell, int field)
+{
+    if (field == FIELD_PASSWORD)
+        return "";
+    if (field == FIELD_CLIENT_TOKEN && r->valid && r->token[0])
+        return r->token;
+    return cell;
+}
+
 static void put_row(struct export *x, struct job *j, const struct job_row *r)
 {
     const char *const *names, *const *cells;
     const int *fields;
     size_t n = job_columns(j, &names, &fields), have = job_cells(j, &cells);
-    for (size_t c = 0; c < n; c++)
-        put_field(x->out, c < have && fields[c] != FIELD_PASSWORD ? cells[c] : "", c == 0);
+    bool first = true;
+    for (size_t c = 0; c < n; c++) {
+        if (!is_outcome_column(names[c])) {
+            put_field(x->out, cell_out(r, c < have ? cells[c] : "", fields[c]), first);
+            first = false;
+        }
+    }
     if (!x->token_column)
-        put_field(x->out, r->valid ? r->token : "", n == 0);
+        put_field(x->out, r->valid ? r->token : "", first);
     const struct ledger_entry *e = r->valid ? ledger_find(x->ledger, r->token) : NULL;
     x->matched += e != NULL;
     if (r->valid) {
         put_outcome(x->out, e);
     } else {
-        for (int i = 0; i < 5; i++)
+        for (size_t i = 0; i < OUTCOME_COLUMNS; i++)
             put_field(x->out, i == 0 ? "invalid" : "", false);
     }
-    fputc('\n', x->out);
+    end_line(x);
 }
 
 static int write_rows(struct export *x, struct job_options *jo)

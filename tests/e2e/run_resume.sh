@@ -25,10 +25,10 @@ rows = list(csv.DictReader(open(sys.argv[1], newline="")))
 done = {r["token"]: r["instanceIds"] for r in map(json.loads, open(sys.argv[2])) if r["type"] == "done"}
 assert len(rows) == 10, len(rows)
 assert all(r["password"] == "" for r in rows)
-assert all(r["status"] == "done" for r in rows)
-assert all(r["instanceIds"].split(";") == done[r["clientToken"]] for r in rows)
+assert all(r["#status"] == "done" for r in rows)
+assert all(r["#instanceIds"].split(";") == done[r["clientToken"]] for r in rows)
 assert rows[0]["description"] == "web tier, front end" and rows[0]["#owner"] == "alice"
-assert sum(len(r["instanceIds"].split(";")) for r in rows) == 14
+assert sum(len(r["#instanceIds"].split(";")) for r in rows) == 14
 PY
 
 # An emulator on loopback that checks no signatures needs no keys.

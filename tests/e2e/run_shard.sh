@@ -107,7 +107,7 @@ names, ok = [], True
 for k in (1, 2, 3):
     ledger = {json.loads(l).get("token") for l in open(f"{w}/job.shard-{k}-of-3.ledger.jsonl")} - {None}
     rows = list(csv.DictReader(open(f"{w}/export{k}.csv")))
-    ok &= {r["clientToken"] for r in rows} == ledger and all(r["status"] == "done" for r in rows)
+    ok &= {r["clientToken"] for r in rows} == ledger and all(r["#status"] == "done" for r in rows)
     names += [r["name"] for r in rows]
 sys.exit(not (ok and len(names) == len(set(names)) == 300))
 PY
