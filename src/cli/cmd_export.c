@@ -132,7 +132,8 @@ static const char *state_name(const struct ledger_entry *e)
     }
 }
 
-/* error: "HTTP 400 INVALID_ARGUMENT: message" for failed rows and in-doubt rows' last try. */
+/* #error: "HTTP 400 INVALID_ARGUMENT: message" for failed rows, and in-doubt rows' last try
+ * (also a transport error such as "Timeout was reached"). */
 static void put_outcome(FILE *out, const struct ledger_entry *e)
 {
     char ids[4096] = "", error[512] = "", attempts[16] = "";
@@ -140,9 +141,8 @@ static void put_outcome(FILE *out, const struct ledger_entry *e)
         size_t used = strlen(ids);
         snprintf(ids + used, sizeof(ids) - used, "%s%s", i ? ";" : "", e->instance_ids[i]);
     }
-    if (e && e->state != LEDGER_DONE && (e->http || e->status))
-        snprintf(error, sizeof(error), "HTTP %d %s%s%.300s", e->http, e->status ? e->status : "",
-                 e->message ? ": " : "", e->message ? e->message : "");
+    if (e && e->state != LEDGER_DONE)
+        ledger_entry_error(e, error, sizeof(error));
     if (e && e->attempts)
         snprintf(attempts, sizeof(attempts), "%d", e->attempts);
     put_field(out, state_name(e), false);

@@ -198,8 +198,13 @@ static void print_in_doubt_text(const struct ledger *l, size_t in_doubt)
         const struct ledger_entry *e = ledger_entry_at(l, i);
         if (e->state != LEDGER_INTENT)
             continue;
+        char error[512];
         printf("  row %-8lld ", e->row);
         put_clean(e->token);
+        if (e->attempts) {
+            printf("  %d attempt%s, last: ", e->attempts, e->attempts == 1 ? "" : "s");
+            put_clean(*ledger_entry_error(e, error, sizeof(error)) ? error : "no answer");
+        }
         putchar('\n');
         shown++;
     }
@@ -255,7 +260,10 @@ static json_t *in_doubt_json(const struct ledger *l)
         const struct ledger_entry *e = ledger_entry_at(l, i);
         if (e->state != LEDGER_INTENT)
             continue;
-        json_t *o = json_pack("{s:I,s:s}", "row", (json_int_t)e->row, "token", e->token);
+        char error[512];
+        json_t *o =
+            json_pack("{s:I,s:s,s:i,s:s}", "row", (json_int_t)e->row, "token", e->token, "attempts",
+                      e->attempts, "last_error", ledger_entry_error(e, error, sizeof(error)));
         if (!o || json_array_append_new(arr, o)) {
             json_decref(arr);
             return NULL;

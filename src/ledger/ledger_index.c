@@ -2,6 +2,7 @@
 #include "ledger_index.h"
 
 #include <stdalign.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -287,4 +288,25 @@ int ledger_index_apply(struct ledger_index *ix, const struct ledger_record *r)
     count(ix, e, +1);
     ix->counts.records++;
     return rc;
+}
+
+char *ledger_entry_error(const struct ledger_entry *e, char *out, size_t size)
+{
+    const char *msg = e->message ? e->message : "";
+    int n;
+    if (e->http)
+        n = snprintf(out, size, "HTTP %d%s%s%s%s", e->http, e->status ? " " : "",
+                     e->status ? e->status : "", *msg ? ": " : "", msg);
+    else
+        n = snprintf(out, size, "%s", msg);
+    if (n >= 0 && (size_t)n >= size && size > 1) { /* cut: never inside a UTF-8 character */
+        size_t len = size - 1, lead = len - 1;
+        while (lead && ((unsigned char)out[lead] & 0xC0) == 0x80)
+            lead--;
+        unsigned char c = (unsigned char)out[lead];
+        size_t need = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+        if (len - lead < need)
+            out[lead] = '\0';
+    }
+    return out;
 }

@@ -44,6 +44,10 @@ struct ledger_entry {
     size_t n_instance_ids;
 };
 
+/* What went wrong last for e, one line: "HTTP 503 UNAVAILABLE: message", "HTTP 500", or the
+ * transport's error ("Timeout was reached"); "" when nothing went wrong. Returns out. */
+char *ledger_entry_error(const struct ledger_entry *e, char *out, size_t size);
+
 struct ledger_counts {
     size_t tokens;   /* distinct tokens */
     size_t in_doubt; /* state INTENT */

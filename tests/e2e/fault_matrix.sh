@@ -58,6 +58,10 @@ row p503-storm         0    10/0/0   10      "10 done"                        --
 row quota              1    4/6/0    4       "6 failed"                       --quota 6 -- --concurrency 1
 row retry-after-years  3    0/0/10   0       "wait longer than --max-retry-wait" --p503 1 --retry-after 86400 -- --max-retry-wait 2s
 row retries-exhausted  3    0/0/10   0       "in doubt"                       --p503 1 -- --max-attempts 2
+# ... and status tells each in-doubt row's last error.
+"$BUILD/cpsbatch" status "$WORK/retries-exhausted.ledger.jsonl" >"$WORK/status.out"
+check_grep "status: an in-doubt row's last error" \
+    "row +[0-9]+ +[-0-9a-f]+ +2 attempts, last: HTTP 503 UNAVAILABLE" "$WORK/status.out"
 ROW_ENV=(JDCLOUD_SECRET_KEY=wrong)
 row keys-rejected      3    0/0/10   0       "401"                            -- --rate 0
 row bad-port           2    none     0       "http(s) URL"                    -- --endpoint http://127.0.0.1:99999

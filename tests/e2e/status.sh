@@ -62,7 +62,7 @@ has "$dir/text" "instances  3 created"
 has "$dir/text" "      2  400 INVALID_ARGUMENT  bandwidth must be 1..200"
 has "$dir/text" "rows 3, 4"
 has "$dir/text" "      1  429 QUOTA_EXCEEDED  quota"
-has "$dir/text" "row 6        tok-6"
+has "$dir/text" "row 6        tok-6  1 attempt, last: timeout"
 has "$dir/text" "row 7        tok-7"
 check "stderr is empty ($(head -c 300 "$dir/err"))" test ! -s "$dir/err"
 
@@ -83,7 +83,8 @@ f = o["failures"]
 assert f[0] == {"http": 400, "status": "INVALID_ARGUMENT", "message": "bandwidth must be 1..200",
                 "count": 2, "rows": [3, 4]}, f[0]
 assert f[1]["http"] == 429 and f[1]["count"] == 1 and f[1]["rows"] == [5], f[1]
-assert o["in_doubt_rows"] == [{"row": 6, "token": "tok-6"}, {"row": 7, "token": "tok-7"}], o
+assert o["in_doubt_rows"] == [{"row": 6, "token": "tok-6", "attempts": 1, "last_error": "timeout"},
+                            {"row": 7, "token": "tok-7", "attempts": 0, "last_error": ""}], o
 PY
 
 # A run still writing: a torn last line is ignored (and said so), the file is not touched.

@@ -869,6 +869,26 @@ static void test_stale_temps(void)
     close(fd);
 }
 
+/* The last error of an entry, one line; a cut never splits a UTF-8 character. */
+static void test_entry_error(void)
+{
+    char out[64];
+    struct ledger_entry e = {.http = 503, .status = "UNAVAILABLE", .message = "try later"};
+    CHECK_STR(ledger_entry_error(&e, out, sizeof(out)), "HTTP 503 UNAVAILABLE: try later");
+    e = (struct ledger_entry){.http = 500};
+    CHECK_STR(ledger_entry_error(&e, out, sizeof(out)), "HTTP 500");
+    e = (struct ledger_entry){.message = "Timeout was reached"};
+    CHECK_STR(ledger_entry_error(&e, out, sizeof(out)), "Timeout was reached");
+    e = (struct ledger_entry){0};
+    CHECK_STR(ledger_entry_error(&e, out, sizeof(out)), "");
+    /* "HTTP 400 X: " is 12 bytes; then 3-byte characters: a 20-byte buffer holds two of them
+     * (18 bytes) and never the first byte of a third. */
+    e = (struct ledger_entry){.http = 400, .status = "X", .message = "\u4e2d\u6587\u5b57"};
+    CHECK_STR(ledger_entry_error(&e, out, 20), "HTTP 400 X: \u4e2d\u6587");
+    CHECK_STR(ledger_entry_error(&e, out, 19), "HTTP 400 X: \u4e2d\u6587");
+    CHECK_STR(ledger_entry_error(&e, out, 18), "HTTP 400 X: \u4e2d");
+}
+
 int main(void)
 {
     if (tmpdir_make(dir, sizeof(dir), "test_ledger"))
@@ -895,6 +915,7 @@ int main(void)
     test_record_json();
     test_mode_tightened();
     test_stale_temps();
+    test_entry_error();
     if (check_failed == 0) {
         char cmd[300];
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
