@@ -34,36 +34,34 @@ static struct simorder *order(const char *token, int count, const char *region)
 static void test_create_replay_quota(void)
 {
     struct simstate *st;
-    enum simstate_outcome out;
-    uint64_t first, again;
-    int count;
+    struct simstate_answer a, b;
     CHECK_INT(simstate_new(5, &st), ==, 0);
     struct simorder *o = order("tok-a", 3, "cn-north-1");
     CHECK_STR(simstate_order_text(o, FIELD_NAME), "web");
     CHECK(simstate_order_text(o, FIELD_AZ) == NULL);
-    CHECK_INT(simstate_create(st, o, -1, &out, &first, &count), ==, 0);
-    CHECK_INT(out, ==, SIMSTATE_CREATED);
-    CHECK_INT(count, ==, 3);
+    CHECK_INT(simstate_create(st, o, -1, &a), ==, 0);
+    CHECK_INT(a.outcome, ==, SIMSTATE_CREATED);
+    CHECK_INT(a.count, ==, 3);
+    CHECK(a.seq == 0); /* no journal */
     struct simorder *dup = order("tok-a", 1, "cn-north-1");
-    CHECK_INT(simstate_create(st, dup, -1, &out, &again, &count), ==, 0);
-    CHECK_INT(out, ==, SIMSTATE_REPLAYED);
-    CHECK(again == first);
-    CHECK_INT(count, ==, 3);
+    CHECK_INT(simstate_create(st, dup, -1, &b), ==, 0);
+    CHECK_INT(b.outcome, ==, SIMSTATE_REPLAYED);
+    CHECK(b.first == a.first);
+    CHECK_INT(b.count, ==, 3);
     free(dup);
     /* no token: always creates */
     for (int i = 0; i < 2; i++) {
-        CHECK_INT(simstate_create(st, order(NULL, 1, "cn-north-1"), -1, &out, &again, &count), ==,
-                  0);
-        CHECK_INT(out, ==, SIMSTATE_CREATED);
+        CHECK_INT(simstate_create(st, order(NULL, 1, "cn-north-1"), -1, &b), ==, 0);
+        CHECK_INT(b.outcome, ==, SIMSTATE_CREATED);
     }
     /* quota 6: 5 exist, 2 more is over; 1 more fits; a refused token may come back later */
     struct simorder *big = order("tok-b", 2, "cn-north-1");
-    CHECK_INT(simstate_create(st, big, 6, &out, &again, &count), ==, 0);
-    CHECK_INT(out, ==, SIMSTATE_OVER_QUOTA);
-    CHECK_INT(simstate_create(st, big, -1, &out, &again, &count), ==, 0);
-    CHECK_INT(out, ==, SIMSTATE_CREATED);
+    CHECK_INT(simstate_create(st, big, 6, &b), ==, 0);
+    CHECK_INT(b.outcome, ==, SIMSTATE_OVER_QUOTA);
+    CHECK_INT(simstate_create(st, big, -1, &b), ==, 0);
+    CHECK_INT(b.outcome, ==, SIMSTATE_CREATED);
     struct simorder *zero = order("tok-c", 0, "cn-north-1");
-    CHECK_INT(simstate_create(st, zero, -1, &out, &again, &count), ==, ERR_RANGE);
+    CHECK_INT(simstate_create(st, zero, -1, &b), ==, ERR_RANGE);
     free(zero);
     simstate_free(st);
 }
@@ -106,15 +104,13 @@ static void *race(void *arg)
     struct racer *r = arg;
     char token[32];
     for (int i = 0; i < 2000; i++) {
-        enum simstate_outcome out;
-        uint64_t first;
-        int count;
+        struct simstate_answer a;
         snprintf(token, sizeof token, "race-%d", i);
         struct simorder *o = order(token, 1, "cn-north-1");
-        if (simstate_create(r->st, o, -1, &out, &first, &count) != 0 || out != SIMSTATE_CREATED)
+        if (simstate_create(r->st, o, -1, &a) != 0 || a.outcome != SIMSTATE_CREATED)
             free(o);
-        r->created += out == SIMSTATE_CREATED;
-        r->replayed += out == SIMSTATE_REPLAYED;
+        r->created += a.outcome == SIMSTATE_CREATED;
+        r->replayed += a.outcome == SIMSTATE_REPLAYED;
     }
     return NULL;
 }
@@ -170,12 +166,11 @@ static bool visit(void *arg, const struct simorder *o, uint64_t serial)
 static void test_reset(void)
 {
     struct simstate *st;
-    enum simstate_outcome out;
-    uint64_t first, second;
-    int count;
+    struct simstate_answer a, a2;
     struct finder f = {0, 0};
     CHECK_INT(simstate_new(3, &st), ==, 0);
-    CHECK_INT(simstate_create(st, order("t", 70000, "r"), -1, &out, &first, &count), ==, 0);
+    CHECK_INT(simstate_create(st, order("t", 70000, "r"), -1, &a), ==, 0);
+    uint64_t first = a.first;
     simstate_each(st, visit, &f);
     CHECK_INT(f.seen, ==, 70000); /* across a chunk boundary */
     CHECK(simstate_find(st, first + 69999, visit, &f));
@@ -187,9 +182,9 @@ static void test_reset(void)
     simstate_each(st, visit, &f);
     CHECK_INT(f.seen, ==, 0);
     /* the token is forgotten; the new ids are new */
-    CHECK_INT(simstate_create(st, order("t", 1, "r"), -1, &out, &second, &count), ==, 0);
-    CHECK_INT(out, ==, SIMSTATE_CREATED);
-    CHECK(second == first + 70000);
+    CHECK_INT(simstate_create(st, order("t", 1, "r"), -1, &a2), ==, 0);
+    CHECK_INT(a2.outcome, ==, SIMSTATE_CREATED);
+    CHECK(a2.first == first + 70000);
     struct buf b;
     buf_init(&b, SIMBUF_MAX);
     simstate_stats(st, true, &b);
