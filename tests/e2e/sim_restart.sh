@@ -45,7 +45,7 @@ make_job "$JOB" $ROWS
 WANT=$(awk -F, 'NR > 1 { n += $NF } END { print n }' "$JOB")
 start_sim --state "$STATE" --verify-signatures --reset-after 0.1 --seed 5
 PORT=$(cat "$WORK/sim.port")
-run_args=(run "$JOB" --endpoint "$SIM_URL" --rate 100 --concurrency 16 --max-attempts 100 --progress never)
+run_args=(run "$JOB" --endpoint "$SIM_URL" --rate 50 --concurrency 16 --max-attempts 100 --progress never)
 spawn run_pid "$BUILD/cpsbatch" "${run_args[@]}" >"$WORK/run1.out" 2>&1
 check "some rows created before the kill" wait_until 60 "100 instances" sim_count_ge instances 100
 before=$(sim_count instances)
