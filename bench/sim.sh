@@ -10,7 +10,8 @@
 #
 # usage: bench/sim.sh [BUILD_DIR]   (default: ./build; env DURATION, CONNECTIONS, THREADS,
 #                                    SIM_THREADS override the defaults; SOFTWARES=1 adds a
-#                                    softwares array to every body)
+#                                    softwares array to every body; STATE=1 runs cps-sim
+#                                    with --state, a state file in a temporary directory)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-${BUILD:-$here/../build}}
@@ -27,7 +28,7 @@ fi
 
 tmp=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
-"$sim" --port-file "$tmp/port" --threads "$sim_threads" &
+"$sim" --port-file "$tmp/port" --threads "$sim_threads" ${STATE:+--state "$tmp/state.jsonl"} &
 pid=$!
 for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.05; done
 [ -s "$tmp/port" ] || { echo "bench/sim.sh: cps-sim did not start" >&2; exit 1; }
@@ -48,5 +49,6 @@ hz=$(getconf CLK_TCK)
 awk -v t=$((cpu1 - cpu0)) -v hz="$hz" -v n="$reqs" 'BEGIN {
     if (n > 0) printf "cps-sim CPU: %.2f us per request (%.2f s for %d requests)\n",
                       t / hz * 1e6 / n, t / hz, n }'
+[ -z "${STATE:-}" ] || echo "state file: $(wc -l <"$tmp/state.jsonl") lines, $(du -k "$tmp/state.jsonl" | cut -f1) KiB"
 echo "cps-sim createInstances: $rps req/s" \
-    "(wrk -t$threads -c$connections -d$duration, sim threads $sim_threads)"
+    "(wrk -t$threads -c$connections -d$duration, sim threads $sim_threads${STATE:+, --state})"

@@ -25,6 +25,8 @@ static const char usage[] =
     "  --threads N            server threads (default 2)\n"
     "  --max-connections N    concurrent connections (default 4096)\n"
     "  --catalog FILE         catalog JSON {regions,deviceTypes,oss,raids,softwares}\n"
+    "  --state FILE           remember tokens and instances in FILE across restarts: loaded\n"
+    "                         at start, every order and reset on disk before it is answered\n"
     "  --strict-catalog       createInstances also checks az, deviceType, osTypeId, RAID ids\n"
     "  --verbose              log one line per request to stderr\n"
     "  --help                 this text\n"
@@ -51,6 +53,7 @@ enum {
     OPT_THREADS,
     OPT_MAX_CONN,
     OPT_CATALOG,
+    OPT_STATE,
     OPT_STRICT,
     OPT_VERBOSE,
     OPT_HELP,
@@ -65,6 +68,7 @@ static const struct option options[] = {
     {"threads", required_argument, NULL, OPT_THREADS},
     {"max-connections", required_argument, NULL, OPT_MAX_CONN},
     {"catalog", required_argument, NULL, OPT_CATALOG},
+    {"state", required_argument, NULL, OPT_STATE},
     {"strict-catalog", no_argument, NULL, OPT_STRICT},
     {"verbose", no_argument, NULL, OPT_VERBOSE},
     {"help", no_argument, NULL, OPT_HELP},
@@ -172,6 +176,7 @@ static int parse_option(struct cli *c, int opt, int idx, const char *arg)
         return ERR_INVALID;
     case OPT_PORT_FILE: c->port_file = arg; return 0;
     case OPT_CATALOG: c->cfg.catalog_file = arg; return 0;
+    case OPT_STATE: c->cfg.state_file = arg; return 0;
     case OPT_STRICT: c->cfg.strict_catalog = true; return 0;
     case OPT_VERBOSE: c->cfg.log = stderr; return 0;
     case OPT_KNOB: return add_knob(c, options[idx].name, arg);

@@ -24,6 +24,7 @@
 #include "clock.h"
 #include "err.h"
 #include "simapi.h"
+#include "simstore.h"
 #include "simtimer.h"
 
 #define INLINE_BODY 1024
@@ -31,6 +32,7 @@
 struct sim {
     struct simctx ctx;
     struct simtimer *timer;
+    struct simstore *store; /* the state file, or NULL */
     struct MHD_Daemon *daemon;
     unsigned port;
     int threads;
@@ -48,9 +50,11 @@ struct simreq {
     enum phase phase;
     bool too_big;
     int64_t start_us;
+    int64_t due_us; /* when a delayed answer is due */
     char method[12];
     struct simreply reply;
-    char *body; /* inline_body or a heap block of cap bytes */
+    struct simstore_waiter waiter; /* while the answer waits for the state file */
+    char *body;                    /* inline_body or a heap block of cap bytes */
     size_t len, cap;
     char inline_body[INLINE_BODY];
     char uri[]; /* the request target as received */
@@ -118,7 +122,9 @@ static int build(struct sim *s, const struct sim_config *c, char *msg, size_t ms
     uint64_t key = (uint64_t)k.seed;
     s->ctx.ids.key = simfault_rng_next(&key);
     s->ctx.strict_catalog = c->strict_catalog;
-    int rc = simstate_new(simfault_rng_next(&key), &s->ctx.state);
+    int rc = c->state_file ? simstore_open(c->state_file, simfault_rng_next(&key), stderr,
+                                           &s->store, &s->ctx.state, msg, msglen)
+                           : simstate_new(simfault_rng_next(&key), &s->ctx.state);
     if (rc == 0)
         rc = simfault_init(&s->ctx.fault, &k);
     s->fault_ready = rc == 0;
@@ -165,6 +171,7 @@ void sim_free(struct sim *s)
     sim_stop(s);
     simtimer_free(s->timer);
     simcatalog_free(s->ctx.catalog);
+    simstore_free(s->store);
     simstate_free(s->ctx.state);
     if (s->ctx.secret_key) {
         volatile char *p = s->ctx.secret_key;
@@ -319,6 +326,22 @@ static void resume(void *arg)
     MHD_resume_connection(rq->conn);
 }
 
+/* The state file holds what the answer reports (or cannot: then the answer is a 500).
+ * Resume now, or when the delay is due. */
+static void durable(void *arg, bool ok)
+{
+    struct simreq *rq = arg;
+    struct sim *s = rq->sim;
+    if (!ok) {
+        simreply_release(&rq->reply);
+        simreply_init(&rq->reply);
+        simreply_error(&rq->reply, &s->ctx.ids, 500, "INTERNAL",
+                       "cps-sim cannot write its state file", NULL);
+    }
+    if (rq->reply.delay_us <= 0 || simtimer_add(s->timer, rq->due_us, resume, rq) != 0)
+        resume(rq);
+}
+
 /* The last call: the whole request is in. Answer now or later. */
 static enum MHD_Result on_complete(struct simreq *rq, const char *url, const char *method)
 {
@@ -331,11 +354,15 @@ static enum MHD_Result on_complete(struct simreq *rq, const char *url, const cha
     else
         simapi_handle(&s->ctx, &call, &rq->reply);
     rq->phase = PHASE_READY;
-    if (rq->reply.delay_us <= 0)
+    rq->due_us = call.now_us + rq->reply.delay_us;
+    bool wait = s->store && rq->reply.seq > 0;
+    if (rq->reply.delay_us <= 0 && !wait)
         return send_reply(rq);
     MHD_suspend_connection(rq->conn);
-    if (simtimer_add(s->timer, call.now_us + rq->reply.delay_us, resume, rq) != 0)
-        MHD_resume_connection(rq->conn);
+    if (wait)
+        simstore_wait(s->store, &rq->waiter, rq->reply.seq, durable, rq);
+    else if (simtimer_add(s->timer, rq->due_us, resume, rq) != 0)
+        resume(rq);
     return MHD_YES;
 }
 
@@ -437,7 +464,9 @@ void sim_stop(struct sim *s)
     if (s->daemon == NULL)
         return;
     /* Suspended connections must be resumed before MHD_stop_daemon (an MHD rule); from here
-     * on a new delay resumes at once. */
+     * on a new wait or delay ends at once. The store first: its waiters may add delays. */
+    if (s->store)
+        simstore_flush(s->store);
     simtimer_flush(s->timer);
     MHD_stop_daemon(s->daemon);
     s->daemon = NULL;

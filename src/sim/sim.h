@@ -17,7 +17,7 @@
  * and, for tests, never subject to faults or signatures:
  *
  *   GET  /__sim/stats[?tokens=0]   counts (see simstate_stats, simstate.h)
- *   POST /__sim/reset              forget stats, tokens and instances
+ *   POST /__sim/reset              forget stats, tokens and instances (and record it)
  *   GET  /__sim/faults             the knobs as JSON (keys as in struct sim_faults)
  *   POST /__sim/faults             change the knobs given in a JSON object, keep the others
  *
@@ -47,6 +47,8 @@ struct sim_config {
     unsigned max_connections; /* concurrent connections accepted */
     size_t max_body;          /* bigger request bodies get 413 */
     const char *catalog_file; /* borrowed; NULL = the built-in catalog */
+    const char *state_file;   /* borrowed; NULL = remember nothing across restarts
+                                 (else simstore.h: load it, record every order and reset) */
     bool strict_catalog;      /* createInstances also checks az/deviceType/os/raid ids */
     const char *access_key;   /* borrowed (copied by sim_new); for verify_signatures */
     const char *secret_key;   /* borrowed (copied, wiped on free) */
@@ -61,7 +63,8 @@ void sim_config_default(struct sim_config *c);
 
 /* Build an emulator (not yet listening). Copies what it needs from c. Returns 0,
  * ERR_INVALID (bad knob; msg says which), ERR_IO / ERR_PARSE (catalog file; msg names the
- * file and what is wrong) or ERR_NOMEM. msg may be NULL. */
+ * file and what is wrong), ERR_IO / ERR_LOCKED / ERR_CORRUPT (state file; msg names the
+ * file, and the line) or ERR_NOMEM. msg may be NULL. */
 int sim_new(const struct sim_config *c, struct sim **out, char *msg, size_t msglen);
 
 /* Listen on host (numeric IPv4/IPv6 or a name; NULL = 127.0.0.1) and port (0 = ephemeral)

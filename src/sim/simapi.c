@@ -257,25 +257,25 @@ static void created(struct simctx *ctx, struct simreply *out, uint64_t first, in
     simreply_take(out, 200, &b);
 }
 
-/* Record the order and answer with its ids (or the earlier ones of its token). */
+/* Record the order and answer with its ids (or the earlier ones of its token), once the
+ * state file holds them (out->seq). */
 static void create_order(struct simctx *ctx, const struct simcall *call, const struct spec *s,
                          long long quota, struct simreply *out)
 {
     struct simorder *o = simstate_order_new(s, call->now_us, (long long)clock_wall());
-    enum simstate_outcome outcome;
-    uint64_t first;
-    int count;
+    struct simstate_answer a;
     char msg[128];
-    int rc = o ? simstate_create(ctx->state, o, quota, &outcome, &first, &count) : ERR_NOMEM;
-    if (rc != 0 || outcome != SIMSTATE_CREATED)
+    int rc = o ? simstate_create(ctx->state, o, quota, &a) : ERR_NOMEM;
+    if (rc != 0 || a.outcome != SIMSTATE_CREATED)
         free(o);
     if (rc != 0) {
         fail(ctx, out, 500, "INTERNAL", err_str(rc));
-    } else if (outcome == SIMSTATE_OVER_QUOTA) {
+    } else if (a.outcome == SIMSTATE_OVER_QUOTA) {
         snprintf(msg, sizeof msg, "quota exceeded: at most %lld instances", quota);
         fail(ctx, out, 429, "QUOTA_EXCEEDED", msg);
     } else {
-        created(ctx, out, first, count);
+        created(ctx, out, a.first, a.count);
+        out->seq = a.seq;
     }
 }
 
@@ -512,11 +512,12 @@ void simapi_admin(struct simctx *ctx, const struct simcall *call, struct simrepl
         simstate_stats(ctx->state, t == NULL || strcmp(t, "0") != 0, &b);
         simreply_take(out, 200, &b);
     } else if (post && strcmp(call->url, "/__sim/reset") == 0) {
-        simstate_reset(ctx->state);
+        uint64_t seq = simstate_reset(ctx->state);
         char *ok = malloc(12);
         if (ok)
             memcpy(ok, "{\"ok\":true}", 12);
         simreply_text(out, 200, ok);
+        out->seq = seq;
     } else if (get && strcmp(call->url, "/__sim/faults") == 0) {
         struct sim_faults k;
         simfault_get(&ctx->fault, &k);

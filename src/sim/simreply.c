@@ -15,6 +15,7 @@ void simreply_init(struct simreply *r)
     r->retry_after = -1;
     r->reset = false;
     r->delay_us = 0;
+    r->seq = 0;
 }
 
 void simreply_release(struct simreply *r)

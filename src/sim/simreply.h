@@ -26,6 +26,7 @@ struct simreply {
     int retry_after;  /* seconds for a Retry-After header, -1 = none */
     bool reset;       /* close the connection without answering */
     int64_t delay_us; /* answer (or reset) this much later */
+    uint64_t seq;     /* answer once the state file holds record seq (simstore.h); 0 = now */
 };
 
 /* Where requestIds come from: a counter scrambled by a key, so they look random and never
@@ -35,7 +36,7 @@ struct simreply_ids {
     uint64_t key;
 };
 
-/* An empty answer: 500, no body, no Retry-After, no reset, no delay. */
+/* An empty answer: 500, no body, no Retry-After, no reset, no delay, no wait. */
 void simreply_init(struct simreply *r);
 void simreply_release(struct simreply *r);
 

@@ -35,7 +35,9 @@ struct shard {
 struct simstate {
     struct shard shards[SHARDS];
     pthread_mutex_t ilock;
-    uint64_t base, next; /* live serials [base, next) */
+    uint64_t base, next;             /* live serials [base, next) */
+    uint64_t live;                   /* serials in [base, next) that have an order */
+    struct simstate_journal journal; /* order == NULL: none */
     struct simorder **chunks[MAX_CHUNKS];
     uint64_t key, inv1, inv2; /* the id bijection */
     _Atomic uint64_t counters[SIMSTATE_COUNTER_N];
@@ -139,7 +141,7 @@ static void drop_orders(struct simstate *st)
     for (uint64_t s = st->base; s < st->next; s++) {
         uint64_t i = s - st->base;
         struct simorder *o = st->chunks[i >> CHUNK_BITS][i & (CHUNK - 1)];
-        if (o->first + (uint64_t)o->count - 1 == s) /* its last slot: no later one reads it */
+        if (o && o->first + (uint64_t)o->count - 1 == s) /* its last slot: none later reads it */
             free(o);
     }
     for (size_t c = 0; c < MAX_CHUNKS && st->chunks[c]; c++) {
@@ -147,6 +149,7 @@ static void drop_orders(struct simstate *st)
         st->chunks[c] = NULL;
     }
     st->base = st->next;
+    st->live = 0;
 }
 
 void simstate_free(struct simstate *st)
@@ -177,8 +180,19 @@ static void reset_counts(struct simstate *st)
     atomic_store(&st->t0_us, 0);
 }
 
-void simstate_reset(struct simstate *st)
+uint64_t simstate_key(const struct simstate *st)
 {
+    return st->key;
+}
+
+void simstate_set_journal(struct simstate *st, const struct simstate_journal *j)
+{
+    st->journal = *j;
+}
+
+uint64_t simstate_reset(struct simstate *st)
+{
+    uint64_t seq = 0;
     /* Locks: every shard in index order, then ilock (the documented order); held together
      * so no create sees a token without its order. */
     for (int i = 0; i < SHARDS; i++)
@@ -191,10 +205,13 @@ void simstate_reset(struct simstate *st)
             memset(sh->slots, 0, sh->cap * sizeof *sh->slots);
         sh->n = 0;
     }
+    if (st->journal.reset)
+        seq = st->journal.reset(st->journal.arg, st->next);
     pthread_mutex_unlock(&st->ilock);
     for (int i = SHARDS - 1; i >= 0; i--)
         pthread_mutex_unlock(&st->shards[i].lock);
     reset_counts(st);
+    return seq;
 }
 
 /* ---- tokens ---- */
@@ -246,42 +263,61 @@ static void shard_insert(struct shard *sh, struct simorder *o)
 
 /* ---- instances ---- */
 
-/* Give o its serials. Returns 0, ERR_RANGE, ERR_NOMEM, or 1 when over quota. */
+/* Make sure slots [from, to) exist (new chunks are all NULL). Caller holds ilock. */
+static int slots_alloc(struct simstate *st, uint64_t from, uint64_t to)
+{
+    if (to > (uint64_t)MAX_CHUNKS * CHUNK)
+        return ERR_RANGE;
+    for (uint64_t c = from >> CHUNK_BITS; c <= (to - 1) >> CHUNK_BITS; c++) {
+        if (st->chunks[c] == NULL && (st->chunks[c] = calloc(CHUNK, sizeof(void *))) == NULL)
+            return ERR_NOMEM;
+    }
+    return 0;
+}
+
+/* o owns its serials [o->first, +count), all in [base, next) once done. Caller holds ilock
+ * and made the slots. */
+static void slots_fill(struct simstate *st, struct simorder *o)
+{
+    for (uint64_t i = o->first - st->base; i < o->first - st->base + (uint64_t)o->count; i++)
+        st->chunks[i >> CHUNK_BITS][i & (CHUNK - 1)] = o;
+    if (o->first + (uint64_t)o->count > st->next)
+        st->next = o->first + (uint64_t)o->count;
+    st->live += (uint64_t)o->count;
+}
+
+/* Give o its serials and hand it to the journal. Returns 0, ERR_RANGE, ERR_NOMEM, or 1 when
+ * over quota. */
 static int reserve(struct simstate *st, struct simorder *o, long long quota)
 {
-    /* Lock: ilock guards base/next/chunks; the quota check and the reservation are one step. */
+    /* Lock: ilock guards base/next/live/chunks; the quota check and the reservation are one
+     * step, and the journal gets orders in serial order (invariant 5). */
     pthread_mutex_lock(&st->ilock);
     int rc = 0;
-    uint64_t live = st->next - st->base;
-    if (o->count < 1 || live + (uint64_t)o->count > (uint64_t)MAX_CHUNKS * CHUNK) {
+    uint64_t used = st->next - st->base; /* slots in use, lost ones included */
+    if (o->count < 1)
         rc = ERR_RANGE;
-    } else if (quota >= 0 && live + (uint64_t)o->count > (uint64_t)quota) {
+    else if (quota >= 0 && st->live + (uint64_t)o->count > (uint64_t)quota)
         rc = 1;
-    }
-    uint64_t end = live + (uint64_t)o->count; /* one past the last slot to fill */
-    for (uint64_t c = live >> CHUNK_BITS; rc == 0 && c <= (end - 1) >> CHUNK_BITS; c++) {
-        if (st->chunks[c] == NULL && (st->chunks[c] = malloc(CHUNK * sizeof(void *))) == NULL)
-            rc = ERR_NOMEM;
-    }
+    else
+        rc = slots_alloc(st, used, used + (uint64_t)o->count);
     if (rc == 0) {
         o->first = st->next;
-        for (uint64_t i = live; i < live + (uint64_t)o->count; i++)
-            st->chunks[i >> CHUNK_BITS][i & (CHUNK - 1)] = o;
-        st->next += (uint64_t)o->count;
+        slots_fill(st, o);
+        if (st->journal.order)
+            o->seq = st->journal.order(st->journal.arg, o);
     }
     pthread_mutex_unlock(&st->ilock);
     return rc;
 }
 
 static int create_locked(struct simstate *st, struct shard *sh, struct simorder *o, long long quota,
-                         enum simstate_outcome *outcome, uint64_t *first, int *count)
+                         struct simstate_answer *a)
 {
     const char *token = simstate_order_text(o, FIELD_CLIENT_TOKEN);
     struct simorder *old = sh ? shard_find(sh, o->hash, token) : NULL;
     if (old) {
-        *outcome = SIMSTATE_REPLAYED;
-        *first = old->first;
-        *count = old->count;
+        *a = (struct simstate_answer){SIMSTATE_REPLAYED, old->first, old->count, old->seq};
         return 0;
     }
     if (sh && shard_grow(sh) != 0)
@@ -289,30 +325,60 @@ static int create_locked(struct simstate *st, struct shard *sh, struct simorder 
     int rc = reserve(st, o, quota);
     if (rc < 0)
         return rc;
-    *outcome = rc ? SIMSTATE_OVER_QUOTA : SIMSTATE_CREATED;
-    *first = o->first;
-    *count = o->count;
+    *a = (struct simstate_answer){rc ? SIMSTATE_OVER_QUOTA : SIMSTATE_CREATED, o->first, o->count,
+                                  rc ? 0 : o->seq};
     if (rc == 0 && sh)
         shard_insert(sh, o);
     return 0;
 }
 
 int simstate_create(struct simstate *st, struct simorder *o, long long quota,
-                    enum simstate_outcome *outcome, uint64_t *first, int *count)
+                    struct simstate_answer *a)
 {
     bool has_token = o->off[FIELD_CLIENT_TOKEN] != SIMSTATE_ABSENT;
     struct shard *sh = has_token ? &st->shards[o->hash & (SHARDS - 1)] : NULL;
     /* Lock: the token's shard from lookup to insert (invariant 1); ilock nests inside. */
     if (sh)
         pthread_mutex_lock(&sh->lock);
-    int rc = create_locked(st, sh, o, quota, outcome, first, count);
+    int rc = create_locked(st, sh, o, quota, a);
     if (sh)
         pthread_mutex_unlock(&sh->lock);
-    if (rc == 0 && *outcome != SIMSTATE_OVER_QUOTA)
-        simstate_count(st, *outcome == SIMSTATE_CREATED ? SIMSTATE_CREATES : SIMSTATE_REPLAYS);
-    if (rc == 0 && *outcome == SIMSTATE_OVER_QUOTA)
+    if (rc == 0 && a->outcome != SIMSTATE_OVER_QUOTA)
+        simstate_count(st, a->outcome == SIMSTATE_CREATED ? SIMSTATE_CREATES : SIMSTATE_REPLAYS);
+    if (rc == 0 && a->outcome == SIMSTATE_OVER_QUOTA)
         simstate_count(st, SIMSTATE_QUOTA_EXCEEDED);
     return rc;
+}
+
+void simstate_restore_base(struct simstate *st, uint64_t next)
+{
+    if (next > st->base)
+        st->base = st->next = next;
+}
+
+int simstate_restore(struct simstate *st, struct simorder *o)
+{
+    if (o->first < st->base) {
+        free(o);
+        return 0;
+    }
+    uint64_t from = o->first - st->base, to = from + (uint64_t)o->count;
+    int rc = o->count < 1 ? ERR_RANGE : slots_alloc(st, from, to);
+    for (uint64_t i = from; rc == 0 && i < to; i++)
+        if (st->chunks[i >> CHUNK_BITS][i & (CHUNK - 1)])
+            rc = ERR_CORRUPT;
+    const char *token = simstate_order_text(o, FIELD_CLIENT_TOKEN);
+    struct shard *sh = token ? &st->shards[o->hash & (SHARDS - 1)] : NULL;
+    if (rc == 0 && sh && shard_find(sh, o->hash, token))
+        rc = ERR_CORRUPT;
+    if (rc == 0 && sh)
+        rc = shard_grow(sh);
+    if (rc != 0)
+        return rc;
+    if (sh)
+        shard_insert(sh, o);
+    slots_fill(st, o);
+    return 0;
 }
 
 /* ---- ids: a keyed bijection on 50 bits, then base 36 ---- */
@@ -383,9 +449,10 @@ bool simstate_find(struct simstate *st, uint64_t serial, simstate_visit_fn fn, v
 {
     /* Lock: ilock keeps the order alive while fn reads it (invariant 4). */
     pthread_mutex_lock(&st->ilock);
-    bool live = serial >= st->base && serial < st->next;
+    struct simorder *o = serial >= st->base && serial < st->next ? slot(st, serial) : NULL;
+    bool live = o != NULL;
     if (live)
-        fn(ctx, slot(st, serial), serial);
+        fn(ctx, o, serial);
     pthread_mutex_unlock(&st->ilock);
     return live;
 }
@@ -394,9 +461,11 @@ void simstate_each(struct simstate *st, simstate_visit_fn fn, void *ctx)
 {
     /* Lock: ilock for the whole walk; creates wait (describeInstances is rare). */
     pthread_mutex_lock(&st->ilock);
-    for (uint64_t s = st->base; s < st->next; s++)
-        if (!fn(ctx, slot(st, s), s))
+    for (uint64_t s = st->base; s < st->next; s++) {
+        struct simorder *o = slot(st, s);
+        if (o && !fn(ctx, o, s))
             break;
+    }
     pthread_mutex_unlock(&st->ilock);
 }
 
@@ -480,7 +549,7 @@ static void stats_counts(struct simstate *st, struct buf *b)
     }
     buf_addch(b, '}');
     pthread_mutex_lock(&st->ilock);
-    uint64_t live = st->next - st->base;
+    uint64_t live = st->live;
     pthread_mutex_unlock(&st->ilock);
     buf_addf(b, ",\"instances\":%llu", (unsigned long long)live);
 }

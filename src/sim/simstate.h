@@ -5,16 +5,23 @@
  * an instance id is the serial scrambled by a keyed bijection and written in base 36
  * ("cps-" + 10 characters), so an id leads back to its serial without a lookup table.
  *
+ * With a journal (simstore.h, cps-sim --state), every order and reset is handed to it while
+ * nothing else can see it yet, and the answer that reports it waits for the sequence number
+ * the journal gave (struct simstate_answer.seq, simorder.seq).
+ *
  * Invariants:
  *  1. A clientToken creates at most once: the token shard's lock is held from the lookup to
  *     the insert, so two concurrent requests with one token create one order.
- *  2. Serials [base, next) are the live instances; slot[serial - base] points to its order;
- *     an order owns serials [first, first + count).
- *  3. quota >= 0 means next - base + count <= quota after every create (checked and reserved
+ *  2. Serials [base, next) hold the live instances; slot[serial - base] points to its order,
+ *     or is NULL for a serial whose order was lost (a restored journal with a gap); an order
+ *     owns serials [first, first + count). live counts the serials that have an order.
+ *  3. quota >= 0 means live + count <= quota after every create (checked and reserved
  *     under ilock).
  *  4. Orders are freed only by simstate_reset and simstate_free; readers see them only
  *     inside the callbacks below, under ilock.
- * Lock order: a token shard's lock, then ilock. Counters are atomics and take no lock.
+ *  5. The journal sees orders in serial order: reserve hands each one over under ilock.
+ * Lock order: a token shard's lock, then ilock, then the journal's own. Counters are atomics and
+ * take no lock.
  */
 #ifndef CPSBATCH_SIMSTATE_H
 #define CPSBATCH_SIMSTATE_H
@@ -36,6 +43,7 @@ struct simorder {
     uint64_t first;         /* serial of its first instance */
     int64_t created_us;     /* monotonic */
     long long created_wall; /* epoch seconds */
+    uint64_t seq;           /* the journal's sequence number of its record; 0 = none */
     int count;
     long long bandwidth;       /* -1 when absent */
     long long charge_duration; /* -1 when absent */
@@ -80,18 +88,53 @@ struct simstate;
 int simstate_new(uint64_t key, struct simstate **out);
 void simstate_free(struct simstate *st);
 
+/* The key the ids are scrambled with (the 50 bits simstate_new kept). */
+uint64_t simstate_key(const struct simstate *st);
+
+/* Where orders and resets are recorded (simstore.h). Each function is called while what it
+ * records is visible to no other call (order: under ilock, with the token's shard lock held;
+ * reset: under every lock) and returns the sequence number an answer reporting it must wait
+ * for (a number that never becomes durable when the record could not be written). */
+struct simstate_journal {
+    uint64_t (*order)(void *arg, const struct simorder *o);
+    uint64_t (*reset)(void *arg, uint64_t next);
+    void *arg;
+};
+
+/* Record from now on into j (copied); before the server starts. */
+void simstate_set_journal(struct simstate *st, const struct simstate_journal *j);
+
 /* Forget orders, tokens and counts (ids already given out are not reused). Calls that run
- * at the same time may or may not be counted. */
-void simstate_reset(struct simstate *st);
+ * at the same time may or may not be counted. Returns the journal's sequence number of the
+ * reset, 0 without a journal. */
+uint64_t simstate_reset(struct simstate *st);
 
 enum simstate_outcome { SIMSTATE_CREATED, SIMSTATE_REPLAYED, SIMSTATE_OVER_QUOTA };
 
+/* What a create answers: the outcome, the serials of the answer (the earlier order's on a
+ * replay), and the journal sequence number the answer waits for (0 = none). */
+struct simstate_answer {
+    enum simstate_outcome outcome;
+    uint64_t first;
+    int count;
+    uint64_t seq;
+};
+
 /* Create the instances of o, or find the order its token made before.
- * CREATED: o is taken. REPLAYED or OVER_QUOTA: o stays the caller's. first/count: the
- * serials of the answer (the earlier order's, on a replay). quota < 0 = unlimited.
+ * CREATED: o is taken. REPLAYED or OVER_QUOTA: o stays the caller's. quota < 0 = unlimited.
  * Returns 0, or ERR_NOMEM / ERR_RANGE (too many instances) with o still the caller's. */
 int simstate_create(struct simstate *st, struct simorder *o, long long quota,
-                    enum simstate_outcome *outcome, uint64_t *first, int *count);
+                    struct simstate_answer *a);
+
+/* Restoring a journal, before the server starts and before any create: serials below next
+ * are never given out (what a reset recorded). */
+void simstate_restore_base(struct simstate *st, uint64_t next);
+
+/* Put back an order whose serials (o->first, o->count) the journal recorded; serials below
+ * the base are not live any more: the order is dropped (freed). Returns 0 (o taken), or
+ * ERR_CORRUPT (a serial or the token already taken; o still the caller's), ERR_RANGE or
+ * ERR_NOMEM. */
+int simstate_restore(struct simstate *st, struct simorder *o);
 
 /* The instance id of a serial; out holds SIMSTATE_ID_LEN + 1 bytes. */
 void simstate_id(const struct simstate *st, uint64_t serial, char *out);

@@ -1,15 +1,27 @@
 /* test_sim_state.c - what cps-sim remembers: a token creates once (also when many threads
  * send it at once), replays give the first ids, the quota holds, ids lead back to serials,
  * a reset forgets everything but never reuses an id, and the stats text is the JSON that
- * sim.h documents (arrivals per second included). */
+ * sim.h documents (arrivals per second included). The state file (simstore.h): what it
+ * records comes back after a restart (tokens, ids, fields, resets, the key); an answer waits
+ * until its record is on disk; a torn or garbled last line is ignored and cut off; any other
+ * bad line refuses the file, naming the line; a second cps-sim cannot open it; a record that
+ * cannot be written fails the answers that wait for it. */
 #include <jansson.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "err.h"
 #include "simstate.h"
+#include "simstore.h"
+#include "tmpfile.h"
 
 /* An order as a checked spec would give it. token may be NULL. */
 static struct simorder *order(const char *token, int count, const char *region)
@@ -34,36 +46,34 @@ static struct simorder *order(const char *token, int count, const char *region)
 static void test_create_replay_quota(void)
 {
     struct simstate *st;
-    enum simstate_outcome out;
-    uint64_t first, again;
-    int count;
+    struct simstate_answer a, b;
     CHECK_INT(simstate_new(5, &st), ==, 0);
     struct simorder *o = order("tok-a", 3, "cn-north-1");
     CHECK_STR(simstate_order_text(o, FIELD_NAME), "web");
     CHECK(simstate_order_text(o, FIELD_AZ) == NULL);
-    CHECK_INT(simstate_create(st, o, -1, &out, &first, &count), ==, 0);
-    CHECK_INT(out, ==, SIMSTATE_CREATED);
-    CHECK_INT(count, ==, 3);
+    CHECK_INT(simstate_create(st, o, -1, &a), ==, 0);
+    CHECK_INT(a.outcome, ==, SIMSTATE_CREATED);
+    CHECK_INT(a.count, ==, 3);
+    CHECK(a.seq == 0); /* no journal */
     struct simorder *dup = order("tok-a", 1, "cn-north-1");
-    CHECK_INT(simstate_create(st, dup, -1, &out, &again, &count), ==, 0);
-    CHECK_INT(out, ==, SIMSTATE_REPLAYED);
-    CHECK(again == first);
-    CHECK_INT(count, ==, 3);
+    CHECK_INT(simstate_create(st, dup, -1, &b), ==, 0);
+    CHECK_INT(b.outcome, ==, SIMSTATE_REPLAYED);
+    CHECK(b.first == a.first);
+    CHECK_INT(b.count, ==, 3);
     free(dup);
     /* no token: always creates */
     for (int i = 0; i < 2; i++) {
-        CHECK_INT(simstate_create(st, order(NULL, 1, "cn-north-1"), -1, &out, &again, &count), ==,
-                  0);
-        CHECK_INT(out, ==, SIMSTATE_CREATED);
+        CHECK_INT(simstate_create(st, order(NULL, 1, "cn-north-1"), -1, &b), ==, 0);
+        CHECK_INT(b.outcome, ==, SIMSTATE_CREATED);
     }
     /* quota 6: 5 exist, 2 more is over; 1 more fits; a refused token may come back later */
     struct simorder *big = order("tok-b", 2, "cn-north-1");
-    CHECK_INT(simstate_create(st, big, 6, &out, &again, &count), ==, 0);
-    CHECK_INT(out, ==, SIMSTATE_OVER_QUOTA);
-    CHECK_INT(simstate_create(st, big, -1, &out, &again, &count), ==, 0);
-    CHECK_INT(out, ==, SIMSTATE_CREATED);
+    CHECK_INT(simstate_create(st, big, 6, &b), ==, 0);
+    CHECK_INT(b.outcome, ==, SIMSTATE_OVER_QUOTA);
+    CHECK_INT(simstate_create(st, big, -1, &b), ==, 0);
+    CHECK_INT(b.outcome, ==, SIMSTATE_CREATED);
     struct simorder *zero = order("tok-c", 0, "cn-north-1");
-    CHECK_INT(simstate_create(st, zero, -1, &out, &again, &count), ==, ERR_RANGE);
+    CHECK_INT(simstate_create(st, zero, -1, &b), ==, ERR_RANGE);
     free(zero);
     simstate_free(st);
 }
@@ -106,15 +116,13 @@ static void *race(void *arg)
     struct racer *r = arg;
     char token[32];
     for (int i = 0; i < 2000; i++) {
-        enum simstate_outcome out;
-        uint64_t first;
-        int count;
+        struct simstate_answer a;
         snprintf(token, sizeof token, "race-%d", i);
         struct simorder *o = order(token, 1, "cn-north-1");
-        if (simstate_create(r->st, o, -1, &out, &first, &count) != 0 || out != SIMSTATE_CREATED)
+        if (simstate_create(r->st, o, -1, &a) != 0 || a.outcome != SIMSTATE_CREATED)
             free(o);
-        r->created += out == SIMSTATE_CREATED;
-        r->replayed += out == SIMSTATE_REPLAYED;
+        r->created += a.outcome == SIMSTATE_CREATED;
+        r->replayed += a.outcome == SIMSTATE_REPLAYED;
     }
     return NULL;
 }
@@ -170,12 +178,11 @@ static bool visit(void *arg, const struct simorder *o, uint64_t serial)
 static void test_reset(void)
 {
     struct simstate *st;
-    enum simstate_outcome out;
-    uint64_t first, second;
-    int count;
+    struct simstate_answer a, a2;
     struct finder f = {0, 0};
     CHECK_INT(simstate_new(3, &st), ==, 0);
-    CHECK_INT(simstate_create(st, order("t", 70000, "r"), -1, &out, &first, &count), ==, 0);
+    CHECK_INT(simstate_create(st, order("t", 70000, "r"), -1, &a), ==, 0);
+    uint64_t first = a.first;
     simstate_each(st, visit, &f);
     CHECK_INT(f.seen, ==, 70000); /* across a chunk boundary */
     CHECK(simstate_find(st, first + 69999, visit, &f));
@@ -187,9 +194,9 @@ static void test_reset(void)
     simstate_each(st, visit, &f);
     CHECK_INT(f.seen, ==, 0);
     /* the token is forgotten; the new ids are new */
-    CHECK_INT(simstate_create(st, order("t", 1, "r"), -1, &out, &second, &count), ==, 0);
-    CHECK_INT(out, ==, SIMSTATE_CREATED);
-    CHECK(second == first + 70000);
+    CHECK_INT(simstate_create(st, order("t", 1, "r"), -1, &a2), ==, 0);
+    CHECK_INT(a2.outcome, ==, SIMSTATE_CREATED);
+    CHECK(a2.first == first + 70000);
     struct buf b;
     buf_init(&b, SIMBUF_MAX);
     simstate_stats(st, true, &b);
@@ -267,6 +274,330 @@ static void test_window_bounds(void)
     simstate_free(st);
 }
 
+/* ---- the state file ---- */
+
+/* An order with every kind of member a record holds (and a name that needs escaping). */
+static struct simorder *full_order(const char *token, int count)
+{
+    struct spec s;
+    spec_init(&s);
+    const enum field_id f[] = {FIELD_REGION_ID, FIELD_CLIENT_TOKEN, FIELD_NAME, FIELD_CHARGE_MODE};
+    const char *v[] = {"cn-north-1", token, "web \"1\"\n", "prepaid_by_duration"};
+    for (int i = 0; i < 4; i++) {
+        s.present[f[i]] = v[i] != NULL;
+        s.str[f[i]] = v[i];
+    }
+    s.present[FIELD_COUNT] = s.present[FIELD_BANDWIDTH] = s.present[FIELD_CHARGE_DURATION] = true;
+    s.num[FIELD_COUNT] = count;
+    s.num[FIELD_BANDWIDTH] = 7;
+    s.num[FIELD_CHARGE_DURATION] = 3;
+    struct simorder *o = simstate_order_new(&s, 1000, 1700000000);
+    spec_release(&s);
+    return o;
+}
+
+struct durable {
+    pthread_mutex_t m;
+    pthread_cond_t c;
+    int calls;
+    bool ok;
+};
+
+static void on_durable(void *arg, bool ok)
+{
+    struct durable *d = arg;
+    pthread_mutex_lock(&d->m);
+    d->calls++;
+    d->ok = ok;
+    pthread_cond_signal(&d->c);
+    pthread_mutex_unlock(&d->m);
+}
+
+/* Wait (at most 30 s) for record seq; returns 1 when on disk, 0 when not, -1 no call. */
+static int wait_durable(struct simstore *s, uint64_t seq)
+{
+    struct durable d = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, false};
+    struct simstore_waiter w;
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 30;
+    simstore_wait(s, &w, seq, on_durable, &d);
+    pthread_mutex_lock(&d.m);
+    while (d.calls == 0 && pthread_cond_timedwait(&d.c, &d.m, &until) == 0)
+        ;
+    int rc = d.calls == 1 ? d.ok : -1;
+    pthread_mutex_unlock(&d.m);
+    return rc;
+}
+
+/* Create (or replay) an order through the journal and wait for its record. */
+static struct simstate_answer create_durably(struct simstore *s, struct simstate *st,
+                                             struct simorder *o)
+{
+    struct simstate_answer a = {0};
+    CHECK_INT(simstate_create(st, o, -1, &a), ==, 0);
+    if (a.outcome != SIMSTATE_CREATED)
+        free(o);
+    CHECK(a.seq > 0 || a.outcome == SIMSTATE_REPLAYED); /* a restored order: 0, on disk */
+    CHECK_INT(wait_durable(s, a.seq), ==, 1);
+    return a;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *data = calloc(1, 1 << 20);
+    *len = f && data ? fread(data, 1, (1 << 20) - 1, f) : 0;
+    if (f)
+        fclose(f);
+    return data;
+}
+
+static void spill(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    CHECK(f != NULL);
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+static int count_lines(const char *path)
+{
+    size_t len;
+    char *data = slurp(path, &len);
+    int n = 0;
+    for (size_t i = 0; i < len; i++)
+        n += data[i] == '\n';
+    free(data);
+    return n;
+}
+
+static bool visit_check(void *arg, const struct simorder *o, uint64_t serial)
+{
+    (void)serial;
+    const struct simorder **seen = arg;
+    *seen = o;
+    return false;
+}
+
+static void test_store_restart(void)
+{
+    char dir[256], path[300], msg[512] = "";
+    struct simstore *s, *again;
+    struct simstate *st, *st2;
+    CHECK_INT(tmpdir_make(dir, sizeof dir, "cpsbatch-simstore"), ==, 0);
+    snprintf(path, sizeof path, "%s/state.jsonl", dir);
+    CHECK_INT(simstore_open(path, 77, NULL, &s, &st, msg, sizeof msg), ==, 0);
+    CHECK_INT(count_lines(path), ==, 1); /* the header, on disk before anything */
+    struct stat sb;
+    CHECK_INT(stat(path, &sb), ==, 0);
+    CHECK_INT(sb.st_mode & 0777, ==, 0600);
+    /* one cps-sim per file */
+    CHECK_INT(simstore_open(path, 77, NULL, &again, &st2, msg, sizeof msg), ==, ERR_LOCKED);
+    CHECK(strstr(msg, "in use by another cps-sim") != NULL);
+    struct simstate_answer gone = create_durably(s, st, full_order("tok-gone", 2));
+    create_durably(s, st, full_order(NULL, 1));
+    uint64_t seq = simstate_reset(st);
+    CHECK(seq > gone.seq);
+    CHECK_INT(wait_durable(s, seq), ==, 1);
+    struct simstate_answer kept = create_durably(s, st, full_order("tok-kept", 3));
+    CHECK(kept.first == gone.first + 3);
+    struct simstate_answer replay = create_durably(s, st, full_order("tok-kept", 1));
+    CHECK_INT(replay.outcome, ==, SIMSTATE_REPLAYED);
+    CHECK(replay.seq == kept.seq); /* a replay waits for the first answer's record */
+    /* after a flush, a wait syncs in the caller's thread */
+    simstore_flush(s);
+    struct simstate_answer late = create_durably(s, st, full_order(NULL, 1));
+    CHECK_INT(count_lines(path), ==, 6);
+    simstore_free(s);
+    simstate_free(st);
+
+    /* restart: another default key, the file's wins; tokens, ids and fields come back */
+    CHECK_INT(simstore_open(path, 99, NULL, &s, &st, msg, sizeof msg), ==, 0);
+    CHECK(simstate_key(st) == 77);
+    struct simstate_answer back = create_durably(s, st, full_order("tok-kept", 1));
+    CHECK_INT(back.outcome, ==, SIMSTATE_REPLAYED);
+    CHECK(back.first == kept.first);
+    CHECK_INT(back.count, ==, 3);
+    CHECK(back.seq == 0);
+    const struct simorder *o = NULL;
+    CHECK(simstate_find(st, kept.first + 2, visit_check, &o));
+    CHECK(o != NULL);
+    if (o) {
+        CHECK_STR(simstate_order_text(o, FIELD_NAME), "web \"1\"\n");
+        CHECK_STR(simstate_order_text(o, FIELD_CHARGE_MODE), "prepaid_by_duration");
+        CHECK(simstate_order_text(o, FIELD_AZ) == NULL);
+        CHECK_INT(o->bandwidth, ==, 7);
+        CHECK_INT(o->charge_duration, ==, 3);
+        CHECK_INT(o->created_wall, ==, 1700000000);
+    }
+    /* the reset holds: the token before it creates anew, on a serial never given out */
+    CHECK(!simstate_find(st, gone.first, visit_check, &o));
+    struct simstate_answer anew = create_durably(s, st, full_order("tok-gone", 1));
+    CHECK_INT(anew.outcome, ==, SIMSTATE_CREATED);
+    CHECK(anew.first == late.first + 1);
+    struct buf b;
+    buf_init(&b, SIMBUF_MAX);
+    simstate_stats(st, true, &b);
+    json_t *stats = json_loads(buf_str(&b), 0, NULL);
+    CHECK_INT(json_integer_value(json_object_get(stats, "instances")), ==, 3 + 1 + 1);
+    CHECK_INT(json_object_size(json_object_get(stats, "token_ids")), ==, 2);
+    json_decref(stats);
+    buf_release(&b);
+    simstore_free(s);
+    simstate_free(st);
+    unlink(path);
+    rmdir(dir);
+}
+
+/* A file of a header and two orders (tok-x with 2 ids, tok-y); its lines go to line[0..2]. */
+static void make_state(const char *path, char line[3][1024])
+{
+    char msg[256];
+    struct simstore *s;
+    struct simstate *st;
+    CHECK_INT(simstore_open(path, 5, NULL, &s, &st, msg, sizeof msg), ==, 0);
+    create_durably(s, st, full_order("tok-x", 2));
+    create_durably(s, st, full_order("tok-y", 1));
+    simstore_free(s);
+    simstate_free(st);
+    size_t len;
+    char *data = slurp(path, &len), *p = data;
+    for (int i = 0; i < 3; i++) {
+        char *nl = strchr(p, '\n');
+        CHECK(nl != NULL && nl - p < 1000);
+        snprintf(line[i], 1024, "%.*s\n", nl ? (int)(nl - p) : 0, p);
+        p = nl ? nl + 1 : p;
+    }
+    free(data);
+}
+
+/* Open path; returns the result and what was said on the notes stream (or msg) in said. */
+static int reopen(const char *path, char *said, size_t len)
+{
+    char *notes = NULL;
+    size_t notes_len = 0;
+    FILE *f = open_memstream(&notes, &notes_len);
+    struct simstore *s;
+    struct simstate *st;
+    int rc = simstore_open(path, 5, f, &s, &st, said, len);
+    fclose(f);
+    if (rc == 0) {
+        snprintf(said, len, "%s", notes);
+        simstore_free(s);
+        simstate_free(st);
+    }
+    free(notes);
+    return rc;
+}
+
+static void test_store_torn_last_line(void)
+{
+    char dir[256], path[300], said[512], line[3][1024], text[4096];
+    CHECK_INT(tmpdir_make(dir, sizeof dir, "cpsbatch-simstore"), ==, 0);
+    snprintf(path, sizeof path, "%s/state.jsonl", dir);
+    make_state(path, line);
+    /* the last record cut in half (no newline): ignored, said, cut off */
+    snprintf(text, sizeof text, "%s%s%.*s", line[0], line[1], (int)strlen(line[2]) / 2, line[2]);
+    spill(path, text);
+    CHECK_INT(reopen(path, said, sizeof said), ==, 0);
+    CHECK(strstr(said, "state.jsonl:3: the last line is cut short") != NULL);
+    size_t len;
+    char *data = slurp(path, &len);
+    CHECK_INT(len, ==, strlen(line[0]) + strlen(line[1]));
+    free(data);
+    /* a garbled last line with its newline: the same */
+    snprintf(text, sizeof text, "%s%s%s{\"type\":\"ord\n", line[0], line[1], line[2]);
+    spill(path, text);
+    CHECK_INT(reopen(path, said, sizeof said), ==, 0);
+    CHECK(strstr(said, "state.jsonl:4: the last line is garbled") != NULL);
+    CHECK_INT(count_lines(path), ==, 3);
+    CHECK_INT(reopen(path, said, sizeof said), ==, 0); /* clean now: nothing said */
+    CHECK_STR(said, "");
+    /* a header cut short: a new file */
+    snprintf(text, sizeof text, "%.10s", line[0]);
+    spill(path, text);
+    CHECK_INT(reopen(path, said, sizeof said), ==, 0);
+    CHECK(strstr(said, ":1: the last line is cut short") != NULL);
+    CHECK_INT(count_lines(path), ==, 1);
+    unlink(path);
+    rmdir(dir);
+}
+
+static void test_store_corrupt(void)
+{
+    char dir[256], path[300], said[512], line[3][1024], text[4096], edited[1024];
+    CHECK_INT(tmpdir_make(dir, sizeof dir, "cpsbatch-simstore"), ==, 0);
+    snprintf(path, sizeof path, "%s/state.jsonl", dir);
+    make_state(path, line);
+    char *r = strstr(line[1], "\"regionId\"");
+    CHECK(r != NULL);
+    snprintf(edited, sizeof edited, "%.*s\"password\"%s", (int)(r - line[1]), line[1],
+             r + strlen("\"regionId\""));
+    char other_key[128];
+    snprintf(other_key, sizeof other_key, "{\"type\":\"cps-sim-state\",\"v\":1,\"key\":6}\n");
+    struct {
+        const char *a, *b, *c, *want;
+    } cases[] = {
+        {line[0], "xx\n", line[2], ":2: not a JSON object"},
+        {line[0], line[1], line[1], ":3: an order whose ids or clientToken an earlier line has"},
+        {line[0], edited, line[2], ":2: an order has an unknown member \"password\""},
+        {line[1], line[2], "", ":1: not a cps-sim state file"},
+        {other_key, line[1], line[2], ":2: instance id cps-"},
+        {line[0], "{\"type\":\"bogus\"}\n", line[2], ":2: not a record of a cps-sim state file"},
+        /* a last line that parses is no torn write: refused as well */
+        {line[0], line[1], "{\"type\":\"reset\"}\n", ":3: a reset needs \"next\""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        snprintf(text, sizeof text, "%s%s%s", cases[i].a, cases[i].b, cases[i].c);
+        spill(path, text);
+        said[0] = '\0';
+        CHECK_INT(reopen(path, said, sizeof said), ==, ERR_CORRUPT);
+        if (strstr(said, cases[i].want) == NULL || strstr(said, path) != said)
+            CHECK_STR(said, cases[i].want);
+        size_t len;
+        char *data = slurp(path, &len);
+        CHECK_INT(len, ==, strlen(text)); /* a refused file is left as it was */
+        free(data);
+    }
+    unlink(path);
+    rmdir(dir);
+}
+
+/* A record that cannot be written (the file size limit, a real EFBIG): its answer fails, and
+ * so does every later one that needs the file; records already on disk still answer. */
+static void test_store_broken(void)
+{
+    char dir[256], path[300], msg[256];
+    struct simstore *s;
+    struct simstate *st;
+    struct rlimit was, small;
+    CHECK_INT(tmpdir_make(dir, sizeof dir, "cpsbatch-simstore"), ==, 0);
+    snprintf(path, sizeof path, "%s/state.jsonl", dir);
+    CHECK_INT(simstore_open(path, 5, NULL, &s, &st, msg, sizeof msg), ==, 0);
+    struct simstate_answer first = create_durably(s, st, full_order("tok-1", 1));
+    struct stat sb;
+    CHECK_INT(stat(path, &sb), ==, 0);
+    signal(SIGXFSZ, SIG_IGN);
+    CHECK_INT(getrlimit(RLIMIT_FSIZE, &was), ==, 0);
+    small = was;
+    small.rlim_cur = (rlim_t)sb.st_size + 10;
+    CHECK_INT(setrlimit(RLIMIT_FSIZE, &small), ==, 0);
+    struct simstate_answer a;
+    CHECK_INT(simstate_create(st, full_order("tok-2", 1), -1, &a), ==, 0);
+    CHECK_INT(wait_durable(s, a.seq), ==, 0);
+    CHECK_INT(setrlimit(RLIMIT_FSIZE, &was), ==, 0);
+    CHECK_INT(simstate_create(st, full_order("tok-3", 1), -1, &a), ==, 0);
+    CHECK_INT(wait_durable(s, a.seq), ==, 0); /* broken stays broken */
+    CHECK_INT(wait_durable(s, first.seq), ==, 1);
+    simstore_free(s);
+    simstate_free(st);
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     test_create_replay_quota();
@@ -275,5 +606,9 @@ int main(void)
     test_reset();
     test_stats_shape();
     test_window_bounds();
+    test_store_restart();
+    test_store_torn_last_line();
+    test_store_corrupt();
+    test_store_broken();
     return check_done();
 }
