@@ -29,10 +29,11 @@ struct target_ca {
 /* cliopt entries for --cacert and --capath into the target_ca c, and their --help lines. */
 #define TARGET_CA_OPTIONS(c) CLIOPT_STRING("cacert", &(c)->file), CLIOPT_STRING("capath", &(c)->dir)
 #define TARGET_CA_HELP                                                                             \
-    "  --cacert FILE          verify https peers against the CAs in this PEM file (default:\n"     \
-    "                         CURL_CA_BUNDLE, else SSL_CERT_FILE, else the system's store)\n"      \
-    "  --capath DIR           ... or in this directory, hashed by c_rehash (default:\n"            \
-    "                         SSL_CERT_DIR unless CURL_CA_BUNDLE is set)\n"
+    "  --cacert FILE          trust the CAs in this PEM file for https (default: "                 \
+    "CURL_CA_BUNDLE,\n"                                                                            \
+    "                         else SSL_CERT_FILE/SSL_CERT_DIR, else the system's; a peer is\n"     \
+    "                         always verified)\n"                                                  \
+    "  --capath DIR           ... and/or those in this directory, hashed by openssl rehash\n"
 
 /* Fill c from the environment when neither option was given (above), and check what it names:
  * a readable file holding a PEM certificate, a directory. When a variable chose and endpoint

@@ -101,8 +101,8 @@ rc timeout 120 "$BUILD/cpsbatch" run "$JOB" --endpoint "https://localhost:${SIM_
     --cacert "$CA" --rate 0 --ledger "$WORK/host.ledger.jsonl" --progress never \
     >"$WORK/host.out" 2>&1
 check_eq "another host name: exit 3" "$RC" 3
-check_grep "another host name: said" "stopped: .*(subject name|does not match|localhost).*\(trusting" \
-    "$WORK/host.out"
+check_grep "another host name: said" \
+    "stopped: .*(subject name|does not match|localhost).*\(trusting" "$WORK/host.out"
 check_eq "another host name: nothing created" "$(sim_count creates)" 0
 
 # ---- What is named must be there: exit 2, said, nothing sent.
