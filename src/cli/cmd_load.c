@@ -65,8 +65,8 @@ static const char usage[] =
     "  --threshold EXPR       fail (exit 4) unless EXPR holds; repeatable: p99<250ms,\n"
     "                         p50/p90/p999/p9999/max<D, errors<1%, errors<=5, rate>=1900\n"
     "  --progress WHEN        live line on stderr: auto (on a terminal), always or never\n"
-    "  --insecure-http        allow http:// to a host that is not loopback\n" JOBCLI_HELP
-    "  -h, --help             this text\n"
+    "  --insecure-http        allow http:// to a host that is not loopback\n" TARGET_CA_HELP
+        JOBCLI_HELP "  -h, --help             this text\n"
     "\n"
     "Exit status: 0 done and every threshold met, 2 usage error or refused endpoint, 3\n"
     "interrupted (the report covers what was sent), 4 a threshold failed, 65 invalid input\n"
@@ -84,6 +84,7 @@ struct load_options {
     struct threshold thresholds[MAX_THRESHOLDS];
     size_t nthresholds;
     struct jobcli cli;
+    struct target_ca ca;
 };
 
 /* ---- Options ------------------------------------------------------------------------------ */
@@ -157,7 +158,8 @@ static int parse_options(int argc, char **argv, struct load_options *o)
         CLIOPT_STRING_SHORT("output", 'o', &o->output),
         CLIOPT_CUSTOM("threshold", o, take_threshold),
         CLIOPT_PROGRESS("progress", &o->progress),
-        CLIOPT_SET("insecure-http", &o->insecure_http)};
+        CLIOPT_SET("insecure-http", &o->insecure_http),
+        TARGET_CA_OPTIONS(&o->ca)};
     /* clang-format on */
     const struct cliopt_command cmd = {
         .name = "load", .usage = usage, .opts = opts, .nopts = sizeof(opts) / sizeof(opts[0])};
@@ -196,7 +198,7 @@ static void test_release(struct load_test *t)
 
 /* ---- Step 1: where to, with which keys ---------------------------------------------------- */
 
-static int check_endpoint(const struct load_options *o)
+static int check_endpoint(struct load_options *o)
 {
     if (endpoint_is_production(o->endpoint)) {
         fprintf(stderr,
@@ -206,7 +208,8 @@ static int check_endpoint(const struct load_options *o)
                 o->endpoint);
         return ERR_INVALID;
     }
-    return target_check(o->endpoint, o->insecure_http);
+    return target_check(o->endpoint, o->insecure_http) ? ERR_INVALID
+                                                       : target_ca_resolve(&o->ca, o->endpoint);
 }
 
 static int load_keys(struct load_test *t)
@@ -293,7 +296,9 @@ static int drive(struct load_test *t, struct loadview *view)
     t->o.concurrency = fdlimit_cap(t->o.concurrency, 2, fdlimit_raise(), "--concurrency");
     struct transport_config tc = {.timeout_ms = (long)(t->o.timeout_s * 1000),
                                   .connect_timeout_ms = 10000,
-                                  .max_connections = t->o.concurrency};
+                                  .max_connections = t->o.concurrency,
+                                  .ca_file = t->o.ca.file,
+                                  .ca_dir = t->o.ca.dir};
     choose_senders(&t->o, &tc);
     struct load_config lc = {.rate = t->o.rate,
                              .max = t->o.max,

@@ -67,8 +67,8 @@ static const char usage[] =
     "  --yes                  do not ask for confirmation\n"
     "  --progress WHEN        auto (on a terminal), always or never\n"
     "  --json                 print the summary as JSON on stdout\n"
-    "  --insecure-http        allow http:// to a host that is not loopback\n" JOBCLI_HELP
-    "  -h, --help             this text\n"
+    "  --insecure-http        allow http:// to a host that is not loopback\n" TARGET_CA_HELP
+        JOBCLI_HELP "  -h, --help             this text\n"
     "\n"
     "Exit status: 0 every row done, 1 some rows failed, 2 usage error, 3 incomplete (run\n"
     "again to resume), 65 invalid input (nothing sent), 66 unreadable input.\n";
@@ -82,6 +82,7 @@ struct run_options {
     unsigned shard_k, shard_n; /* 0/0: no sharding */
     enum runview_progress progress;
     struct jobcli cli;
+    struct target_ca ca;
 };
 
 /* ---- Options ---------------------------------------------------------------------------- */
@@ -128,6 +129,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
         CLIOPT_PROGRESS("progress", &o->progress),
         CLIOPT_SET("json", &o->json),
         CLIOPT_SET("insecure-http", &o->insecure_http),
+        TARGET_CA_OPTIONS(&o->ca),
         CLIOPT_CUSTOM("shard", o, take_shard)};
     /* clang-format on */
     const struct cliopt_command cmd = {
@@ -375,7 +377,7 @@ static int choose_endpoint(struct run *r)
     if (r->o.sandbox)
         return start_sandbox(r);
     r->endpoint = r->o.endpoint ? r->o.endpoint : ENDPOINT_DEFAULT;
-    if (target_check(r->endpoint, r->o.insecure_http))
+    if (target_check(r->endpoint, r->o.insecure_http) || target_ca_resolve(&r->o.ca, r->endpoint))
         return ERR_INVALID;
     snprintf(r->ledger_endpoint, sizeof(r->ledger_endpoint), "%s", r->endpoint);
     return target_keys(&r->creds, r->o.cli.profile, r->endpoint);
@@ -541,7 +543,9 @@ static int send_rows(struct run *r, struct engine_stats *st, struct runview *vie
     struct transport_config tc = {.workers = 2,
                                   .timeout_ms = (long)(r->o.timeout_s * 1000),
                                   .connect_timeout_ms = 10000,
-                                  .max_connections = r->o.concurrency};
+                                  .max_connections = r->o.concurrency,
+                                  .ca_file = r->o.ca.file,
+                                  .ca_dir = r->o.ca.dir};
     struct transport *t = NULL;
     struct request_maker *m = NULL;
     /* An emulator on loopback that checks no signatures may be used without keys. */

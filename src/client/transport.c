@@ -32,6 +32,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 #include <stdatomic.h>
@@ -62,6 +63,7 @@ struct transfer {
     struct buf body;              /* the response body so far (at most config.max_body) */
     struct curl_slist *hdr_nodes; /* reused nodes pointing into req->hdr */
     size_t hdr_nodes_cap;
+    int socket_errno; /* errno of a socket() that failed for this transfer; 0 if none */
     CURLU *url;       /* the last URL given to this handle, parsed; NULL before the first */
     char *url_string; /* and as it was written */
     struct transfer *all_next;  /* every transfer of the worker */
@@ -86,7 +88,10 @@ struct worker {
 };
 
 struct transport {
-    struct transport_config cfg; /* cfg.workers == 0: inline mode, one worker, no thread */
+    struct transport_config cfg;        /* cfg.workers == 0: inline mode, one worker, no thread;
+                                         * cfg.ca_file and cfg.ca_dir point at the copies below */
+    char *ca_file, *ca_dir;             /* owned copies, or NULL */
+    char trust[TRANSPORT_MESSAGE_SIZE]; /* "the CA file F", ...: what a TLS error names */
     struct worker *workers;
     unsigned nworkers;
     struct queue completions;
@@ -250,15 +255,20 @@ static enum transport_error error_kind(CURLcode code)
     }
 }
 
-static void set_message(struct http_response *r, const char *msg)
+/* r->message = msg without its line end, then " (trusting TRUST)" when trust is not NULL;
+ * cut to fit. */
+static void set_message_trust(struct http_response *r, const char *msg, const char *trust)
 {
     size_t len = strlen(msg);
     while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == '\r'))
         len--;
-    if (len >= sizeof r->message)
-        len = sizeof r->message - 1;
-    memcpy(r->message, msg, len);
-    r->message[len] = '\0';
+    snprintf(r->message, sizeof r->message, "%.*s%s%s%s", (int)len, msg, trust ? " (trusting " : "",
+             trust ? trust : "", trust ? ")" : "");
+}
+
+static void set_message(struct http_response *r, const char *msg)
+{
+    set_message_trust(r, msg, NULL);
 }
 
 /* ---- Receiving --------------------------------------------------------------------------- */
@@ -392,6 +402,18 @@ static void set_method(CURL *e, const struct http_request *req)
     curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, custom ? req->method : NULL);
 }
 
+/* libcurl's socket opener, made ours to keep why socket() failed: libcurl reports only
+ * "Couldn't connect", and CURLINFO_OS_ERRNO does not carry a failed socket()'s errno. */
+static curl_socket_t open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+    (void)purpose;
+    struct transfer *x = arg;
+    curl_socket_t fd = socket(a->family, a->socktype, a->protocol);
+    if (fd == CURL_SOCKET_BAD)
+        x->socket_errno = errno;
+    return fd;
+}
+
 /* Options that are the same for every request of this transport. */
 static void set_common(struct transfer *x, const struct transport_config *cfg)
 {
@@ -407,9 +429,13 @@ static void set_common(struct transfer *x, const struct transport_config *cfg)
     curl_easy_setopt(e, CURLOPT_WRITEDATA, (void *)x);
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, (void *)x);
-    if (cfg->insecure) {
-        curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
-        curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, (void *)x);
+    /* Peers are verified (libcurl's default, never switched off); given CAs replace the
+     * built-in store rather than add to it, so a TLS error can say exactly what was trusted. */
+    if (cfg->ca_file || cfg->ca_dir) {
+        curl_easy_setopt(e, CURLOPT_CAINFO, cfg->ca_file);
+        curl_easy_setopt(e, CURLOPT_CAPATH, cfg->ca_dir);
     }
 }
 
@@ -442,6 +468,7 @@ static int transfer_prepare(struct transfer *x, struct http_request *req)
     /* The handle keeps its options from the last request (no curl_easy_reset(): the common
      * ones are set once, when the handle is made); only what differs per request is set. */
     x->errbuf[0] = '\0';
+    x->socket_errno = 0;
     buf_init(&x->body, x->w->t->cfg.max_body);
     x->req = req;
     x->resp = req->resp;
@@ -545,13 +572,14 @@ static void transfer_finish(struct worker *w, struct transfer *x, CURLcode code)
     r->t_done = clock_now_us();
     curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &r->status);
     r->error = error_kind(code);
-    long os_errno = 0;
-    if (code == CURLE_COULDNT_CONNECT)
-        curl_easy_getinfo(x->easy, CURLINFO_OS_ERRNO, &os_errno);
-    if (os_errno == EMFILE || os_errno == ENFILE)
+    const char *words = x->errbuf[0] ? x->errbuf : curl_easy_strerror(code);
+    bool no_fd = x->socket_errno == EMFILE || x->socket_errno == ENFILE;
+    if (code == CURLE_COULDNT_CONNECT && no_fd)
         set_message(r, "too many open files (ulimit -n): no socket for the connection");
+    else if (r->error == TRANSPORT_ERROR_TLS)
+        set_message_trust(r, words, w->t->trust);
     else if (code != CURLE_OK)
-        set_message(r, x->errbuf[0] ? x->errbuf : curl_easy_strerror(code));
+        set_message(r, words);
     curl_multi_remove_handle(w->multi, x->easy);
     w->active--;
     worker_put_transfer(w, x);
@@ -718,6 +746,27 @@ static int config_resolve(const struct transport_config *cfg, struct transport_c
     return 0;
 }
 
+/* Copy cfg's CA paths into t (cfg then points at the copies) and describe them in t->trust.
+ * Returns 0 or ERR_NOMEM. */
+static int take_trust(struct transport *t)
+{
+    const char *file = t->cfg.ca_file, *dir = t->cfg.ca_dir;
+    t->ca_file = file ? strdup(file) : NULL;
+    t->ca_dir = dir ? strdup(dir) : NULL;
+    t->cfg.ca_file = t->ca_file;
+    t->cfg.ca_dir = t->ca_dir;
+    if ((file && !t->ca_file) || (dir && !t->ca_dir))
+        return ERR_NOMEM;
+    if (file && dir)
+        snprintf(t->trust, sizeof t->trust, "the CA file %s and the CA directory %s", file, dir);
+    else if (file || dir)
+        snprintf(t->trust, sizeof t->trust, "the CA %s %s", file ? "file" : "directory",
+                 file ? file : dir);
+    else
+        snprintf(t->trust, sizeof t->trust, "the system's CA store");
+    return 0;
+}
+
 /* Start the threads with every signal blocked (they inherit the mask), so signal handlers run
  * on the caller's threads and never interrupt a worker. */
 static int transport_spawn(struct transport *t)
@@ -775,7 +824,8 @@ int transport_new(const struct transport_config *cfg, struct transport **out)
         free(t);
         return ERR_NOMEM;
     }
-    rc = transport_start_workers(t);
+    rc = take_trust(t);
+    rc = rc ? rc : transport_start_workers(t);
     if (rc != 0) {
         transport_free(t);
         return rc;
@@ -952,5 +1002,7 @@ void transport_free(struct transport *t)
         http_response_free(queue_item(n, struct http_response, node));
     queue_release(&t->completions);
     free(t->workers);
+    free(t->ca_file);
+    free(t->ca_dir);
     free(t);
 }

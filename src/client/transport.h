@@ -47,8 +47,11 @@
  *      "Expect: 100-continue" and libcurl's default form Content-Type, so what goes on the
  *      wire is what the caller signed. Redirects are not followed; only http and https URLs
  *      are served (others fail with TRANSPORT_ERROR_OTHER).
- *   5. TLS peers are verified against the system CA store unless config.insecure is set (tests
- *      only).
+ *   5. TLS peers are always verified (the certificate chain and the host name): against the
+ *      CAs of config.ca_file and/or config.ca_dir when either is given (those only), else
+ *      against libcurl's built-in store (the system's). There is no switch to turn it off. A
+ *      TLS failure's message is libcurl's words, then which CAs were trusted:
+ *      "SSL certificate problem: ... (trusting the CA file F)".
  *
  * libcurl: transport_new() runs curl_global_init() once for the process (pthread_once); nothing
  * calls curl_global_cleanup(), which is safe to leave to process exit. A program that uses
@@ -115,7 +118,9 @@ void http_request_free(struct http_request *r);
 enum transport_error {
     TRANSPORT_ERROR_NONE = 0, /* a response arrived; see status */
     TRANSPORT_ERROR_TIMEOUT,  /* the request or connect timeout expired */
-    TRANSPORT_ERROR_CONNECT,  /* connection refused or failed, host not resolved */
+    TRANSPORT_ERROR_CONNECT,  /* connection refused or failed, host not resolved; no
+                               * descriptor left for a socket (message: "too many open
+                               * files (ulimit -n): ...", not libcurl's "Couldn't connect") */
     TRANSPORT_ERROR_RESET,    /* reset, send/recv error, empty reply, response cut short */
     TRANSPORT_ERROR_TLS,      /* handshake failed, certificate not trusted, ... */
     TRANSPORT_ERROR_ABORTED,  /* not finished when transport_stop()'s deadline came */
@@ -163,7 +168,10 @@ struct transport_config {
     long connect_timeout_ms; /* connect (TCP + TLS) timeout [10000] */
     long max_connections;    /* per worker (and so per host per worker) [64] */
     size_t max_body;         /* response body bytes kept [1 MiB]; the rest is dropped */
-    bool insecure;           /* tests only: do not verify TLS peers [false] */
+    const char *ca_file;     /* trust the CAs in this PEM file (CURLOPT_CAINFO) [NULL] */
+    const char *ca_dir;      /* trust the CAs in this directory, named by subject hash as
+                              * c_rehash makes them (CURLOPT_CAPATH) [NULL]; with neither,
+                              * the system's store. Both borrowed: copied by transport_new */
 };
 
 struct transport;
@@ -172,9 +180,9 @@ struct transport;
  * calling it again is harmless. */
 int transport_global_init(void);
 
-/* Start the workers. cfg is borrowed (copied); NULL means all defaults. *out receives a new
- * transport (free with transport_free). Returns 0, ERR_RANGE (a setting out of range), ERR_NET
- * (libcurl could not start) or ERR_NOMEM. */
+/* Start the workers. cfg is borrowed (copied, its strings too); NULL means all defaults. *out
+ * receives a new transport (free with transport_free). Returns 0, ERR_RANGE (a setting out of
+ * range), ERR_NET (libcurl could not start) or ERR_NOMEM. */
 int transport_new(const struct transport_config *cfg, struct transport **out);
 
 /* Hand req over to a worker. Thread-safe. Takes req on success (it comes back in a response);

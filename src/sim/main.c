@@ -24,6 +24,8 @@ static const char usage[] =
     "  --port-file F          write the port to F once listening (atomically)\n"
     "  --threads N            server threads (default 2)\n"
     "  --max-connections N    concurrent connections (default 4096)\n"
+    "  --tls-cert FILE        serve HTTPS with this PEM certificate (chain) ...\n"
+    "  --tls-key FILE         ... and its PEM private key (both or neither)\n"
     "  --catalog FILE         catalog JSON {regions,deviceTypes,oss,raids,softwares}\n"
     "  --state FILE           remember tokens and instances in FILE across restarts: loaded\n"
     "                         at start, every order and reset on disk before it is answered\n"
@@ -58,7 +60,9 @@ enum {
     OPT_VERBOSE,
     OPT_HELP,
     OPT_SEED,
-    OPT_KNOB
+    OPT_KNOB,
+    OPT_TLS_CERT,
+    OPT_TLS_KEY
 };
 
 /* Flags that set a knob: the knob is the flag's name with '-' as '_'. */
@@ -69,6 +73,8 @@ static const struct option options[] = {
     {"max-connections", required_argument, NULL, OPT_MAX_CONN},
     {"catalog", required_argument, NULL, OPT_CATALOG},
     {"state", required_argument, NULL, OPT_STATE},
+    {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
+    {"tls-key", required_argument, NULL, OPT_TLS_KEY},
     {"strict-catalog", no_argument, NULL, OPT_STRICT},
     {"verbose", no_argument, NULL, OPT_VERBOSE},
     {"help", no_argument, NULL, OPT_HELP},
@@ -177,6 +183,8 @@ static int parse_option(struct cli *c, int opt, int idx, const char *arg)
     case OPT_PORT_FILE: c->port_file = arg; return 0;
     case OPT_CATALOG: c->cfg.catalog_file = arg; return 0;
     case OPT_STATE: c->cfg.state_file = arg; return 0;
+    case OPT_TLS_CERT: c->cfg.tls_cert_file = arg; return 0;
+    case OPT_TLS_KEY: c->cfg.tls_key_file = arg; return 0;
     case OPT_STRICT: c->cfg.strict_catalog = true; return 0;
     case OPT_VERBOSE: c->cfg.log = stderr; return 0;
     case OPT_KNOB: return add_knob(c, options[idx].name, arg);

@@ -15,6 +15,7 @@
  */
 #include "sim.h"
 
+#include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <stdlib.h>
@@ -39,7 +40,8 @@ struct sim {
     unsigned max_connections;
     size_t max_body;
     FILE *log;
-    bool fault_ready; /* ctx.fault was initialised */
+    char *tls_cert, *tls_key; /* PEM text, or NULL for plain HTTP; the key wiped on free */
+    bool fault_ready;         /* ctx.fault was initialised */
 };
 
 enum phase { PHASE_HEADERS, PHASE_BODY, PHASE_READY };
@@ -112,6 +114,46 @@ static int check_config(const struct sim_config *c, char *msg, size_t msglen)
         say(msg, msglen, "verifying signatures needs an access key and a secret key");
         return ERR_INVALID;
     }
+    if ((c->tls_cert_file == NULL) != (c->tls_key_file == NULL)) {
+        say(msg, msglen, "TLS needs both a certificate and its key");
+        return ERR_INVALID;
+    }
+    if (c->tls_cert_file && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+        say(msg, msglen, "this libmicrohttpd was built without TLS");
+        return ERR_INVALID;
+    }
+    return 0;
+}
+
+#define TLS_FILE_MAX (1024 * 1024)
+
+/* The whole file at path (what it holds: "certificate", "key") as a new string in *out.
+ * Returns 0, ERR_IO or ERR_PARSE (empty or too big) with msg naming the file, or ERR_NOMEM. */
+static int read_tls_file(const char *path, const char *what, char **out, char *msg, size_t msglen)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        if (msg)
+            snprintf(msg, msglen, "cannot read the TLS %s %s: %s", what, path, strerror(errno));
+        return ERR_IO;
+    }
+    char *text = malloc(TLS_FILE_MAX + 1);
+    size_t n = text ? fread(text, 1, TLS_FILE_MAX + 1, f) : 0;
+    bool bad = ferror(f) != 0;
+    fclose(f);
+    if (text == NULL)
+        return ERR_NOMEM;
+    if (bad || n == 0 || n > TLS_FILE_MAX) {
+        if (msg)
+            snprintf(msg, msglen, "the TLS %s %s is %s", what, path,
+                     bad      ? "unreadable"
+                     : n == 0 ? "empty"
+                              : "over 1 MiB");
+        free(text);
+        return bad ? ERR_IO : ERR_PARSE;
+    }
+    text[n] = '\0';
+    *out = text;
     return 0;
 }
 
@@ -136,6 +178,10 @@ static int build(struct sim *s, const struct sim_config *c, char *msg, size_t ms
         if (!s->ctx.access_key || !s->ctx.secret_key)
             rc = ERR_NOMEM;
     }
+    if (rc == 0 && c->tls_cert_file)
+        rc = read_tls_file(c->tls_cert_file, "certificate", &s->tls_cert, msg, msglen);
+    if (rc == 0 && c->tls_key_file)
+        rc = read_tls_file(c->tls_key_file, "key", &s->tls_key, msg, msglen);
     if (rc == 0)
         rc = simtimer_new(&s->timer);
     return rc;
@@ -180,6 +226,13 @@ void sim_free(struct sim *s)
     }
     free(s->ctx.secret_key);
     free(s->ctx.access_key);
+    if (s->tls_key) {
+        volatile char *p = s->tls_key;
+        while (*p)
+            *p++ = '\0';
+    }
+    free(s->tls_key);
+    free(s->tls_cert);
     if (s->fault_ready)
         simfault_release(&s->ctx.fault);
     free(s);
@@ -440,13 +493,23 @@ int sim_start(struct sim *s, const char *host, unsigned port, char *msg, size_t 
         {s->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, s->threads, NULL},
         {MHD_OPTION_END, 0, NULL},
     };
-    s->daemon = MHD_start_daemon(
-        flags, (uint16_t)port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
-        (struct sockaddr *)&addr, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+    /* HTTPS (GnuTLS inside libmicrohttpd) when there is a certificate; else an empty list. */
+    struct MHD_OptionItem tls[] = {
+        {s->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, s->tls_cert},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_key},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    if (s->tls_cert)
+        flags |= MHD_USE_TLS;
+    s->daemon =
+        MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
+                         (struct sockaddr *)&addr, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
+                         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_ARRAY, tls,
+                         MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
     if (s->daemon == NULL) {
         if (msg)
-            snprintf(msg, msglen, "cannot listen on %s port %u", host ? host : "127.0.0.1", port);
+            snprintf(msg, msglen, "cannot listen on %s port %u%s", host ? host : "127.0.0.1", port,
+                     s->tls_cert ? " with TLS (is the key the certificate's, both PEM?)" : "");
         return ERR_NET;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);

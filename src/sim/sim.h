@@ -53,6 +53,9 @@ struct sim_config {
     const char *access_key;   /* borrowed (copied by sim_new); for verify_signatures */
     const char *secret_key;   /* borrowed (copied, wiped on free) */
     FILE *log;                /* one line per request, or NULL */
+    /* HTTPS with this PEM certificate (chain) and its PEM key, both borrowed, read by sim_new
+     * (the key wiped on free); both NULL = plain HTTP. */
+    const char *tls_cert_file, *tls_key_file;
 };
 
 struct sim;
@@ -62,13 +65,16 @@ struct sim;
 void sim_config_default(struct sim_config *c);
 
 /* Build an emulator (not yet listening). Copies what it needs from c. Returns 0,
- * ERR_INVALID (bad knob; msg says which), ERR_IO / ERR_PARSE (catalog file; msg names the
- * file and what is wrong), ERR_IO / ERR_LOCKED / ERR_CORRUPT (state file; msg names the
- * file, and the line) or ERR_NOMEM. msg may be NULL. */
+ * ERR_INVALID (bad knob, a TLS certificate without its key or the other way round, or TLS
+ * asked of a libmicrohttpd without it; msg says which), ERR_IO / ERR_PARSE (catalog or TLS
+ * file; msg names the file and what is wrong), ERR_IO / ERR_LOCKED / ERR_CORRUPT (state file;
+ * msg names the file, and the line) or ERR_NOMEM. msg may be NULL. */
 int sim_new(const struct sim_config *c, struct sim **out, char *msg, size_t msglen);
 
 /* Listen on host (numeric IPv4/IPv6 or a name; NULL = 127.0.0.1) and port (0 = ephemeral)
- * and serve from background threads. Returns 0, ERR_NET (msg says why) or ERR_NOMEM. */
+ * and serve from background threads (HTTPS when the config had a certificate). Returns 0,
+ * ERR_NET (msg says why: the address, or a key that does not fit the certificate) or
+ * ERR_NOMEM. */
 int sim_start(struct sim *s, const char *host, unsigned port, char *msg, size_t msglen);
 
 /* The port listened on (after sim_start), else 0. */

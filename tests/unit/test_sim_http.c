@@ -1,11 +1,13 @@
 /* test_sim_http.c - cps-sim's API over real HTTP on loopback: createInstances (ids, replays,
  * no token, validation naming the field, malformed JSON, unknown region, 413), describeInstance
  * creating -> running, describeInstances paging and filters, the catalog calls (built in and
- * from a file), unknown paths, and /__sim/stats, /__sim/faults, /__sim/reset. */
+ * from a file), unknown paths, and /__sim/stats, /__sim/faults, /__sim/reset; the TLS files
+ * refused (serving HTTPS is tests/e2e/run_tls.sh, with a CA made by openssl). */
 #include <jansson.h>
 #include <unistd.h>
 
 #include "check.h"
+#include "err.h"
 #include "simtest.h"
 #include "tmpfile.h"
 
@@ -540,6 +542,34 @@ static void test_admin(void)
     CHECK_INT(simtest_stat(port, "creates"), ==, 1);
 }
 
+/* A TLS certificate needs its key and the other way round; files that cannot be read, or are
+ * empty, are refused with their names. */
+static void test_tls_files(void)
+{
+    struct sim_config c;
+    struct sim *bad = NULL;
+    char msg[256] = "", empty[64], other[64];
+    sim_config_default(&c);
+    c.tls_cert_file = "/nonexistent/cert.pem";
+    CHECK_INT(sim_new(&c, &bad, msg, sizeof msg), ==, ERR_INVALID);
+    CHECK_STR(msg, "TLS needs both a certificate and its key");
+    c.tls_key_file = "/nonexistent/key.pem";
+    CHECK_INT(sim_new(&c, &bad, msg, sizeof msg), ==, ERR_IO);
+    CHECK_STR(msg, "cannot read the TLS certificate /nonexistent/cert.pem: No such file or "
+                   "directory");
+    CHECK_INT(tmpfile_write(empty, "", 0), ==, 0);
+    c.tls_cert_file = empty;
+    CHECK_INT(sim_new(&c, &bad, msg, sizeof msg), ==, ERR_PARSE);
+    CHECK(strstr(msg, empty) != NULL && strstr(msg, "is empty") != NULL);
+    CHECK_INT(tmpfile_write(other, "PEM", 3), ==, 0);
+    c.tls_cert_file = other; /* read; then the key is not there */
+    CHECK_INT(sim_new(&c, &bad, msg, sizeof msg), ==, ERR_IO);
+    CHECK_STR(msg, "cannot read the TLS key /nonexistent/key.pem: No such file or directory");
+    CHECK(bad == NULL);
+    unlink(empty);
+    unlink(other);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -556,6 +586,7 @@ int main(void)
     test_catalog_file();
     test_strict_catalog();
     test_admin();
+    test_tls_files();
     sim_free(s);
     curl_global_cleanup();
     return check_done();

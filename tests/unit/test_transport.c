@@ -13,17 +13,21 @@
 #include "check.h"
 #include "clock.h"
 #include "err.h"
+#include "tmpfile.h"
 #include "transport.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -596,6 +600,9 @@ static int self_signed(char **key_pem, char **cert_pem)
     X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"127.0.0.1", -1, -1,
                                0);
     X509_set_issuer_name(x, name);
+    X509_EXTENSION *san = X509V3_EXT_conf_nid(NULL, NULL, NID_subject_alt_name, "IP:127.0.0.1");
+    X509_add_ext(x, san, -1);
+    X509_EXTENSION_free(san);
     X509_sign(x, key, EVP_sha256());
     BIO *kb = BIO_new(BIO_s_mem()), *cb = BIO_new(BIO_s_mem());
     PEM_write_bio_PrivateKey(kb, key, NULL, NULL, 0, NULL, NULL);
@@ -609,35 +616,130 @@ static int self_signed(char **key_pem, char **cert_pem)
     return 0;
 }
 
-/* TLS peers are verified by default: a self-signed server is refused, unless insecure. */
+/* The name c_rehash gives the PEM certificate cert in a CA directory: its subject hash, ".0". */
+static void hash_name(const char *cert, char *out, size_t size)
+{
+    BIO *b = BIO_new_mem_buf(cert, -1);
+    X509 *x = PEM_read_bio_X509(b, NULL, NULL, NULL);
+    snprintf(out, size, "%08lx.0", x ? X509_subject_name_hash(x) : 0UL);
+    X509_free(x);
+    BIO_free(b);
+}
+
+/* One GET to url through a one-worker transport with cfg's CAs; the response (new). */
+static struct http_response *get_with(const struct transport_config *cfg, const char *url)
+{
+    struct transport *t = NULL;
+    if (transport_new(cfg, &t) != 0)
+        return NULL;
+    struct http_response *r = exchange(t, http_request_new("GET", url));
+    transport_free(t);
+    return r;
+}
+
+/* TLS peers are always verified: a server whose CA is not trusted is refused, naming what was
+ * trusted; the same server is accepted through its CA as a file (ca_file) and as a hashed
+ * directory (ca_dir), and the TLS connection is kept alive. */
 static void test_tls_verify(void)
 {
-    char *key = NULL, *cert = NULL;
+    char *key = NULL, *cert = NULL, *other_key = NULL, *other = NULL;
     CHECK_INT(self_signed(&key, &cert), ==, 0);
+    CHECK_INT(self_signed(&other_key, &other), ==, 0); /* a CA that did not sign the server */
     struct server s;
     CHECK_INT(server_start_tls(&s, key, cert), ==, 0);
-    char url[64];
+    char url[64], ca[64], wrong[64], dir[128], hashed[192];
     snprintf(url, sizeof url, "https://127.0.0.1:%u/ok", s.port);
-    struct transport *t = NULL;
-    CHECK_INT(transport_new(&one_worker, &t), ==, 0);
-    struct http_response *r = exchange(t, http_request_new("GET", url));
-    CHECK(r != NULL);
+    CHECK_INT(tmpfile_write(ca, cert, strlen(cert)), ==, 0);
+    CHECK_INT(tmpfile_write(wrong, other, strlen(other)), ==, 0);
+    CHECK_INT(tmpdir_make(dir, sizeof dir, "cpsbatch-capath"), ==, 0);
+    char name[32];
+    hash_name(cert, name, sizeof name);
+    snprintf(hashed, sizeof hashed, "%s/%s", dir, name);
+    FILE *f = fopen(hashed, "w");
+    CHECK(f != NULL);
+    if (f) {
+        fputs(cert, f);
+        fclose(f);
+    }
+
+    /* The system's store: refused. */
+    struct http_response *r = get_with(&one_worker, url);
+    CHECK(r != NULL && r->error == TRANSPORT_ERROR_TLS && r->status == 0);
     if (r)
-        CHECK_STR(transport_error_name(r->error), "tls");
+        CHECK(strstr(r->message, "(trusting the system's CA store)") != NULL);
     http_response_free(r);
-    transport_free(t);
-    struct transport_config cfg = {.workers = 1, .insecure = true};
+    /* Another CA: refused, and the message names the file trusted. */
+    struct transport_config cfg = {.workers = 1, .ca_file = wrong};
+    r = get_with(&cfg, url);
+    CHECK(r != NULL && r->error == TRANSPORT_ERROR_TLS);
+    char want[128];
+    snprintf(want, sizeof want, "(trusting the CA file %s)", wrong);
+    if (r) {
+        CHECK(strstr(r->message, "SSL certificate problem") != NULL);
+        CHECK(strstr(r->message, want) != NULL);
+    }
+    http_response_free(r);
+    /* Its CA as a directory: accepted; as a file: accepted, with the connection kept alive. */
+    cfg = (struct transport_config){.workers = 1, .ca_dir = dir};
+    r = get_with(&cfg, url);
+    CHECK(r != NULL && r->error == TRANSPORT_ERROR_NONE && r->status == 200);
+    http_response_free(r);
+    cfg = (struct transport_config){.workers = 1, .ca_file = ca};
+    struct transport *t = NULL;
     CHECK_INT(transport_new(&cfg, &t), ==, 0);
-    for (int i = 0; i < 3; i++) { /* and the TLS connection is kept alive */
+    int before = atomic_load(&s.connections);
+    for (int i = 0; i < 3; i++) {
         r = exchange(t, http_request_new("GET", url));
         CHECK(r != NULL && r->error == TRANSPORT_ERROR_NONE && r->status == 200);
         http_response_free(r);
     }
-    CHECK_INT(atomic_load(&s.connections), ==, 2); /* the refused one, then one for three */
+    CHECK_INT(atomic_load(&s.connections) - before, ==, 1); /* one for three */
     transport_free(t);
     server_stop(&s);
+    unlink(hashed);
+    rmdir(dir);
+    unlink(ca);
+    unlink(wrong);
     free(key);
     free(cert);
+    free(other_key);
+    free(other);
+}
+
+/* No descriptor left for a connection's socket: the message says so (the open-files limit),
+ * not libcurl's "Couldn't connect to server". The table is filled with dup()s of a real
+ * descriptor after the transport started (its wakeup pipe is open), under a lowered soft limit
+ * so filling it is cheap. */
+static void test_no_descriptors(void)
+{
+    struct server s;
+    CHECK_INT(server_start(&s), ==, 0);
+    struct rlimit was, low;
+    CHECK_INT(getrlimit(RLIMIT_NOFILE, &was), ==, 0);
+    low = was;
+    low.rlim_cur = was.rlim_cur < 256 ? was.rlim_cur : 256;
+    CHECK_INT(setrlimit(RLIMIT_NOFILE, &low), ==, 0);
+    struct transport_config cfg = {.inline_mode = true};
+    struct transport *t = NULL;
+    CHECK_INT(transport_new(&cfg, &t), ==, 0);
+    int fds[1024], n = 0;
+    while (n < 1024 && (fds[n] = dup(2)) >= 0)
+        n++;
+    CHECK(n < 1024 && errno == EMFILE);
+    struct http_response *r = exchange(t, make("GET", &s, "/ok", 1));
+    for (int i = 0; i < n; i++)
+        close(fds[i]);
+    CHECK(r != NULL && r->error == TRANSPORT_ERROR_CONNECT);
+    if (r) {
+        CHECK_STR(r->message, "too many open files (ulimit -n): no socket for the connection");
+    }
+    http_response_free(r);
+    r = exchange(t, make("GET", &s, "/ok", 2)); /* and with descriptors back, it works */
+    CHECK(r != NULL && r->error == TRANSPORT_ERROR_NONE && r->status == 200);
+    http_response_free(r);
+    transport_free(t);
+    CHECK_INT(setrlimit(RLIMIT_NOFILE, &was), ==, 0);
+    server_stop(&s);
 }
 
 /* URLs libcurl cannot or must not serve fail as "other", and the transport goes on. */
@@ -823,6 +925,7 @@ int main(void)
     test_big_body();
     test_tls_failure();
     test_tls_verify();
+    test_no_descriptors();
     test_bad_urls();
     test_stop_aborts(false);
     test_stop_aborts(true);
