@@ -231,10 +231,10 @@ static int decode_error(struct source *s, bool truncated)
 {
     unsigned long long at = s->raw_base + s->raw_pos;
     if (truncated)
-        return fail(s, ERR_PARSE, "%s: byte %llu (line %ld): the input ends inside a %s character",
-                    source_name(s), at, s->lines + 1, s->style.encoding);
-    return fail(s, ERR_PARSE, "%s: byte %llu (line %ld): not valid %s (give the right --encoding)",
-                source_name(s), at, s->lines + 1, s->style.encoding);
+        return fail(s, ERR_PARSE, "byte %llu (line %ld): the input ends inside a %s character", at,
+                    s->lines + 1, s->style.encoding);
+    return fail(s, ERR_PARSE, "byte %llu (line %ld): not valid %s (give the right --encoding)", at,
+                s->lines + 1, s->style.encoding);
 }
 
 /* Move what is left of raw to its start, to read more behind it. */

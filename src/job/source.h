@@ -91,7 +91,8 @@ const char *source_sha256(const struct source *s);
  * False for streams and for a file that cannot be looked at any more. */
 bool source_changed(const struct source *s);
 
-/* The last error, e.g. "byte 1234 (line 5): not valid GB18030". */
+/* The last error: after ERR_PARSE, where in the input, e.g. "byte 1234 (line 5): not valid
+ * gb18030 (give the right --encoding)"; after ERR_IO, the name and errno's message. */
 const char *source_error(const struct source *s);
 
 void source_close(struct source *s);
