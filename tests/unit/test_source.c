@@ -110,8 +110,7 @@ static void expect_decode_error(const char *bytes, size_t len, const char *encod
     if (!s)
         return;
     CHECK_INT(read_all(s, out, sizeof(out)), ==, ERR_PARSE);
-    const char *e = strchr(source_error(s), ':'); /* past the temporary name */
-    CHECK_STR(e ? e + 2 : source_error(s), want);
+    CHECK_STR(source_error(s), want);
     source_close(s);
 }
 
