@@ -194,8 +194,8 @@ static bool check_text(struct job *j, long row)
 static void sum_bad_text(struct job *j)
 {
     if (j->bad_text > 1 && !j->bad_text_summed)
-        report_file(j, "%ld more cells are not valid UTF-8 (only the first is shown)",
-                    j->bad_text - 1);
+        report_file(j, "%ld more cell%s not valid UTF-8 (only the first is shown)",
+                    j->bad_text - 1, j->bad_text == 2 ? " is" : "s are");
     j->bad_text_summed = true;
 }
 
@@ -350,8 +350,10 @@ int job_open(const struct job_options *opt, job_report_fn report, void *ctx, str
     if (rc)
         goto out_free;
     rc = read_header(j);
-    if (rc == ERR_PARSE)
+    if (rc == ERR_PARSE) {
         report_parse_error(j);
+        hint_separator(j);
+    }
     if (!rc && j->col_of[FIELD_CLIENT_TOKEN] >= 0)
         rc = strmap_new(&j->given);
     if (!rc && (opt->salt || opt->shard_n > 1))
