@@ -194,8 +194,8 @@ static bool check_text(struct job *j, long row)
 static void sum_bad_text(struct job *j)
 {
     if (j->bad_text > 1 && !j->bad_text_summed)
-        report_file(j, "%ld more cell%s not valid UTF-8 (only the first is shown)",
-                    j->bad_text - 1, j->bad_text == 2 ? " is" : "s are");
+        report_file(j, "%ld more cell%s not valid UTF-8 (only the first is shown)", j->bad_text - 1,
+                    j->bad_text == 2 ? " is" : "s are");
     j->bad_text_summed = true;
 }
 

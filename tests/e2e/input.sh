@@ -128,7 +128,7 @@ check_grep "UTF-16LE without a BOM: the message" \
 rc "$CPS" validate "$WORK/u16-nobom.csv" --encoding utf-16le >"$WORK/u16e.out" 2>&1
 check_eq "UTF-16LE without a BOM, --encoding utf-16le: valid" "$RC" 0
 rc "$CPS" validate "$U16" --encoding gb18030 >"$WORK/u16c.out" 2>&1
-check_eq "a UTF-16 BOM and --encoding gb18030: a usage error" "$RC" 65
+check_eq "a UTF-16 BOM and --encoding gb18030: refused" "$RC" 65
 check_grep "a UTF-16 BOM and --encoding gb18030: says so" \
     "starts with a UTF-16LE byte-order mark, but --encoding gb18030 was given" "$WORK/u16c.out"
 rc "$CPS" validate "$JOB" --encoding no-such >"$WORK/enc.out" 2>&1
