@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cliopt.h"
@@ -239,6 +240,13 @@ static int close_output(struct export *x, int rc)
     return rc;
 }
 
+/* Whether the CSV a ledger names was a stream (standard input, a FIFO): gone once read. */
+static bool read_once(const char *csv)
+{
+    struct stat st;
+    return strcmp(csv, "-") == 0 || (stat(csv, &st) == 0 && S_ISFIFO(st.st_mode));
+}
+
 static int export_all(struct export *x)
 {
     struct ledger_diag diag = {0};
@@ -249,10 +257,19 @@ static int export_all(struct export *x)
         return rc == ERR_NOTFOUND || rc == ERR_IO ? EXIT_NOINPUT : EXIT_DATAERR;
     }
     const char *csv = x->csv ? x->csv : ledger_header(x->ledger)->csv;
-    if (!csv || !*csv || jobcli_prepare(&x->cli, csv, &jo)) {
+    if (!csv || !*csv) {
         fputs("cpsbatch: no job CSV: give --csv\n", stderr);
         return EXIT_USAGE;
     }
+    if (!x->csv && read_once(csv)) {
+        fprintf(stderr,
+                "cpsbatch: %s: the batch's CSV was read from %s, which cannot be read again: "
+                "give --csv JOB.csv\n",
+                x->ledger_path, strcmp(csv, "-") == 0 ? "standard input" : csv);
+        return EXIT_USAGE;
+    }
+    if (jobcli_prepare(&x->cli, csv, &jo))
+        return EXIT_USAGE;
     if (!jo.password)
         jo.password = PLACEHOLDER_PASSWORD;
     jo.salt = ledger_salt(x->ledger);

@@ -12,7 +12,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,7 +46,8 @@ static const char usage[] =
     "  --endpoint URL         API endpoint (default " ENDPOINT_DEFAULT ")\n"
     "  --sandbox              run against a built-in emulator on a loopback port (no\n"
     "                         credentials needed; ledger JOB.sandbox.ledger.jsonl)\n"
-    "  --ledger FILE          the ledger (default JOB.ledger.jsonl beside the CSV)\n"
+    "  --ledger FILE          the ledger (default JOB.ledger.jsonl beside the CSV; required\n"
+    "                         when JOB.csv is - (standard input) or a FIFO)\n"
     "  --shard K/N            send only the K-th of N shares of the rows (run N of these, one\n"
     "                         per K, in parallel); each share has its own ledger\n"
     "                         (JOB.shard-K-of-N.ledger.jsonl) and keeps its rows, wherever\n"
@@ -142,6 +142,62 @@ static int parse_options(int argc, char **argv, struct run_options *o)
     return rc;
 }
 
+/* ---- The source: read once, spooled for the second pass ------------------------------------- */
+
+/* Standard input, a FIFO or a device can be read once only: its batch needs a ledger named by
+ * the user (the default is named after the CSV file). */
+static int check_stream(const struct run_options *o)
+{
+    struct stat st;
+    bool stream = strcmp(o->csv, "-") == 0 ||
+                  (stat(o->csv, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode));
+    if (!stream || o->ledger)
+        return 0;
+    fprintf(stderr,
+            "cpsbatch: %s is read once (a pipe, FIFO or device): give --ledger FILE for its "
+            "batch's ledger\n",
+            strcmp(o->csv, "-") == 0 ? "standard input" : o->csv);
+    return ERR_INVALID;
+}
+
+/* The CSV, opened once for the check and the pass that sends (or prints): the bytes the check
+ * read are spooled beside the ledger, so the second pass reads exactly those. */
+static int open_source(struct run_options *o, struct job_options *jo, const char *ledger_path)
+{
+    char *dir = strdup(ledger_path);
+    if (!dir)
+        return ERR_NOMEM;
+    char *slash = strrchr(dir, '/');
+    const char *spool_dir = !slash ? "." : slash == dir ? "/" : dir;
+    if (slash && slash != dir)
+        *slash = '\0';
+    int rc = jobcli_open_source(&o->cli, jo, spool_dir);
+    free(dir);
+    return rc;
+}
+
+/* A pass after the check: the spooled bytes again. */
+static int second_pass(struct job_options *jo, struct job **j)
+{
+    int rc = source_rewind(jo->source);
+    if (rc) {
+        fprintf(stderr, "cpsbatch: %s\n", source_error(jo->source));
+        return rc;
+    }
+    return job_open(jo, jobcli_report, NULL, j);
+}
+
+/* After the sending: a file that changed meanwhile is said to have (its new rows were not
+ * read, nor sent). */
+static void say_if_changed(const struct job_options *jo)
+{
+    if (source_changed(jo->source))
+        fprintf(stderr,
+                "cpsbatch: %s changed since it was checked; the rows sent are the ones "
+                "checked\n",
+                jo->path);
+}
+
 /* ---- The dry run ---------------------------------------------------------------------------- */
 
 /* One dry-run line: {"row","token","method","url","body"} with the password masked. */
@@ -222,7 +278,7 @@ static int dry_run(const char *endpoint, const char *ledger_path, const struct r
     rc = request_maker_new(endpoint, "", "", &m);
     if (rc)
         return rc;
-    rc = job_open(jo, jobcli_report, NULL, &j);
+    rc = second_pass(jo, &j);
     struct job_row row = {0};
     while (!rc && (rc = job_next(j, &row)) == 1) {
         const char *url = request_create_url(m, row.spec.str[FIELD_REGION_ID]);
@@ -455,36 +511,14 @@ static long count_strays(const struct run *r)
 /* ---- Step 3: a new ledger ---------------------------------------------------------------------
  */
 
-static int file_sha256(const char *path, char hex[65])
-{
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return ERR_IO;
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    unsigned char buf[65536], md[32];
-    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-    for (size_t n; (n = fread(buf, 1, sizeof(buf), fp)) > 0;)
-        EVP_DigestUpdate(ctx, buf, n);
-    EVP_DigestFinal_ex(ctx, md, NULL);
-    EVP_MD_CTX_free(ctx);
-    int rc = ferror(fp) ? ERR_IO : 0;
-    fclose(fp);
-    for (int i = 0; i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", md[i]);
-    return rc;
-}
-
 static int create_ledger(struct run *r)
 {
-    char sha[65] = "";
     struct ledger_diag diag = {0};
-    if (strcmp(r->o.csv, "-") != 0 && file_sha256(r->o.csv, sha))
-        return ERR_IO;
     char *csv = realpath(r->o.csv, NULL); /* so export finds it from anywhere */
     char shard[24];
     shard_name(&r->o, shard);
     struct ledger_batch batch = {.csv = csv ? csv : r->o.csv,
-                                 .csv_sha256 = sha,
+                                 .csv_sha256 = source_sha256(r->jo.source),
                                  .endpoint = r->ledger_endpoint,
                                  .shard = shard};
     int rc = ledger_open(r->ledger_path, &batch, NULL, &r->ledger, &diag);
@@ -551,7 +585,7 @@ static int send_rows(struct run *r, struct engine_stats *st, struct runview *vie
     /* An emulator on loopback that checks no signatures may be used without keys. */
     const char *ak = r->sim ? r->sandbox_ak : r->creds.access_key ? r->creds.access_key : "none";
     const char *sk = r->sim ? r->sandbox_sk : r->creds.secret_key ? r->creds.secret_key : "none";
-    int rc = job_open(&r->jo, jobcli_report, NULL, &r->job);
+    int rc = second_pass(&r->jo, &r->job);
     rc = rc ? rc : transport_global_init();
     rc = rc ? rc : transport_new(&tc, &t);
     rc = rc ? rc : request_maker_new(r->endpoint, ak, sk, &m);
@@ -568,6 +602,7 @@ static int send_rows(struct run *r, struct engine_stats *st, struct runview *vie
                                    .progress_ctx = view};
         catch_signals();
         rc = engine_run(&ec, next_row, r, r->ledger, transport_port(t), m, st);
+        say_if_changed(&r->jo);
     }
     request_maker_free(m);
     transport_free(t);
@@ -617,8 +652,12 @@ int cmd_run(int argc, char **argv)
     r.jo.shard_k = r.o.shard_k;
     r.jo.shard_n = r.o.shard_n;
     r.ledger_path = r.o.ledger ? strdup(r.o.ledger) : default_ledger_path(&r.o);
-    if (!r.ledger_path || check_split(&r))
+    if (!r.ledger_path || check_split(&r) || check_stream(&r.o))
         goto out;
+    if ((rc = open_source(&r.o, &r.jo, r.ledger_path)) != 0) {
+        status = rc == ERR_IO ? EXIT_NOINPUT : rc == ERR_INVALID ? EXIT_USAGE : EXIT_SOFTWARE;
+        goto out;
+    }
     if (r.o.dry_run) {
         status = cmd_exit_for_scan(plan_scan(&r.jo, jobcli_report, NULL, NULL, NULL, &r.plan),
                                    r.o.csv, &r.plan);

@@ -14,6 +14,7 @@
 static const char usage[] =
     "usage: cpsbatch validate JOB.csv [options]\n"
     "Check every row of JOB.csv against the createInstances rules; send nothing.\n"
+    "JOB.csv may be - (standard input) or a FIFO: it is read once.\n"
     "Every problem is printed as FILE:ROW:COLUMN: message (the header is row 1).\n"
     "\n" JOBCLI_HELP "  -h, --help             this text\n"
     "\n"
@@ -22,7 +23,8 @@ static const char usage[] =
 int cmd_exit_for_scan(int rc, const char *path, const struct plan *p)
 {
     if (rc == ERR_IO) {
-        fprintf(stderr, "cpsbatch: %s: %s\n", path, strerror(errno));
+        fprintf(stderr, "cpsbatch: %s: %s\n", strcmp(path, "-") ? path : "standard input",
+                strerror(errno));
         return EXIT_NOINPUT;
     }
     if (rc == ERR_NOMEM) {

@@ -1,5 +1,6 @@
 #include "jobcli.h"
 
+#include <iconv.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,9 +21,42 @@ static int profile_region(struct jobcli *c)
     return rc;
 }
 
+/* --delimiter: one character (not a quote or a line end), "tab" or "\t". */
+static int take_delimiter(const char *arg, char *out)
+{
+    if (!arg)
+        return 0;
+    if (strcmp(arg, "tab") == 0 || strcmp(arg, "\\t") == 0)
+        *out = '\t';
+    else if (strlen(arg) == 1 && !strchr("\"\r\n", *arg))
+        *out = *arg;
+    else {
+        fprintf(stderr,
+                "cpsbatch: --delimiter must be one character (not a quote or a line end), "
+                "'tab' or '\\t', got '%s'\n",
+                arg);
+        return ERR_INVALID;
+    }
+    return 0;
+}
+
+static int check_encoding(const char *name)
+{
+    iconv_t cd = name ? iconv_open("UTF-8", name) : (iconv_t)-1;
+    if (cd != (iconv_t)-1)
+        iconv_close(cd);
+    if (!name || cd != (iconv_t)-1)
+        return 0;
+    fprintf(stderr, "cpsbatch: --encoding '%s' is not an encoding iconv knows (iconv --list)\n",
+            name);
+    return ERR_INVALID;
+}
+
 int jobcli_prepare(struct jobcli *c, const char *path, struct job_options *o)
 {
-    char msg[256] = "";
+    char msg[256] = "", sep = 0;
+    if (take_delimiter(c->delimiter, &sep) || check_encoding(c->encoding))
+        return ERR_INVALID;
     if (c->password_env && c->password_file) {
         fputs("cpsbatch: give --password-env or --password-file, not both\n", stderr);
         return ERR_INVALID;
@@ -38,6 +72,22 @@ int jobcli_prepare(struct jobcli *c, const char *path, struct job_options *o)
     o->path = path;
     o->default_region = c->region ? c->region : c->profile_region;
     o->password = c->password;
+    o->encoding = c->encoding;
+    o->delimiter = sep;
+    return 0;
+}
+
+int jobcli_open_source(struct jobcli *c, struct job_options *o, const char *spool_dir)
+{
+    struct source_options so = {
+        .path = o->path, .encoding = o->encoding, .spool_dir = spool_dir, .sha256 = true};
+    char msg[512];
+    int rc = source_open(&so, &c->source, msg, sizeof(msg));
+    if (rc) {
+        fprintf(stderr, "cpsbatch: %s\n", msg);
+        return rc;
+    }
+    o->source = c->source;
     return 0;
 }
 
@@ -45,7 +95,9 @@ void jobcli_release(struct jobcli *c)
 {
     secret_free(c->password);
     free(c->profile_region);
+    source_close(c->source);
     c->password = c->profile_region = NULL;
+    c->source = NULL;
 }
 
 void jobcli_report(void *ctx, const char *line)

@@ -1,7 +1,8 @@
 /* jobcli.h - the command-line options every job-reading command shares.
  *
- * --region R, --password-env VAR, --password-file F, --profile NAME: turned into the
- * job_options the job reader takes (default region: --region, else the profile's region_id).
+ * --region R, --password-env VAR, --password-file F, --profile NAME, --encoding NAME,
+ * --delimiter C: turned into the job_options the job reader takes (default region: --region,
+ * else the profile's region_id).
  */
 #ifndef CPSBATCH_JOBCLI_H
 #define CPSBATCH_JOBCLI_H
@@ -15,7 +16,8 @@
 #define JOBCLI_OPTIONS(c)                                                                          \
     CLIOPT_STRING("region", &(c)->region), CLIOPT_STRING("password-env", &(c)->password_env),      \
         CLIOPT_STRING("password-file", &(c)->password_file),                                       \
-        CLIOPT_STRING("profile", &(c)->profile)
+        CLIOPT_STRING("profile", &(c)->profile), CLIOPT_STRING("encoding", &(c)->encoding),        \
+        CLIOPT_STRING("delimiter", &(c)->delimiter)
 
 #define JOBCLI_HELP                                                                                \
     "  --region R             region for rows without regionId (default: the profile's)\n"         \
@@ -24,17 +26,28 @@
     "  --profile NAME         keys from this profile of ~/.jdc/config, even when the "             \
     "environment\n"                                                                                \
     "                         has keys (default: JDCLOUD_ACCESS_KEY/JDCLOUD_SECRET_KEY, else\n"    \
-    "                         the profile in ~/.jdc/current, else default)\n"
+    "                         the profile in ~/.jdc/current, else default)\n"                      \
+    "  --encoding NAME        the CSV's encoding when it is not UTF-8: gb18030, gbk, latin1,\n"    \
+    "                         utf-16, ... (iconv --list; a UTF-16 byte-order mark needs none)\n"   \
+    "  --delimiter C          the field separator: ',', ';', tab or one character (default:\n"     \
+    "                         the one the header row is written with)\n"
 
 struct jobcli {
     const char *region, *password_env, *password_file, *profile; /* borrowed from argv */
+    const char *encoding, *delimiter;                            /* borrowed from argv */
     char *password;                                              /* owned, wiped on release */
     char *profile_region;                                        /* owned */
+    struct source *source;                                       /* owned: jobcli_open_source */
 };
 
-/* Resolve secrets and defaults into o for the CSV at path. Prints its own error to stderr.
- * Returns 0 or a negative code. */
+/* Resolve secrets and defaults into o for the CSV at path, and check --encoding (a name iconv
+ * knows) and --delimiter. Prints its own error to stderr. Returns 0 or a negative code. */
 int jobcli_prepare(struct jobcli *c, const char *path, struct job_options *o);
+
+/* Open the CSV of o once for several passes (o->source): spooled in spool_dir, its SHA-256
+ * computed. Prints its own error to stderr. Returns 0, ERR_IO (cannot open), ERR_INVALID (the
+ * encoding and the byte-order mark disagree) or ERR_NOMEM. */
+int jobcli_open_source(struct jobcli *c, struct job_options *o, const char *spool_dir);
 
 void jobcli_release(struct jobcli *c);
 

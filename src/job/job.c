@@ -2,7 +2,9 @@
 #include "job.h"
 
 #include <errno.h>
+#include <iconv.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,12 +21,16 @@ struct job {
     struct job_options opt;
     job_report_fn report;
     void *ctx;
+    struct source *src;
+    bool own_src; /* opened here (no job_options.source) */
     struct csvin *in;
     size_t ncols;
     char **names;        /* header cells, trimmed copies */
     int *fields;         /* per column: enum field_id, COL_IGNORED or COL_UNNAMED */
     int col_of[FIELD_N]; /* per field: its column, or -1 */
-    long problems, rows;
+    long problems, rows, empty_rows;
+    long bad_text;              /* cells not valid UTF-8 (the first reported, the rest counted) */
+    bool bad_text_summed;       /* the count of the rest reported, at the end */
     struct strmap *given;       /* user tokens -> the row that used each first */
     struct strmap *occurrences; /* row digests -> how many rows had each */
     struct csvin_record rec;
@@ -50,6 +56,21 @@ static void reportf(struct job *j, long row, const char *column, const char *fmt
     j->report(j->ctx, line);
 }
 
+/* A problem of the whole file: "FILE: message". */
+static void report_file(struct job *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void report_file(struct job *j, const char *fmt, ...)
+{
+    char msg[LINE_MAX_LEN / 2], line[LINE_MAX_LEN];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    snprintf(line, sizeof(line), "%s: %s", j->opt.path, msg);
+    j->problems++;
+    j->report(j->ctx, line);
+}
+
 static const char *column_name(const struct job *j, enum field_id f)
 {
     return j->col_of[f] >= 0 ? j->names[j->col_of[f]] : field_name(f);
@@ -69,6 +90,123 @@ static void spec_report(void *ctx, enum field_id f, const char *msg)
     else if (absent && f == FIELD_PASSWORD)
         msg = "required: fill the password column or give --password-env/--password-file";
     reportf(j, j->cur->row, column_name(j, f), "%s", msg);
+}
+
+/* ---- Text ------------------------------------------------------------------------------ */
+
+/* The length of the valid UTF-8 at the start of s (no NUL, no overlong form, no surrogate,
+ * nothing past U+10FFFF). */
+static size_t utf8_span(const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        uint64_t w;
+        if (len - i >= 8 && (memcpy(&w, s + i, 8), true) &&
+            !((w | ((w - 0x0101010101010101ULL) & ~w)) & 0x8080808080808080ULL)) {
+            i += 8; /* eight ASCII bytes, none of them NUL */
+            continue;
+        }
+        unsigned c = s[i];
+        size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 1;
+        if (c == 0 || (c >= 0x80 && c < 0xC2) || c > 0xF4 || len - i < n)
+            return i;
+        for (size_t k = 1; k < n; k++)
+            if ((s[i + k] & 0xC0) != 0x80)
+                return i;
+        if ((c == 0xE0 && s[i + 1] < 0xA0) || (c == 0xED && s[i + 1] >= 0xA0) ||
+            (c == 0xF0 && s[i + 1] < 0x90) || (c == 0xF4 && s[i + 1] >= 0x90))
+            return i;
+        i += n;
+    }
+    return i;
+}
+
+/* Whether bytes decode as GB18030 (which GBK is a part of). */
+static bool reads_as_gb18030(const char *bytes, size_t len)
+{
+    iconv_t cd = iconv_open("UTF-8", "GB18030");
+    if (cd == (iconv_t)-1)
+        return false;
+    char out[256];
+    bool ok = true;
+    char *in = (char *)(uintptr_t)bytes;
+    while (ok && len) {
+        char *o = out;
+        size_t left = sizeof(out);
+        ok = iconv(cd, &in, &len, &o, &left) != (size_t)-1 || errno == E2BIG;
+    }
+    iconv_close(cd);
+    return ok;
+}
+
+/* The column of cell c: its header as written, else "column N" in buf. */
+static const char *cell_name(const struct job *j, size_t c, char buf[32])
+{
+    if (c < j->ncols && j->names && j->names[c] && *j->names[c])
+        return j->names[c];
+    snprintf(buf, 32, "column %zu", c + 1);
+    return buf;
+}
+
+/* The first cell that is not UTF-8 in the file: what its bytes look like, and what to do. */
+static void report_bad_text(struct job *j, long row, size_t c, const char *cell, size_t len)
+{
+    char col[32];
+    const char *name = col;
+    if (row == 1) /* the header's cells are no names yet */
+        snprintf(col, sizeof(col), "column %zu", c + 1);
+    else
+        name = cell_name(j, c, col);
+    if (memchr(cell, '\0', len))
+        reportf(j, row, name,
+                "not valid UTF-8: a NUL byte (a UTF-16 file without a byte-order mark? give "
+                "--encoding utf-16le)");
+    else if (reads_as_gb18030(cell, len))
+        reportf(j, row, name,
+                "not valid UTF-8; the bytes read as GBK/GB18030: save the file as \"CSV UTF-8\" "
+                "or give --encoding gb18030");
+    else
+        reportf(j, row, name,
+                "not valid UTF-8: save the file as \"CSV UTF-8\", or give its encoding with "
+                "--encoding (e.g. --encoding latin1)");
+}
+
+/* Every cell of the current record must be UTF-8. A bad one invalidates the row and keeps the
+ * rules quiet about its field (j->reported); only the file's first is reported. */
+static bool check_text(struct job *j, long row)
+{
+    bool ok = true;
+    for (size_t c = 0; c < j->rec.nfields; c++) {
+        const unsigned char *cell = (const unsigned char *)j->rec.fields[c];
+        size_t len = j->rec.lens[c];
+        if (utf8_span(cell, len) == len)
+            continue;
+        ok = false;
+        if (j->bad_text++ == 0)
+            report_bad_text(j, row, c, (const char *)cell, len);
+        if (row > 1 && c < j->ncols && j->fields[c] >= 0)
+            j->reported |= 1UL << j->fields[c];
+    }
+    return ok;
+}
+
+/* At the end: how many more cells were not UTF-8, in one line. */
+static void sum_bad_text(struct job *j)
+{
+    if (j->bad_text > 1 && !j->bad_text_summed)
+        report_file(j, "%ld more cell%s not valid UTF-8 (only the first is shown)", j->bad_text - 1,
+                    j->bad_text == 2 ? " is" : "s are");
+    j->bad_text_summed = true;
+}
+
+/* A row of empty cells (blanks aside): skipped like a blank line. */
+static bool record_is_empty(const struct csvin_record *rec)
+{
+    for (size_t c = 0; c < rec->nfields; c++)
+        for (size_t i = 0; i < rec->lens[c]; i++)
+            if (rec->fields[c][i] != ' ' && rec->fields[c][i] != '\t')
+                return false;
+    return true;
 }
 
 /* ---- The header ------------------------------------------------------------------------- */
@@ -127,6 +265,18 @@ static void check_required_columns(struct job *j)
     }
 }
 
+/* A header that does not map is often one split at the wrong separator. */
+static void hint_separator(struct job *j)
+{
+    char better = csvin_better_separator(j->in), name[8], given[8];
+    if (better)
+        reportf(j, 1, NULL,
+                "the header reads as column names when separated by %s, not by %s: give "
+                "--delimiter %s (or leave --delimiter out)",
+                csvin_separator_name(better, name), csvin_separator_name(j->opt.delimiter, given),
+                better == '\t' ? "tab" : name);
+}
+
 static int read_header(struct job *j)
 {
     int rc = csvin_next(j->in, &j->rec);
@@ -146,17 +296,42 @@ static int read_header(struct job *j)
         if (!j->names[c])
             return ERR_NOMEM;
     }
+    if (!check_text(j, 1))
+        return ERR_INVALID;
     for (size_t c = 0; c < j->ncols; c++)
         map_column(j, c);
     check_required_columns(j);
+    if (j->problems)
+        hint_separator(j);
     return j->problems ? ERR_INVALID : 0;
 }
 
 static void report_parse_error(struct job *j)
 {
     long row;
-    const char *msg = csvin_error(j->in, &row);
-    reportf(j, row, NULL, "%s", msg);
+    size_t field;
+    const char *msg = csvin_error(j->in, &row, &field);
+    char col[32];
+    if (field)
+        reportf(j, row, cell_name(j, field - 1, col), "%s", msg);
+    else
+        reportf(j, row, NULL, "%s", msg);
+}
+
+/* The caller's source, or one of the job's own. */
+static int open_source(struct job *j)
+{
+    if (j->opt.source) {
+        j->src = j->opt.source;
+        return 0;
+    }
+    struct source_options so = {.path = j->opt.path, .encoding = j->opt.encoding};
+    char msg[256];
+    int rc = source_open(&so, &j->src, msg, sizeof(msg));
+    if (rc == ERR_INVALID)
+        report_file(j, "%s", msg);
+    j->own_src = !rc;
+    return rc;
 }
 
 int job_open(const struct job_options *opt, job_report_fn report, void *ctx, struct job **out)
@@ -169,12 +344,16 @@ int job_open(const struct job_options *opt, job_report_fn report, void *ctx, str
     j->ctx = ctx;
     for (int f = 0; f < FIELD_N; f++)
         j->col_of[f] = -1;
-    int rc = csvin_open(opt->path, &j->in);
+    int rc = open_source(j);
+    if (!rc)
+        rc = csvin_open(j->src, opt->delimiter, &j->in);
     if (rc)
         goto out_free;
     rc = read_header(j);
-    if (rc == ERR_PARSE)
+    if (rc == ERR_PARSE) {
         report_parse_error(j);
+        hint_separator(j);
+    }
     if (!rc && j->col_of[FIELD_CLIENT_TOKEN] >= 0)
         rc = strmap_new(&j->given);
     if (!rc && (opt->salt || opt->shard_n > 1))
@@ -194,6 +373,8 @@ static void fill_cells(struct job *j, struct job_row *r)
 {
     for (size_t c = 0; c < j->ncols; c++) {
         const char *cell = j->rec.fields[c];
+        if (j->fields[c] >= 0 && (j->reported & (1UL << j->fields[c])))
+            continue; /* not UTF-8: reported */
         if (j->fields[c] >= 0)
             spec_set_text(&r->spec, (enum field_id)j->fields[c], cell, spec_report, j);
         else if (j->fields[c] == COL_UNNAMED && *cell) {
@@ -275,13 +456,24 @@ static int check_row(struct job *j, struct job_row *r)
     return rc;
 }
 
+/* The next record that is not empty: 1, 0 at the end, or a negative code. */
+static int next_record(struct job *j)
+{
+    int rc;
+    while ((rc = csvin_next(j->in, &j->rec)) == 1 && record_is_empty(&j->rec))
+        j->empty_rows++;
+    if (rc == ERR_PARSE)
+        report_parse_error(j);
+    if (rc == 0)
+        sum_bad_text(j);
+    return rc;
+}
+
 int job_next(struct job *j, struct job_row *r)
 {
     spec_release(&r->spec);
     memset(r, 0, sizeof(*r));
-    int rc = csvin_next(j->in, &j->rec);
-    if (rc == ERR_PARSE)
-        report_parse_error(j);
+    int rc = next_record(j);
     if (rc <= 0)
         return rc;
     j->rows++;
@@ -290,6 +482,7 @@ int job_next(struct job *j, struct job_row *r)
     spec_init(&r->spec);
     j->cur = r;
     j->reported = 0;
+    r->valid = check_text(j, r->row);
     rc = check_row(j, r);
     return rc ? rc : 1;
 }
@@ -302,6 +495,16 @@ void job_row_release(struct job_row *r)
 long job_rows(const struct job *j)
 {
     return j->rows;
+}
+
+long job_empty_rows(const struct job *j)
+{
+    return j->empty_rows;
+}
+
+char job_separator(const struct job *j)
+{
+    return csvin_separator(j->in);
 }
 
 size_t job_columns(const struct job *j, const char *const **names, const int **fields)
@@ -322,6 +525,8 @@ void job_close(struct job *j)
     if (!j)
         return;
     csvin_close(j->in);
+    if (j->own_src)
+        source_close(j->src);
     for (size_t c = 0; j->names && c < j->ncols; c++)
         free(j->names[c]);
     free(j->names);

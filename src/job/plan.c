@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "csvin.h"
 #include "err.h"
 
 static void count_region(struct plan *p, const char *region, long long instances)
@@ -61,6 +62,8 @@ int plan_scan(const struct job_options *opt, job_report_fn report, void *ctx, pl
     }
     job_row_release(&row);
     out->rows = job_rows(j);
+    out->empty_rows = job_empty_rows(j);
+    out->separator = job_separator(j);
     job_close(j);
     return rc < 0 && rc != ERR_PARSE ? rc : 0;
 }
@@ -79,5 +82,10 @@ void plan_print(const struct plan *p, FILE *out)
                 p->regions[i].instances == 1 ? "" : "s");
     if (p->other_rows)
         fprintf(out, " and %ld rows in other regions", p->other_rows);
+    char sep[8];
+    if (p->separator && p->separator != ',')
+        fprintf(out, "; separated by %s", csvin_separator_name(p->separator, sep));
+    if (p->empty_rows)
+        fprintf(out, "; %ld empty row%s skipped", p->empty_rows, p->empty_rows == 1 ? "" : "s");
     fputc('\n', out);
 }

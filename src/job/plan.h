@@ -24,6 +24,8 @@ struct plan {
                           * below nor shown to on_row */
     long long instances; /* sum of count over valid rows */
     long problems;       /* problems reported */
+    long empty_rows;     /* rows of empty cells, skipped (not in rows) */
+    char separator;      /* the field separator the file was read with */
     size_t nregions;     /* distinct regions, up to PLAN_REGIONS */
     long other_rows;     /* rows in regions beyond the first PLAN_REGIONS */
     struct plan_region regions[PLAN_REGIONS];
@@ -39,7 +41,8 @@ typedef void (*plan_row_fn)(void *ctx, const struct job_row *row);
 int plan_scan(const struct job_options *opt, job_report_fn report, void *ctx, plan_row_fn on_row,
               void *row_ctx, struct plan *out);
 
-/* "10 rows, 14 instances in 3 regions: cn-north-1 (6 rows, 8 instances), ..." */
+/* "10 rows, 14 instances in cn-north-1 (6 rows, 8 instances), ...", then "; separated by
+ * ';'" when the separator is not a comma and "; 2 empty rows skipped" when there were any. */
 void plan_print(const struct plan *p, FILE *out);
 
 #endif

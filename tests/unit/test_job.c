@@ -190,8 +190,100 @@ static void test_shards(void)
     CHECK_INT(all, ==, SHARD_ROWS);
 }
 
+/* Cells that are not UTF-8: the first reported with a hint, the rest counted at the end; the
+ * rows stay invalid. */
+static void test_text(void)
+{
+    struct lines l;
+    long rows = 0;
+    /* "中文" in GBK in the name column of row 2 and row 4, Latin-1 "é" in row 3 */
+    CHECK_INT(run_job(HDR "\n" ROW("\xD6\xD0\xCE\xC4", "1") "\n" ROW("caf\xE9", "1") "\n" ROW(
+                          "\xD6\xD0", "1") "\n" ROW("ok", "1") "\n",
+                      NULL, &l, NULL, &rows),
+              ==, 0);
+    CHECK_STR(l.text, "JOB:2:name: not valid UTF-8; the bytes read as GBK/GB18030: save the file "
+                      "as \"CSV UTF-8\" or give --encoding gb18030\n"
+                      "JOB: 2 more cells are not valid UTF-8 (only the first is shown)\n");
+    CHECK_INT(rows, ==, 4);
+    run_job(HDR "\n" ROW("caf\xE9,", "1") "\n", NULL, &l, NULL, NULL);
+    CHECK_STR(l.text, "JOB:2:name: not valid UTF-8: save the file as \"CSV UTF-8\", or give its "
+                      "encoding with --encoding (e.g. --encoding latin1)\n"
+                      "JOB:2: has 12 fields, the header has 11\n");
+    static const char nul[] = HDR "\n" ROW("a\0b", "1") "\n";
+    char path[64];
+    tmpfile_write(path, nul, sizeof(nul) - 1);
+    struct job_options o = {.path = path};
+    struct job *j;
+    struct job_row r = {0};
+    memset(&l, 0, sizeof(l));
+    CHECK_INT(job_open(&o, lines_collect, &l, &j), ==, 0);
+    CHECK_INT(job_next(j, &r), ==, 1);
+    CHECK(!r.valid);
+    CHECK(strstr(l.text, ":2:name: not valid UTF-8: a NUL byte (a UTF-16 file without a "
+                         "byte-order mark? give --encoding utf-16le)\n"));
+    job_row_release(&r);
+    job_close(j);
+    remove(path);
+    /* the same bytes with --encoding: all valid */
+    CHECK_INT(run_job(HDR "\n" ROW("\xD6\xD0\xCE\xC4", "1") "\n",
+                      &(struct job_options){.encoding = "gb18030"}, &l, NULL, &rows),
+              ==, 0);
+    CHECK_INT(l.n, ==, 0);
+    run_job(HDR "\n", &(struct job_options){.encoding = "klingon"}, &l, NULL, NULL);
+    CHECK_STR(l.text, "JOB: unknown encoding 'klingon' (iconv --list names the known ones)\n");
+}
+
+/* Rows of empty cells are skipped and counted; the rows after keep their numbers. */
+static void test_empty_rows(void)
+{
+    char path[64];
+    static const char csv[] =
+        HDR "\n,,,,,,,,,,\n" ROW("a", "x") "\n ,\t, ,,,,,,,,\n\n,,\n" ROW("b", "0") "\n";
+    tmpfile_write(path, csv, sizeof(csv) - 1);
+    struct job_options o = {.path = path};
+    struct lines l = {0};
+    struct job *j;
+    struct job_row r = {0};
+    long seen[4] = {0};
+    int n = 0;
+    CHECK_INT(job_open(&o, lines_collect, &l, &j), ==, 0);
+    while (job_next(j, &r) == 1 && n < 4)
+        seen[n++] = r.row;
+    CHECK_INT(n, ==, 2);
+    CHECK_INT(seen[0], ==, 3);
+    CHECK_INT(seen[1], ==, 6); /* the blank line is no row; ",,,," rows are */
+    CHECK_INT(job_rows(j), ==, 2);
+    CHECK_INT(job_empty_rows(j), ==, 3);
+    CHECK(strstr(l.text, ":3:count: must be a whole number, got 'x'\n"));
+    CHECK(strstr(l.text, ":6:count: must be at least 1, got 0\n"));
+    CHECK_INT(l.n, ==, 2);
+    job_row_release(&r);
+    job_close(j);
+    remove(path);
+}
+
+/* A forced separator the header does not fit: said so. */
+static void test_separator_hint(void)
+{
+    struct lines l;
+    char semi[sizeof(HDR)];
+    strcpy(semi, HDR);
+    for (char *p = semi; (p = strchr(p, ',')) != NULL;)
+        *p = ';';
+    struct job_options o = {.delimiter = ','};
+    CHECK_INT(run_job(semi, &o, &l, NULL, NULL), ==, ERR_INVALID);
+    CHECK(strstr(l.text, "JOB:1: the header reads as column names when separated by ';', not by "
+                         "',': give --delimiter ';' (or leave --delimiter out)\n"));
+    o.delimiter = 0;
+    CHECK_INT(run_job(semi, &o, &l, NULL, NULL), ==, 0);
+    CHECK_INT(l.n, ==, 0);
+}
+
 int main(void)
 {
+    test_text();
+    test_empty_rows();
+    test_separator_hint();
     test_header();
     test_all_problems_reported();
     test_defaults();

@@ -421,10 +421,37 @@ static void test_print(void)
     struct plan none = {0};
     print_to(&none, out, sizeof(out));
     CHECK_STR(out, "0 rows, 0 instances\n");
+
+    /* the separator when not a comma, the empty rows when any */
+    none.separator = ',';
+    none.empty_rows = 1;
+    print_to(&none, out, sizeof(out));
+    CHECK_STR(out, "0 rows, 0 instances; 1 empty row skipped\n");
+    none.separator = '\t';
+    none.empty_rows = 0;
+    print_to(&none, out, sizeof(out));
+    CHECK_STR(out, "0 rows, 0 instances; separated by tab\n");
+}
+
+/* plan_scan counts the empty rows and keeps the separator. */
+static void test_empty_rows_and_separator(void)
+{
+    struct plan p;
+    struct lines l;
+    char csv[512];
+    snprintf(csv, sizeof(csv), "%s", HDR "\n;;;\n" ROW("cn-north-1", "a", "1") " ; \n");
+    for (char *c = csv; (c = strchr(c, ',')) != NULL;)
+        *c = ';';
+    CHECK_INT(scan(csv, NULL, &p, &l, NULL), ==, 0);
+    CHECK_INT(p.rows, ==, 1);
+    CHECK_INT(p.empty_rows, ==, 2);
+    CHECK_INT(p.separator, ==, ';');
+    CHECK_INT(l.n, ==, 0);
 }
 
 int main(void)
 {
+    test_empty_rows_and_separator();
     test_totals();
     test_empty_job();
     test_default_region();
