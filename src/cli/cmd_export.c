@@ -24,18 +24,20 @@
 #include "exitcode.h"
 #include "jobcli.h"
 #include "ledger.h"
+#include "source.h"
 #include "token.h"
 
 static const char usage[] =
     "usage: cpsbatch export LEDGER [-o OUT.csv] [--csv JOB.csv] [options]\n"
     "Print the job's rows with each one's outcome, as a job that can be run again: the CSV's\n"
     "columns (password blanked), clientToken, then #status, #instanceIds, #error, #requestId,\n"
-    "#attempts ('#' columns are ignored on input).\n"
+    "#attempts ('#' columns are ignored on input). UTF-8, separated as the CSV is.\n"
     "\n"
     "  -o, --output FILE      write to FILE (default: standard output)\n"
     "  --csv FILE             the job CSV (default: the one the ledger names)\n"
-    "  --bom                  begin with a UTF-8 byte-order mark (as Excel wants)\n"
-    "  --crlf                 end lines with CRLF\n" JOBCLI_HELP
+    "  --bom                  begin with a UTF-8 byte-order mark (default: when the CSV had\n"
+    "                         one, as Excel wants)\n"
+    "  --crlf                 end lines with CRLF (default: when the CSV's did)\n" JOBCLI_HELP
     "  -h, --help             this text\n"
     "Give the same --region and --password-env/--password-file as the run had, so rows match.\n";
 
@@ -49,7 +51,8 @@ struct export
     struct ledger *ledger;
     FILE *out;
     char *tmp_path;
-    bool bom, crlf;    /* the output's style */
+    bool bom, crlf;    /* the output's style: forced by options, else the input's */
+    char separator;    /* the input's */
     bool token_column; /* the CSV has its own clientToken column */
     long rows, matched;
 };
@@ -70,15 +73,16 @@ static int parse(int argc, char **argv, struct export *x)
 
 /* A cell quoted only when it must be (it holds the separator, a quote, a line end, or spaces
  * at an end that a reader would trim), so numbers stay numbers in a spreadsheet. */
-static void put_field(FILE *out, const char *text, bool first)
+static void put_field(const struct export *x, const char *text, bool first)
 {
     size_t len = strlen(text);
+    char special[] = {x->separator, '"', '\r', '\n', '\0'};
     if (!first)
-        fputc(',', out);
-    if (strpbrk(text, ",\"\r\n") || (len && (text[0] == ' ' || text[len - 1] == ' ')))
-        csv_fwrite(out, text, len);
+        fputc(x->separator, x->out);
+    if (strpbrk(text, special) || (len && (text[0] == ' ' || text[len - 1] == ' ')))
+        csv_fwrite(x->out, text, len);
     else
-        fputs(text, out);
+        fputs(text, x->out);
 }
 
 static void end_line(const struct export *x)
@@ -109,16 +113,16 @@ static void put_header(struct export *x, struct job *j)
         fputs("\xEF\xBB\xBF", x->out);
     for (size_t c = 0; c < n; c++) {
         if (!is_outcome_column(names[c])) {
-            put_field(x->out, names[c], first);
+            put_field(x, names[c], first);
             first = false;
         }
     }
     if (!x->token_column) {
-        put_field(x->out, "clientToken", first);
+        put_field(x, "clientToken", first);
         first = false;
     }
     for (size_t i = 0; i < OUTCOME_COLUMNS; i++)
-        put_field(x->out, outcome_columns[i], first && i == 0);
+        put_field(x, outcome_columns[i], first && i == 0);
     end_line(x);
 }
 
@@ -135,7 +139,7 @@ static const char *state_name(const struct ledger_entry *e)
 
 /* #error: "HTTP 400 INVALID_ARGUMENT: message" for failed rows, and in-doubt rows' last try
  * (also a transport error such as "Timeout was reached"). */
-static void put_outcome(FILE *out, const struct ledger_entry *e)
+static void put_outcome(const struct export *x, const struct ledger_entry *e)
 {
     char ids[4096] = "", error[512] = "", attempts[16] = "";
     for (size_t i = 0; e && i < e->n_instance_ids; i++) {
@@ -146,11 +150,11 @@ static void put_outcome(FILE *out, const struct ledger_entry *e)
         ledger_entry_error(e, error, sizeof(error));
     if (e && e->attempts)
         snprintf(attempts, sizeof(attempts), "%d", e->attempts);
-    put_field(out, state_name(e), false);
-    put_field(out, ids, false);
-    put_field(out, error, false);
-    put_field(out, e && e->request_id ? e->request_id : "", false);
-    put_field(out, attempts, false);
+    put_field(x, state_name(e), false);
+    put_field(x, ids, false);
+    put_field(x, error, false);
+    put_field(x, e && e->request_id ? e->request_id : "", false);
+    put_field(x, attempts, false);
 }
 
 /* The cell of column c as exported: the password blanked, every valid row's token written. */
@@ -171,19 +175,19 @@ static void put_row(struct export *x, struct job *j, const struct job_row *r)
     bool first = true;
     for (size_t c = 0; c < n; c++) {
         if (!is_outcome_column(names[c])) {
-            put_field(x->out, cell_out(r, c < have ? cells[c] : "", fields[c]), first);
+            put_field(x, cell_out(r, c < have ? cells[c] : "", fields[c]), first);
             first = false;
         }
     }
     if (!x->token_column)
-        put_field(x->out, r->valid ? r->token : "", first);
+        put_field(x, r->valid ? r->token : "", first);
     const struct ledger_entry *e = r->valid ? ledger_find(x->ledger, r->token) : NULL;
     x->matched += e != NULL;
     if (r->valid) {
-        put_outcome(x->out, e);
+        put_outcome(x, e);
     } else {
         for (size_t i = 0; i < OUTCOME_COLUMNS; i++)
-            put_field(x->out, i == 0 ? "invalid" : "", false);
+            put_field(x, i == 0 ? "invalid" : "", false);
     }
     end_line(x);
 }
@@ -191,9 +195,14 @@ static void put_row(struct export *x, struct job *j, const struct job_row *r)
 static int write_rows(struct export *x, struct job_options *jo)
 {
     struct job *j;
-    int rc = job_open(jo, jobcli_report, NULL, &j);
+    int rc = jobcli_open_source(&x->cli, jo, NULL);
+    rc = rc ? rc : job_open(jo, jobcli_report, NULL, &j);
     if (rc)
         return rc;
+    const struct source_style *style = source_style(jo->source);
+    x->bom |= style->bom;
+    x->crlf |= style->crlf;
+    x->separator = style->separator ? style->separator : ',';
     const char *const *names;
     const int *fields;
     size_t n = job_columns(j, &names, &fields);

@@ -44,9 +44,10 @@ struct jobcli {
  * knows) and --delimiter. Prints its own error to stderr. Returns 0 or a negative code. */
 int jobcli_prepare(struct jobcli *c, const char *path, struct job_options *o);
 
-/* Open the CSV of o once for several passes (o->source): spooled in spool_dir, its SHA-256
- * computed. Prints its own error to stderr. Returns 0, ERR_IO (cannot open), ERR_INVALID (the
- * encoding and the byte-order mark disagree) or ERR_NOMEM. */
+/* Open the CSV of o once (o->source), its SHA-256 computed: spooled in spool_dir for several
+ * passes, or one pass only when spool_dir is NULL. Prints its own error to stderr. Returns 0,
+ * ERR_IO (cannot open), ERR_INVALID (the encoding and the byte-order mark disagree) or ERR_NOMEM.
+ */
 int jobcli_open_source(struct jobcli *c, struct job_options *o, const char *spool_dir);
 
 void jobcli_release(struct jobcli *c);

@@ -58,4 +58,32 @@ check_eq "--bom --crlf: exit 0" "$RC" 0
 check_eq "--bom: starts with EF BB BF" "$(head -c 3 "$WORK/excel.csv" | od -An -tx1 | tr -d ' ')" \
     efbbbf
 check_eq "--crlf: every line ends CRLF" "$(grep -c $'\r$' "$WORK/excel.csv")" 21
+
+# The export keeps the input's style: a BOM, CRLF and ';' in, the same out (UTF-8 always: a
+# UTF-16 input comes out as UTF-8 with a BOM).
+{
+    printf '\xef\xbb\xbf'
+    head -n 4 "$JOB" | tr , ';' | sed 's/$/\r/'
+} >"$WORK/excel-in.csv"
+rc "$BUILD/cpsbatch" run --sandbox "$WORK/excel-in.csv" --password-env PW --progress never \
+    >/dev/null 2>&1
+check_eq "BOM+CRLF+';' input: run exit 0" "$RC" 0
+rc "$BUILD/cpsbatch" export "$WORK/excel-in.sandbox.ledger.jsonl" -o "$WORK/excel-out.csv" \
+    2>/dev/null
+check_eq "BOM+CRLF+';' input: export exit 0" "$RC" 0
+check_eq "BOM+CRLF+';' input: the export starts with a BOM" \
+    "$(head -c 3 "$WORK/excel-out.csv" | od -An -tx1 | tr -d ' ')" efbbbf
+check_eq "BOM+CRLF+';' input: every line of the export ends CRLF" \
+    "$(grep -c $'\r$' "$WORK/excel-out.csv")" 4
+check_grep "BOM+CRLF+';' input: the export is separated by ';'" \
+    ';count;clientToken;#status;#instanceIds;#error;#requestId;#attempts.$' "$WORK/excel-out.csv"
+rc "$BUILD/cpsbatch" validate "$WORK/excel-out.csv" --password-env PW >"$WORK/v.out" 2>&1
+check_eq "BOM+CRLF+';' input: the export validates ($(cat "$WORK/v.out"))" "$RC" 0
+iconv -f utf-8 -t utf-16le "$WORK/excel-in.csv" >"$WORK/u16.csv" # the BOM becomes FF FE
+rc "$BUILD/cpsbatch" run --sandbox "$WORK/u16.csv" --password-env PW --progress never >/dev/null \
+    2>&1
+check_eq "UTF-16LE input: run exit 0" "$RC" 0
+rc "$BUILD/cpsbatch" export "$WORK/u16.sandbox.ledger.jsonl" -o "$WORK/u16-out.csv" 2>/dev/null
+check_eq "UTF-16LE input: the export is UTF-8 with a BOM" \
+    "$(head -c 4 "$WORK/u16-out.csv" | od -An -tx1 | tr -d ' ')" efbbbf72
 finish
