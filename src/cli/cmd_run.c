@@ -595,7 +595,7 @@ static int run_batch(struct run *r)
     int status = exit_status(r, &st);
     if (rc) {
         fprintf(stderr, "cpsbatch: %s\n", st.stop_message[0] ? st.stop_message : err_str(rc));
-        status = EXIT_INCOMPLETE;
+        status = st.ledger_failed ? EXIT_IOERR : EXIT_INCOMPLETE;
     }
     runview_summary(&view, &st, &r->counts, r->refused, status, r->o.json, stdout);
     return status;

@@ -42,6 +42,9 @@ int main(int argc, char **argv)
     /* A closed stdout or stderr (output piped into head) makes writes fail with EPIPE; it
      * never ends a command, least of all a run with requests in flight. */
     signal(SIGPIPE, SIG_IGN);
+    /* A file size limit (ulimit -f) reached by the ledger or an output makes the write fail
+     * with EFBIG, reported like a full disk, instead of killing the process mid-batch. */
+    signal(SIGXFSZ, SIG_IGN);
     if (argc < 2) {
         usage(stderr);
         return EXIT_USAGE;

@@ -605,6 +605,11 @@ int ledger_sync(struct ledger *l)
     return l->writer_running ? ledger_writer_sync(&l->w) : 0;
 }
 
+int ledger_write_errno(struct ledger *l)
+{
+    return l->writer_running ? ledger_writer_errno(&l->w) : 0;
+}
+
 int ledger_close(struct ledger *l)
 {
     if (!l)

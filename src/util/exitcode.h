@@ -10,7 +10,8 @@ enum exit_code {
     EXIT_THRESHOLD = 4,  /* a load threshold failed */
     EXIT_DATAERR = 65,   /* the input is invalid; nothing was sent */
     EXIT_NOINPUT = 66,   /* an input file cannot be read */
-    EXIT_SOFTWARE = 70   /* internal error (out of memory, ...) */
+    EXIT_SOFTWARE = 70,  /* internal error (out of memory, ...) */
+    EXIT_IOERR = 74      /* an I/O error while writing (a full disk); the cause is named */
 };
 
 #endif
