@@ -17,17 +17,14 @@ static const char usage[] =
     "Every problem is printed as FILE:ROW:COLUMN: message (the header is row 1).\n"
     "\n" JOBCLI_HELP "  -h, --help             this text\n"
     "\n"
-    "Exit status: 0 valid, 65 invalid, 66 unreadable, 2 usage error.\n";
+    "Exit status: 0 valid, 65 invalid, 66 unreadable, 2 usage error, 74 standard output\n"
+    "cannot be written, 70 out of memory.\n";
 
 int cmd_exit_for_scan(int rc, const char *path, const struct plan *p)
 {
-    if (rc == ERR_IO) {
-        fprintf(stderr, "cpsbatch: %s: %s\n", path, strerror(errno));
-        return EXIT_NOINPUT;
-    }
-    if (rc == ERR_NOMEM) {
-        fprintf(stderr, "cpsbatch: %s\n", err_str(rc));
-        return EXIT_SOFTWARE;
+    if (rc == ERR_IO || rc == ERR_NOMEM) {
+        fprintf(stderr, "cpsbatch: %s: %s\n", path, rc == ERR_IO ? strerror(errno) : err_str(rc));
+        return exit_for_err(rc, EXIT_READING);
     }
     if (rc || p->problems) {
         fprintf(stderr, "%s: %ld problem%s; nothing was sent\n", path, p->problems,
