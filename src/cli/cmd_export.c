@@ -39,7 +39,11 @@ static const char usage[] =
     "                         one, as Excel wants)\n"
     "  --crlf                 end lines with CRLF (default: when the CSV's did)\n" JOBCLI_HELP
     "  -h, --help             this text\n"
-    "Give the same --region and --password-env/--password-file as the run had, so rows match.\n";
+    "Give the same --region and --password-env/--password-file as the run had, so rows match.\n"
+    "\n"
+    "Exit status: 0 written, 2 usage error, 65 corrupt ledger or invalid CSV, 66 no such or\n"
+    "unreadable ledger or CSV, 73 OUT cannot be created, 74 OUT or standard output cannot be\n"
+    "written (a full disk), 70 out of memory.\n";
 
 /* Stands in for the password of rows that have none: the token does not depend on it. */
 #define PLACEHOLDER_PASSWORD "Export#Placeholder1"
@@ -53,6 +57,7 @@ struct export
     char *tmp_path;
     bool bom, crlf;    /* the output's style: forced by options, else the input's */
     char separator;    /* the input's */
+    int out_errno;     /* why the output could not be created or written */
     bool token_column; /* the CSV has its own clientToken column */
     long rows, matched;
 };
@@ -233,20 +238,33 @@ static int open_output(struct export *x)
         return ERR_NOMEM;
     snprintf(x->tmp_path, len, "%s.tmp.%ld", x->output, (long)getpid());
     x->out = fopen(x->tmp_path, "w");
+    x->out_errno = errno;
     return x->out ? 0 : ERR_IO;
 }
 
+/* Put the output in place, unless reading failed (rc). Returns 0 or ERR_IO (out_errno says
+ * why). Standard output is left to main(), which reports a write that failed. */
 static int close_output(struct export *x, int rc)
 {
-    if (x->out == stdout || !x->out)
-        return fflush(stdout) ? ERR_IO : rc;
-    if (fclose(x->out) != 0 && !rc)
-        rc = ERR_IO;
-    if (!rc && rename(x->tmp_path, x->output) != 0)
-        rc = ERR_IO;
-    if (rc)
+    if (x->out == stdout)
+        return 0;
+    int wrc = 0;
+    if (ferror(x->out)) {
+        x->out_errno = errno;
+        wrc = ERR_IO;
+    }
+    if (fclose(x->out) != 0 && !wrc) {
+        x->out_errno = errno;
+        wrc = ERR_IO;
+    }
+    x->out = NULL;
+    if (!rc && !wrc && rename(x->tmp_path, x->output) != 0) {
+        x->out_errno = errno;
+        wrc = ERR_IO;
+    }
+    if (rc || wrc)
         unlink(x->tmp_path);
-    return rc;
+    return wrc;
 }
 
 /* Whether the CSV a ledger names was a stream (standard input, a FIFO): gone once read. */
@@ -262,8 +280,8 @@ static int export_all(struct export *x)
     struct job_options jo;
     int rc = ledger_open_readonly(x->ledger_path, NULL, &x->ledger, &diag);
     if (rc) {
-        fprintf(stderr, "cpsbatch: %s\n", diag.msg[0] ? diag.msg : strerror(errno));
-        return rc == ERR_NOTFOUND || rc == ERR_IO ? EXIT_NOINPUT : EXIT_DATAERR;
+        fprintf(stderr, "cpsbatch: %s\n", diag.msg[0] ? diag.msg : err_str(rc));
+        return exit_for_err(rc, EXIT_READING);
     }
     const char *csv = x->csv ? x->csv : ledger_header(x->ledger)->csv;
     if (!csv || !*csv) {
@@ -290,13 +308,21 @@ static int export_all(struct export *x)
         return EXIT_DATAERR;
     }
     rc = open_output(x);
-    if (!rc)
-        rc = write_rows(x, &jo);
-    rc = close_output(x, rc);
+    if (rc) {
+        fprintf(stderr, "cpsbatch: %s: cannot create: %s\n", x->output,
+                rc == ERR_IO ? strerror(x->out_errno) : err_str(rc));
+        return exit_for_err(rc, EXIT_CREATING);
+    }
+    rc = write_rows(x, &jo);
+    int read_errno = errno, wrc = close_output(x, rc);
     if (rc) {
         fprintf(stderr, "cpsbatch: export of %s failed: %s\n", csv,
-                rc == ERR_IO ? strerror(errno) : err_str(rc));
-        return rc == ERR_IO ? EXIT_NOINPUT : EXIT_DATAERR;
+                rc == ERR_IO ? strerror(read_errno) : err_str(rc));
+        return rc == ERR_IO || rc == ERR_NOMEM ? exit_for_err(rc, EXIT_READING) : EXIT_DATAERR;
+    }
+    if (wrc) {
+        fprintf(stderr, "cpsbatch: %s: cannot write: %s\n", x->output, strerror(x->out_errno));
+        return exit_for_err(wrc, EXIT_WRITING);
     }
     fprintf(stderr, "cpsbatch: %ld rows%s%s%s, %ld with a ledger record (of %zu tokens)\n", x->rows,
             *shard ? " (share " : "", shard, *shard ? ")" : "", x->matched, ledger_size(x->ledger));

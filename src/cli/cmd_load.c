@@ -70,7 +70,8 @@ static const char usage[] =
     "\n"
     "Exit status: 0 done and every threshold met, 2 usage error or refused endpoint, 3\n"
     "interrupted (the report covers what was sent), 4 a threshold failed, 65 invalid input\n"
-    "(nothing sent), 66 unreadable input.\n";
+    "(nothing sent), 66 unreadable input, 74 the report cannot be written (a full disk or\n"
+    "standard output), 70 an internal error (out of memory).\n";
 
 struct load_options {
     const char *csv, *endpoint, *output;
@@ -252,7 +253,7 @@ static int scan_job(struct load_test *t)
         t->jo.salt_len = sizeof(t->salt);
     }
     int rc = plan_scan(&t->jo, jobcli_report, NULL, add_template, t, &t->plan);
-    int status = cmd_exit_for_scan(rc, t->o.csv, &t->plan);
+    int status = cmd_exit_for_scan(rc, &t->jo, &t->plan);
     if (status != EXIT_DONE)
         return status;
     if (t->tpl_error) {
@@ -346,8 +347,9 @@ static int report(struct load_test *t)
                                .thresholds = t->o.thresholds,
                                .nthresholds = t->o.nthresholds,
                                .values = &values};
-    if (report_write(t->o.format, &info, &t->stats, t->o.output))
-        return EXIT_SOFTWARE;
+    int rc = report_write(t->o.format, &info, &t->stats, t->o.output);
+    if (rc) /* said why */
+        return exit_for_err(rc, EXIT_WRITING);
     int status = EXIT_DONE;
     for (size_t i = 0; i < t->o.nthresholds; i++) {
         char line[160];

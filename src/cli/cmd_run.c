@@ -71,7 +71,9 @@ static const char usage[] =
         JOBCLI_HELP "  -h, --help             this text\n"
     "\n"
     "Exit status: 0 every row done, 1 some rows failed, 2 usage error, 3 incomplete (run\n"
-    "again to resume), 65 invalid input (nothing sent), 66 unreadable input.\n";
+    "again to resume), 65 invalid input (nothing sent) or a corrupt ledger, 66 unreadable\n"
+    "input, 73 the ledger cannot be created, 74 the ledger cannot be written (a full disk:\n"
+    "make room, run again), 75 another run holds the ledger, 70 out of memory.\n";
 
 struct run_options {
     const char *csv, *endpoint, *ledger;
@@ -161,19 +163,13 @@ static int check_stream(const struct run_options *o)
 }
 
 /* The CSV, opened once for the check and the pass that sends (or prints): the bytes the check
- * read are spooled beside the ledger, so the second pass reads exactly those. */
-static int open_source(struct run_options *o, struct job_options *jo, const char *ledger_path)
+ * read are spooled, so the second pass reads exactly those. The spool goes where temporary
+ * files go ($TMPDIR, else /tmp), not beside the ledger: a full ledger disk must stop the
+ * sending, not the check. */
+static int open_source(struct run_options *o, struct job_options *jo)
 {
-    char *dir = strdup(ledger_path);
-    if (!dir)
-        return ERR_NOMEM;
-    char *slash = strrchr(dir, '/');
-    const char *spool_dir = !slash ? "." : slash == dir ? "/" : dir;
-    if (slash && slash != dir)
-        *slash = '\0';
-    int rc = jobcli_open_source(&o->cli, jo, spool_dir);
-    free(dir);
-    return rc;
+    const char *tmp = getenv("TMPDIR");
+    return jobcli_open_source(&o->cli, jo, tmp && *tmp ? tmp : "/tmp");
 }
 
 /* A pass after the check: the spooled bytes again. */
@@ -634,7 +630,7 @@ static int run_batch(struct run *r)
     int status = exit_status(r, &st);
     if (rc) {
         fprintf(stderr, "cpsbatch: %s\n", st.stop_message[0] ? st.stop_message : err_str(rc));
-        status = EXIT_INCOMPLETE;
+        status = exit_for_err(rc, st.ledger_failed ? EXIT_WRITING : EXIT_SENDING);
     }
     runview_summary(&view, &st, &r->counts, r->refused, status, r->o.json, stdout);
     return status;
@@ -652,31 +648,38 @@ int cmd_run(int argc, char **argv)
     r.jo.shard_k = r.o.shard_k;
     r.jo.shard_n = r.o.shard_n;
     r.ledger_path = r.o.ledger ? strdup(r.o.ledger) : default_ledger_path(&r.o);
-    if (!r.ledger_path || check_split(&r) || check_stream(&r.o))
-        goto out;
-    if ((rc = open_source(&r.o, &r.jo, r.ledger_path)) != 0) {
-        status = rc == ERR_IO ? EXIT_NOINPUT : rc == ERR_INVALID ? EXIT_USAGE : EXIT_SOFTWARE;
+    rc = r.ledger_path ? check_split(&r) : ERR_NOMEM;
+    rc = rc ? rc : check_stream(&r.o);
+    rc = rc ? rc : open_source(&r.o, &r.jo);
+    if (rc) {
+        status = exit_for_err(rc, EXIT_READING);
         goto out;
     }
     if (r.o.dry_run) {
         status = cmd_exit_for_scan(plan_scan(&r.jo, jobcli_report, NULL, NULL, NULL, &r.plan),
-                                   r.o.csv, &r.plan);
-        if (status == EXIT_DONE) {
-            rc =
-                dry_run(r.o.endpoint ? r.o.endpoint : ENDPOINT_DEFAULT, r.ledger_path, &r.o, &r.jo);
-            status = rc == ERR_INVALID ? EXIT_USAGE : rc ? EXIT_SOFTWARE : EXIT_DONE;
-        }
+                                   &r.jo, &r.plan);
+        if (status == EXIT_DONE) /* the ledger is read (its salt), stdout written (main) */
+            status = exit_for_err(
+                dry_run(r.o.endpoint ? r.o.endpoint : ENDPOINT_DEFAULT, r.ledger_path, &r.o, &r.jo),
+                EXIT_READING);
         goto out;
     }
-    if (choose_endpoint(&r) || open_existing_ledger(&r))
+    if (choose_endpoint(&r))
         goto out;
-    status = cmd_exit_for_scan(plan_scan(&r.jo, jobcli_report, NULL, count_row, &r, &r.plan),
-                               r.o.csv, &r.plan);
+    rc = open_existing_ledger(&r);
+    if (rc) {
+        status = exit_for_err(rc, EXIT_READING);
+        goto out;
+    }
+    status = cmd_exit_for_scan(plan_scan(&r.jo, jobcli_report, NULL, count_row, &r, &r.plan), &r.jo,
+                               &r.plan);
     if (status != EXIT_DONE)
         goto out;
-    status = EXIT_SOFTWARE;
-    if (!r.ledger && create_ledger(&r))
+    rc = r.ledger ? 0 : create_ledger(&r);
+    if (rc) {
+        status = exit_for_err(rc, EXIT_CREATING);
         goto out;
+    }
     status = run_batch(&r);
 out:
     run_release(&r);

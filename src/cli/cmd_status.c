@@ -26,7 +26,8 @@ static const char usage[] =
     "  --json                 one JSON object instead of text\n"
     "  -h, --help             this text\n"
     "\n"
-    "Exit status: 0 shown, 2 usage error, 65 corrupt ledger, 66 no such or unreadable file.\n";
+    "Exit status: 0 shown, 2 usage error, 65 corrupt ledger, 66 no such or unreadable file,\n"
+    "74 standard output cannot be written, 70 out of memory.\n";
 
 /* Rows that failed the same way. Strings borrowed from the ledger. */
 struct failure_group {
@@ -60,11 +61,7 @@ static int parse_args(int argc, char **argv, bool *json, const char **path)
 static int exit_for_open(int rc, const struct ledger_diag *diag)
 {
     fprintf(stderr, "cpsbatch: %s\n", diag->msg[0] ? diag->msg : err_str(rc));
-    if (rc == ERR_CORRUPT)
-        return EXIT_DATAERR;
-    if (rc == ERR_NOTFOUND || rc == ERR_IO)
-        return EXIT_NOINPUT;
-    return EXIT_SOFTWARE;
+    return exit_for_err(rc, EXIT_READING);
 }
 
 /* ---- Failures, grouped ----------------------------------------------------------------------- */
@@ -212,7 +209,8 @@ static void print_in_doubt_text(const struct ledger *l, size_t in_doubt)
         printf("  ... and %zu more\n", in_doubt - shown);
 }
 
-static int print_text(const struct ledger *l, const struct failures *f)
+/* Write errors on stdout are not looked at here: main() reports them (exit 74). */
+static void print_text(const struct ledger *l, const struct failures *f)
 {
     struct ledger_counts c;
     ledger_counts(l, &c);
@@ -222,7 +220,6 @@ static int print_text(const struct ledger *l, const struct failures *f)
     printf("instances  %zu created\n", c.instances);
     print_failures_text(f);
     print_in_doubt_text(l, c.in_doubt);
-    return fflush(stdout) == 0 ? 0 : ERR_IO;
 }
 
 /* ---- JSON ------------------------------------------------------------------------------------ */
@@ -300,9 +297,10 @@ static int print_json(const struct ledger *l, const struct failures *f, const st
         "in_doubt", (json_int_t)c.in_doubt, "instances", (json_int_t)c.instances, "failures",
         failures_json(f), "in_doubt_rows", in_doubt_json(l), "torn_tail", torn_json(d));
     int rc = o && counts && json_object_update(o, counts) == 0 ? 0 : ERR_NOMEM;
-    if (rc == 0 && (json_dumpf(o, stdout, JSON_COMPACT) != 0 || fputc('\n', stdout) == EOF ||
-                    fflush(stdout) != 0))
-        rc = ERR_IO;
+    if (rc == 0) { /* a write error shows on stdout: main() reports it */
+        json_dumpf(o, stdout, JSON_COMPACT);
+        fputc('\n', stdout);
+    }
     json_decref(counts);
     json_decref(o);
     return rc;
@@ -329,11 +327,14 @@ int cmd_status(int argc, char **argv)
     struct failures f;
     rc = collect_failures(l, c.failed, &f);
     if (rc == 0) {
-        rc = json ? print_json(l, &f, &diag) : print_text(l, &f);
+        if (json)
+            rc = print_json(l, &f, &diag);
+        else
+            print_text(l, &f);
         free(f.groups);
     }
     ledger_close(l);
     if (rc)
         fprintf(stderr, "cpsbatch: status: %s\n", err_str(rc));
-    return rc == 0 ? EXIT_DONE : EXIT_SOFTWARE;
+    return exit_for_err(rc, EXIT_WRITING);
 }

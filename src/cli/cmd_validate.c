@@ -8,6 +8,7 @@
 #include "cliopt.h"
 #include "err.h"
 #include "exitcode.h"
+#include "source.h"
 #include "jobcli.h"
 #include "plan.h"
 
@@ -18,18 +19,20 @@ static const char usage[] =
     "Every problem is printed as FILE:ROW:COLUMN: message (the header is row 1).\n"
     "\n" JOBCLI_HELP "  -h, --help             this text\n"
     "\n"
-    "Exit status: 0 valid, 65 invalid, 66 unreadable, 2 usage error.\n";
+    "Exit status: 0 valid, 65 invalid, 66 unreadable, 2 usage error, 74 standard output\n"
+    "cannot be written, 70 out of memory.\n";
 
-int cmd_exit_for_scan(int rc, const char *path, const struct plan *p)
+int cmd_exit_for_scan(int rc, const struct job_options *jo, const struct plan *p)
 {
-    if (rc == ERR_IO) {
-        fprintf(stderr, "cpsbatch: %s: %s\n", strcmp(path, "-") ? path : "standard input",
-                strerror(errno));
-        return EXIT_NOINPUT;
+    const char *path = jo->path;
+    if (rc == ERR_IO && jo->source) { /* it names what failed: the CSV, or the spool */
+        fprintf(stderr, "cpsbatch: %s\n", source_error(jo->source));
+        return exit_for_err(rc, EXIT_READING);
     }
-    if (rc == ERR_NOMEM) {
-        fprintf(stderr, "cpsbatch: %s\n", err_str(rc));
-        return EXIT_SOFTWARE;
+    if (rc == ERR_IO || rc == ERR_NOMEM) {
+        fprintf(stderr, "cpsbatch: %s: %s\n", strcmp(path, "-") ? path : "standard input",
+                rc == ERR_IO ? strerror(errno) : err_str(rc));
+        return exit_for_err(rc, EXIT_READING);
     }
     if (rc || p->problems) {
         fprintf(stderr, "%s: %ld problem%s; nothing was sent\n", path, p->problems,
@@ -61,7 +64,7 @@ int cmd_validate(int argc, char **argv)
         return EXIT_USAGE;
     }
     rc = plan_scan(&o, jobcli_report, NULL, NULL, NULL, &p);
-    int status = cmd_exit_for_scan(rc, path, &p);
+    int status = cmd_exit_for_scan(rc, &o, &p);
     if (status == EXIT_DONE) {
         printf("%s: valid: ", path);
         plan_print(&p, stdout);

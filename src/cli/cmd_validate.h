@@ -6,9 +6,10 @@
 int cmd_validate(int argc, char **argv);
 
 struct plan;
+struct job_options;
 
-/* The exit status for a plan_scan result (rc) over path, printing why when it is not 0.
+/* The exit status for a plan_scan result (rc) over jo's CSV, printing why when it is not 0.
  * Shared by every command that scans a job first. */
-int cmd_exit_for_scan(int rc, const char *path, const struct plan *p);
+int cmd_exit_for_scan(int rc, const struct job_options *jo, const struct plan *p);
 
 #endif

@@ -1,5 +1,7 @@
 /* cpsbatch - create JD Cloud Cloud Physical Servers in bulk from a CSV. */
+#include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -27,11 +29,47 @@ static const struct command commands[] = {
     {"sign", cmd_sign, "sign one request (JDCLOUD2-HMAC-SHA256) and print every step"},
 };
 
+/* The README's "Exit status" table. */
+static const char exit_statuses[] =
+    "\nExit status (every command):\n"
+    "   0  success: every row done, the file valid, the ledger shown or exported\n"
+    "   1  finished; some rows failed permanently\n"
+    "   2  usage error, or a refusal that says why (another endpoint's or share's ledger,\n"
+    "      an endpoint not allowed, no credentials)\n"
+    "   3  incomplete: some rows are not final (interrupted, retries exhausted, credentials\n"
+    "      rejected); run the same command again to resume\n"
+    "   4  a load threshold failed\n"
+    "  65  invalid input: a bad CSV (nothing was sent), a corrupt ledger\n"
+    "  66  an input file cannot be read (CSV, ledger, password file)\n"
+    "  70  internal error: out of memory\n"
+    "  73  an output cannot be created (the ledger: no such or unwritable directory, a\n"
+    "      dangling symbolic link, a full disk; an export or report file)\n"
+    "  74  an I/O error while writing: the ledger (a full disk: make room, run again), an\n"
+    "      output file or standard output; the cause is named\n"
+    "  75  another run holds the ledger: try again when it ends\n";
+
 static void usage(FILE *out)
 {
     fputs("usage: cpsbatch COMMAND [options]   (cpsbatch COMMAND --help for each)\n\n", out);
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+}
+
+/* Every command writes its results to stdout through stdio, whose write errors (a full disk,
+ * /dev/full) show only here, at the last flush: such an error is said, and the status is 74,
+ * unless the command's status tells more (1, 3, 4: what became of the rows or thresholds) or
+ * already is 74 (said). A reader that went away (EPIPE: `... | head`) is not an error. */
+static int check_stdout(int status)
+{
+    errno = 0;
+    int failed = fflush(stdout) != 0 || ferror(stdout);
+    int e = errno;
+    if (!failed || e == EPIPE || status == EXIT_IOERR)
+        return status;
+    fprintf(stderr, "cpsbatch: cannot write standard output: %s\n",
+            e ? strerror(e) : "a write failed");
+    bool told = status == EXIT_FAILED || status == EXIT_INCOMPLETE || status == EXIT_THRESHOLD;
+    return told ? status : EXIT_IOERR;
 }
 
 int main(int argc, char **argv)
@@ -42,17 +80,21 @@ int main(int argc, char **argv)
     /* A closed stdout or stderr (output piped into head) makes writes fail with EPIPE; it
      * never ends a command, least of all a run with requests in flight. */
     signal(SIGPIPE, SIG_IGN);
+    /* A file size limit (ulimit -f) reached by the ledger or an output makes the write fail
+     * with EFBIG, reported like a full disk, instead of killing the process mid-batch. */
+    signal(SIGXFSZ, SIG_IGN);
     if (argc < 2) {
         usage(stderr);
         return EXIT_USAGE;
     }
     if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
         usage(stdout);
-        return EXIT_DONE;
+        fputs(exit_statuses, stdout);
+        return check_stdout(EXIT_DONE);
     }
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
         if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].fn(argc - 1, argv + 1);
+            return check_stdout(commands[i].fn(argc - 1, argv + 1));
     }
     fprintf(stderr, "cpsbatch: unknown command '%s'\n", argv[1]);
     usage(stderr);

@@ -116,6 +116,8 @@ static void summary_json(const struct runview *v, const struct engine_stats *s,
                           (json_int_t)s->instances, "sent", (json_int_t)s->sent, "retries",
                           (json_int_t)s->retries, "elapsed_s", elapsed, "auth_stopped",
                           s->auth_stopped, "interrupted", s->interrupted, "exit", status);
+    if (o && s->unrecorded)
+        json_object_set_new(o, "unrecorded", json_integer(s->unrecorded));
     if (o && s->stop_message[0])
         json_object_set_new(o, "stop_message", json_string(s->stop_message));
     json_dumpf(o, out, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -145,8 +147,17 @@ void runview_summary(struct runview *v, const struct engine_stats *s, const stru
                 "cpsbatch: %ld left in doubt because the API asked them to wait longer than "
                 "--max-retry-wait (see their last attempt in the ledger)\n",
                 s->wait_refused);
+    if (s->unrecorded)
+        fprintf(out,
+                "cpsbatch: %ld rows have no record in the ledger (it could not be written): the "
+                "next run sends them again, with the same token\n",
+                s->unrecorded);
     if (s->stop_message[0])
         fprintf(out, "cpsbatch: stopped: %s\n", s->stop_message);
-    if (status == 3)
+    if (s->ledger_failed)
+        fputs("cpsbatch: incomplete: the counts above are what the ledger holds; make room "
+              "for it, then run the same command again to resume\n",
+              out);
+    else if (status == 3)
         fputs("cpsbatch: incomplete: run the same command again to resume\n", out);
 }

@@ -5,6 +5,7 @@
  */
 #include "engine.h"
 
+#include <errno.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,8 +27,21 @@
 struct task {
     struct engine_item item;
     enum task_state state;
-    int attempts;   /* requests sent so far */
-    int retry_cost; /* budget spent on the pending retry; refunded on success */
+    int attempts;        /* requests sent so far */
+    int retry_cost;      /* budget spent on the pending retry; refunded on success */
+    uint64_t intent_end; /* the ledger's bytes_appended just after its intent: 0 when an
+                          * earlier run wrote it, UNWRITTEN while it is not written */
+    long long instances; /* of its done record */
+};
+
+#define UNWRITTEN UINT64_MAX
+
+/* A row made final this run whose records may not be on disk yet: kept until they are, so a
+ * ledger failure can tell what the ledger holds (reconcile). */
+struct unsynced {
+    uint64_t intent_end, final_end; /* final_end: 0 for a row left in doubt (no record) */
+    enum task_state state;
+    long long instances;
 };
 
 struct engine {
@@ -46,6 +60,8 @@ struct engine {
     bool source_done, stopping, cut_off;
     int64_t drain_deadline;
     int error;
+    struct unsynced *unsynced; /* in the order the rows became final */
+    size_t n_unsynced, cap_unsynced;
 };
 
 /* ---- The task state machine (engine.h draws it) --------------------------------------------- */
@@ -105,10 +121,100 @@ static void task_free(struct task *t)
     free(t);
 }
 
+/* ---- What reached the disk ------------------------------------------------------------------
+ *
+ * The ledger commits in groups: a record appended is on disk within the flush interval, unless
+ * a write fails first (a full disk). So the engine keeps, for each row made final, where its
+ * intent and final record end in the ledger's stream of bytes until the ledger says they are
+ * durable; when the ledger fails, engine_end() counts each row as what the ledger holds. */
+
+static uint64_t ledger_durable(struct engine *e)
+{
+    struct ledger_stats ls;
+    ledger_stats(e->ledger, &ls);
+    return ls.bytes_durable;
+}
+
+static bool is_synced(const struct unsynced *u, uint64_t durable)
+{
+    return u->intent_end <= durable && u->final_end <= durable;
+}
+
+/* Drop what is durable now; grow when that leaves the array more than half full. */
+static int make_room(struct engine *e)
+{
+    if (e->n_unsynced < e->cap_unsynced)
+        return 0;
+    uint64_t durable = ledger_durable(e);
+    size_t k = 0;
+    for (size_t i = 0; i < e->n_unsynced; i++)
+        if (!is_synced(&e->unsynced[i], durable))
+            e->unsynced[k++] = e->unsynced[i];
+    e->n_unsynced = k;
+    if (k < e->cap_unsynced / 2)
+        return 0;
+    size_t cap = e->cap_unsynced ? 2 * e->cap_unsynced : 1024;
+    struct unsynced *u = realloc(e->unsynced, cap * sizeof(*u));
+    if (!u)
+        return ERR_NOMEM;
+    e->unsynced = u;
+    e->cap_unsynced = cap;
+    return 0;
+}
+
+/* Keep t's offsets: it has just become final (to); its final record, if any, is the last
+ * record appended. */
+static void note_final(struct engine *e, const struct task *t, enum task_state to)
+{
+    struct unsynced u = {.intent_end = t->intent_end, .state = to, .instances = t->instances};
+    if (to != TASK_IN_DOUBT) {
+        struct ledger_stats ls;
+        ledger_stats(e->ledger, &ls);
+        u.final_end = ls.bytes_appended;
+    }
+    if (u.intent_end == 0 && u.final_end == 0)
+        return; /* nothing of this run's to wait for */
+    if (make_room(e)) {
+        e->error = e->error ? e->error : ERR_NOMEM;
+        return;
+    }
+    e->unsynced[e->n_unsynced++] = u;
+}
+
+/* The ledger failed: count each row as what it holds. A done or failed row whose final record
+ * is not on disk is in doubt; a row whose intent is not on disk either is unrecorded (the next
+ * run sends it as new, with the same token). */
+static void reconcile(struct engine *e)
+{
+    uint64_t durable = ledger_durable(e);
+    struct engine_stats *st = e->st;
+    for (size_t i = 0; i < e->n_unsynced; i++) {
+        const struct unsynced *u = &e->unsynced[i];
+        if (u->state != TASK_IN_DOUBT && u->final_end <= durable)
+            continue;
+        bool intent = u->intent_end <= durable;
+        if (u->state == TASK_IN_DOUBT && intent)
+            continue;
+        if (u->state == TASK_DONE) {
+            st->done--;
+            st->instances -= u->instances;
+        } else if (u->state == TASK_FAILED) {
+            st->failed--;
+        } else {
+            st->in_doubt--;
+        }
+        if (intent)
+            st->in_doubt++;
+        else
+            st->unrecorded++;
+    }
+}
+
 /* Move t to a final state and free it. */
 static void task_end(struct engine *e, struct task *t, enum task_state to)
 {
     task_set_state(e, t, to);
+    note_final(e, t, to);
     task_free(t);
 }
 
@@ -146,23 +252,37 @@ static void fail(struct engine *e, int rc, int64_t now)
     request_stop(e, now);
 }
 
+/* The ledger refused a record (rc) or its flusher failed: stop at once. Nothing can be
+ * recorded any more, so requests in flight are not waited for: they are left in doubt. */
 static void ledger_failed(struct engine *e, int rc, int64_t now)
 {
-    if (!rc || e->error)
+    if (!rc)
         return;
-    snprintf(e->st->stop_message, sizeof(e->st->stop_message), "cannot write the ledger %s: %s",
-             ledger_path(e->ledger), err_str(rc));
+    int en = ledger_write_errno(e->ledger);
+    e->st->ledger_failed |= en != 0;
+    if (e->error)
+        return;
+    snprintf(e->st->stop_message, sizeof(e->st->stop_message), "cannot write the ledger: %s: %s",
+             en ? strerror(en) : err_str(rc), ledger_path(e->ledger));
     fail(e, rc, now);
+    if (e->drain_deadline > now)
+        e->drain_deadline = now;
 }
 
 /* ---- Sending ------------------------------------------------------------------------------ */
 
 /* Invariant 1: the intent goes in before the row's first request. */
-static int write_intent(struct engine *e, const struct task *t, int64_t now)
+static int write_intent(struct engine *e, struct task *t, int64_t now)
 {
-    if (t->attempts == 0 && t->item.needs_intent)
+    if (t->attempts == 0 && t->item.needs_intent) {
         ledger_failed(
             e, ledger_append_intent(e->ledger, t->item.token, t->item.row, t->item.digest), now);
+        if (!e->error) {
+            struct ledger_stats ls;
+            ledger_stats(e->ledger, &ls);
+            t->intent_end = ls.bytes_appended;
+        }
+    }
     return e->error;
 }
 
@@ -201,6 +321,7 @@ static int pull(struct engine *e, struct task **out)
         return rc;
     }
     t->state = TASK_NEW;
+    t->intent_end = t->item.needs_intent ? UNWRITTEN : 0;
     *out = t;
     return 0;
 }
@@ -264,26 +385,28 @@ static void finish_done(struct engine *e, struct task *t, const struct outcome *
     const char **ids = malloc((n ? n : 1) * sizeof(*ids));
     for (size_t i = 0; ids && i < n; i++)
         ids[i] = json_string_value(json_array_get(o->instance_ids, i));
-    ledger_failed(e,
-                  ids ? ledger_append_done(e->ledger, t->item.token, t->item.row, ids, n,
-                                           o->request_id[0] ? o->request_id : NULL, t->attempts)
-                      : ERR_NOMEM,
-                  now);
+    int rc = ids ? ledger_append_done(e->ledger, t->item.token, t->item.row, ids, n,
+                                      o->request_id[0] ? o->request_id : NULL, t->attempts)
+                 : ERR_NOMEM;
     free(ids);
     retrybudget_release_on_success(&e->budget, t->retry_cost);
-    e->st->instances += (long long)n;
+    if (rc) { /* done, but not recorded: in doubt, as the ledger says */
+        ledger_failed(e, rc, now);
+        task_end(e, t, TASK_IN_DOUBT);
+        return;
+    }
+    t->instances = (long long)n;
+    e->st->instances += t->instances;
     task_end(e, t, TASK_DONE);
 }
 
 static void finish_failed(struct engine *e, struct task *t, const struct outcome *o, int64_t now)
 {
-    ledger_failed(e,
-                  ledger_append_failed(e->ledger, t->item.token, t->item.row, o->http,
-                                       o->status[0] ? o->status : NULL,
-                                       o->message[0] ? o->message : NULL,
-                                       o->request_id[0] ? o->request_id : NULL),
-                  now);
-    task_end(e, t, TASK_FAILED);
+    int rc = ledger_append_failed(
+        e->ledger, t->item.token, t->item.row, o->http, o->status[0] ? o->status : NULL,
+        o->message[0] ? o->message : NULL, o->request_id[0] ? o->request_id : NULL);
+    ledger_failed(e, rc, now);
+    task_end(e, t, rc ? TASK_IN_DOUBT : TASK_FAILED);
 }
 
 /* Record t's last answer o as an attempt: the wait chosen before the next one, and why (NULL:
@@ -470,6 +593,8 @@ static void note_next_retry(struct engine *e, int64_t now)
 
 int64_t engine_advance(struct engine *e, int64_t now)
 {
+    if (ledger_write_errno(e->ledger)) /* the flusher failed: no new request */
+        ledger_failed(e, ERR_IO, now);
     check_stop(e, now);
     fail(e, launch(e, now), now);
     note_next_retry(e, now);
@@ -532,7 +657,12 @@ int engine_end(struct engine *e)
     drop_waiting(e);
     heap_release(&e->waiting);
     int sync = ledger_sync(e->ledger);
+    if (sync) {
+        ledger_failed(e, sync, 0);
+        reconcile(e);
+    }
     int rc = e->error ? e->error : sync;
+    free(e->unsynced);
     free(e);
     return rc;
 }

@@ -45,7 +45,8 @@
  *
  *   DONE, FAILED and IN_DOUBT are final for this run. An IN_DOUBT row has no final record
  *   (an intent, unless the ledger failed before it), so the next run sends it again with the
- *   same clientToken.
+ *   same clientToken. A row whose done or failed record the ledger refused (it failed: a full
+ *   disk) goes to IN_DOUBT, not DONE or FAILED.
  *
  * Invariants:
  *  1. An intent is appended before a row's first request; every request of a row carries the
@@ -59,7 +60,13 @@
  *  4. After a stop request (signal, 401/403, ledger or source failure) nothing new is started
  *     and rows waiting to retry are left in doubt; requests in flight get until the drain
  *     deadline, then the port is stopped and what it aborts is left in doubt. A second signal
- *     brings the deadline to now.
+ *     brings the deadline to now, and so does a ledger failure (nothing could record them).
+ *  5. The counts say what the ledger holds. engine_advance() looks at the ledger's flusher
+ *     every time (a write or fsync that failed in the background stops the batch at once).
+ *     When the ledger failed, engine_end() counts a done or failed row whose final record is
+ *     not on disk as in doubt, and a row whose intent is not on disk either as unrecorded
+ *     (the ledger holds nothing of it; the next run sends it as new, with the same token):
+ *     so done, failed and in_doubt equal what `cpsbatch status` reads for this run's rows.
  */
 #ifndef CPSBATCH_ENGINE_H
 #define CPSBATCH_ENGINE_H
@@ -103,14 +110,18 @@ struct engine_stats {
     long retries;      /* of which retries */
     long done, failed; /* rows made final this run */
     long long instances;
-    long in_doubt;         /* rows this run left without a final record */
+    long in_doubt;         /* rows this run left without a final record, with an intent on disk
+                            * (or an earlier run's) */
+    long unrecorded;       /* rows the ledger holds nothing of (it failed before their intent
+                            * reached the disk); not in in_doubt */
     long exhausted;        /* of which: out of attempts or retry budget */
     long wait_refused;     /* of which: the server asked to wait longer than max_retry_wait_us */
     int64_t next_retry_us; /* until the first waiting row's retry is due; -1: none waits */
     long inflight, waiting;
-    double rate;       /* the rate in force (0: unlimited) */
-    bool auth_stopped; /* 401/403 stopped the batch */
-    bool interrupted;  /* a stop request came from outside */
+    double rate;        /* the rate in force (0: unlimited) */
+    bool auth_stopped;  /* 401/403 stopped the batch */
+    bool interrupted;   /* a stop request came from outside */
+    bool ledger_failed; /* a ledger write or fsync failed (stop_message names the cause) */
     char stop_message[256];
 };
 
@@ -168,8 +179,10 @@ int engine_answer(struct engine *e, struct http_response *resp, int64_t now);
 bool engine_finished(const struct engine *e);
 
 /* Leave rows still waiting in doubt, sync the ledger, free e. Call it once every submitted
- * request has been answered (engine_finished). Returns 0, ERR_IO when the ledger failed
- * (stats->stop_message says so), or the first other failure (the source's error, ...). */
+ * request has been answered (engine_finished). When the ledger failed, the counts are made to
+ * say what it holds (invariant 5). Returns 0, ERR_IO when the ledger failed (stats->
+ * ledger_failed; stop_message names the cause), or the first other failure (the source's
+ * error, ...). */
 int engine_end(struct engine *e);
 
 /* ---- The driver ----------------------------------------------------------------------------- */

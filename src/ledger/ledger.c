@@ -229,16 +229,17 @@ static int sync_dir(const char *path, struct ledger_diag *diag)
     return rc;
 }
 
-/* Write the header under a temporary name, locked and synced; fd stays open. */
-static int write_temp(const char *tmp_name, int fd, const char *text, size_t n,
+/* Write the header under a temporary name, locked and synced; fd stays open. Messages name
+ * path, the ledger the temporary file is for (it is removed on failure). */
+static int write_temp(const char *path, int fd, const char *text, size_t n,
                       struct ledger_diag *diag)
 {
     if (fchmod(fd, 0600) != 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) != 0)
-        return fail_errno(diag, tmp_name, "cannot set mode");
+        return fail_errno(diag, path, "cannot set mode");
     if (flock(fd, LOCK_EX | LOCK_NB) != 0)
-        return fail_errno(diag, tmp_name, "cannot lock");
+        return fail_errno(diag, path, "cannot lock");
     if (ledger_writer_write_all(fd, text, n) != 0 || fsync(fd) != 0)
-        return fail_errno(diag, tmp_name, "cannot write");
+        return fail_errno(diag, path, "cannot create");
     return 0;
 }
 
@@ -277,10 +278,10 @@ static int create_file(struct ledger *l, const struct ledger_batch *b, bool *exi
     snprintf(tmp_name, strlen(l->path) + 12, "%s.tmp-XXXXXX", l->path);
     int fd = mkstemp(tmp_name);
     if (fd < 0) {
-        rc = fail_errno(diag, tmp_name, "cannot create");
+        rc = fail_errno(diag, l->path, "cannot create");
         goto out_free;
     }
-    rc = write_temp(tmp_name, fd, l->line.data, n, diag);
+    rc = write_temp(l->path, fd, l->line.data, n, diag);
     if (rc) {
         unlink(tmp_name);
         goto out_close;
@@ -538,6 +539,12 @@ static int open_or_create(struct ledger *l, const struct ledger_batch *batch,
         }
         if (errno != ENOENT || !batch)
             return fail_errno(diag, l->path, "cannot open");
+        struct stat st;
+        if (lstat(l->path, &st) == 0 && S_ISLNK(st.st_mode)) { /* link() would say EEXIST */
+            say(diag, "%s: cannot create: it is a symbolic link to a file that does not exist",
+                l->path);
+            return ERR_IO;
+        }
         bool exists;
         int rc = create_file(l, batch, &exists, diag);
         if (rc || !exists)
@@ -603,6 +610,11 @@ int ledger_open_readonly(const char *path, const struct ledger_options *opt, str
 int ledger_sync(struct ledger *l)
 {
     return l->writer_running ? ledger_writer_sync(&l->w) : 0;
+}
+
+int ledger_write_errno(struct ledger *l)
+{
+    return l->writer_running ? ledger_writer_errno(&l->w) : 0;
 }
 
 int ledger_close(struct ledger *l)

@@ -97,7 +97,11 @@
  *    only leaves some tokens in doubt (intent without final) or absent (no intent): both are
  *    safe, because a resend reuses the same token.
  *  - A failed write or fsync is sticky: every later append and sync returns ERR_IO (after a
- *    failed fsync the page cache cannot be trusted to hold the data).
+ *    failed fsync the page cache cannot be trusted to hold the data); ledger_write_errno()
+ *    names the cause (ENOSPC, EFBIG, EDQUOT, EIO). On a full disk the records that fit are
+ *    kept, whole: the ledger ends on a whole record, and ledger_stats().bytes_durable is the
+ *    length of what is on disk, so a caller that noted ledger_stats().bytes_appended after an
+ *    append knows whether that record reached the disk (ledger_writer.h).
  *
  * THREADS
  * The ledger belongs to one thread, the main thread (DESIGN: it owns the scheduler and the
@@ -191,6 +195,10 @@ int ledger_open_readonly(const char *path, const struct ledger_options *opt, str
 
 /* Write and fsync everything appended so far, then return. 0 or ERR_IO (sticky). */
 int ledger_sync(struct ledger *l);
+
+/* 0 while every write and fsync succeeded; else the errno of the first that failed (the
+ * ledger then takes no more records). */
+int ledger_write_errno(struct ledger *l);
 
 /* Sync, stop the flusher, unlock, free. Returns the sync's result; l is freed either way.
  * NULL is allowed. */

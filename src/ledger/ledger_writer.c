@@ -12,32 +12,88 @@
 
 /* ---- The flusher thread ---------------------------------------------------------------------- */
 
-int ledger_writer_write_all(int fd, const char *p, size_t n)
+/* write(2) as much of p[0..n) as goes, retrying on EINTR. Returns the bytes written; *e is 0
+ * when all went, else the errno of the write that failed (EIO for one that wrote nothing). */
+static size_t write_some(int fd, const char *p, size_t n, int *e)
 {
-    while (n > 0) {
-        ssize_t k = write(fd, p, n);
+    size_t done = 0;
+    *e = 0;
+    while (done < n) {
+        ssize_t k = write(fd, p + done, n - done);
         if (k < 0 && errno == EINTR)
             continue;
-        if (k < 0)
-            return -1;
-        p += k;
-        n -= (size_t)k;
+        if (k <= 0) {
+            *e = k < 0 && errno ? errno : EIO;
+            break;
+        }
+        done += (size_t)k;
     }
-    return 0;
+    return done;
 }
 
-/* Write and sync drain (no lock held). On failure cut what was written of it, best effort, so
- * the file still ends with a whole line. Returns 0 or the errno. */
-static int flush_drain(struct ledger_writer *w)
+int ledger_writer_write_all(int fd, const char *p, size_t n)
 {
-    if (ledger_writer_write_all(w->fd, w->drain.data, w->drain.len) != 0 || fdatasync(w->fd) != 0) {
-        int e = errno;
+    int e;
+    write_some(fd, p, n, &e);
+    errno = e;
+    return e ? -1 : 0;
+}
+
+/* The length of the whole lines at the start of p[0..n): up to and including the last '\n'. */
+static size_t whole_lines(const char *p, size_t n)
+{
+    while (n > 0 && p[n - 1] != '\n')
+        n--;
+    return n;
+}
+
+/* The length of the first line of p[0..n), its '\n' included. */
+static size_t first_line(const char *p, size_t n)
+{
+    const char *nl = memchr(p, '\n', n);
+    return nl ? (size_t)(nl - p) + 1 : n;
+}
+
+/* The write of the group p[0..n) failed after `written` bytes went in (a full disk, a file size
+ * limit). Keep what fits, record by record, never a torn one: the whole records that went in
+ * stay, the torn rest is cut off, then the records after them are tried one at a time until
+ * one fails (a file system may refuse a large write whole and take a small one). Returns the
+ * bytes kept. If a cut fails, the torn tail stays, and nothing is written after it: the next
+ * open cuts it (ledger.h, invariant 3), as after kill -9. */
+static size_t keep_what_fits(struct ledger_writer *w, const char *p, size_t n, size_t written)
+{
+    size_t kept = whole_lines(p, written);
+    int e = 0;
+    for (;;) {
+        if (written > kept && ftruncate(w->fd, w->size + (off_t)kept) != 0)
+            return kept;
+        if (e || kept == n)
+            return kept;
+        written = kept + write_some(w->fd, p + kept, first_line(p + kept, n - kept), &e);
+        if (!e)
+            kept = written;
+    }
+}
+
+/* Write and sync drain (no lock held). Returns the bytes of drain now durable, all of them
+ * unless *e (the errno of the first failure) says otherwise. After a failed write the records
+ * that fit are kept and synced; after a failed fdatasync nothing of drain is known to be on
+ * disk, so it is cut off again (best effort), leaving the file as durable as it was. */
+static size_t flush_drain(struct ledger_writer *w, int *e)
+{
+    const char *p = w->drain.data;
+    size_t n = w->drain.len, kept = write_some(w->fd, p, n, e);
+    if (*e)
+        kept = keep_what_fits(w, p, n, kept);
+    if (fdatasync(w->fd) != 0) {
+        if (!*e)
+            *e = errno ? errno : EIO;
         if (ftruncate(w->fd, w->size) == 0)
             (void)fdatasync(w->fd);
-        return e ? e : EIO;
+        return 0;
     }
-    w->size += (off_t)w->drain.len;
-    return 0;
+    w->size += (off_t)kept;
+    return kept;
 }
 
 static struct timespec deadline_of(int64_t us)
@@ -72,16 +128,15 @@ static void flush_once(struct ledger_writer *w)
     w->flush_now = false;
     bool broken = w->err != 0; /* after a failure nothing more is written */
     pthread_mutex_unlock(&w->lock);
-    int e = broken ? 0 : flush_drain(w);
-    size_t n = w->drain.len;
+    int e = 0;
+    size_t kept = broken ? 0 : flush_drain(w, &e);
     buf_reset(&w->drain);
     pthread_mutex_lock(&w->lock);
     if (e && !w->err) {
         w->err = ERR_IO;
         w->err_errno = e;
     }
-    if (!w->err)
-        w->durable += n;
+    w->durable += kept;
     w->flushes++;
 }
 
@@ -146,7 +201,7 @@ int ledger_writer_start(struct ledger_writer *w, int fd, off_t size, int interva
         return rc;
     if (pthread_create(&w->thread, NULL, flusher_main, w) != 0) {
         destroy_sync(w);
-        return ERR_IO;
+        return ERR_NOMEM; /* EAGAIN: no resources for a thread */
     }
     return 0;
 }
@@ -201,6 +256,14 @@ int ledger_writer_stop(struct ledger_writer *w)
     buf_release(&w->drain);
     destroy_sync(w);
     return rc;
+}
+
+int ledger_writer_errno(struct ledger_writer *w)
+{
+    pthread_mutex_lock(&w->lock);
+    int e = w->err ? w->err_errno : 0;
+    pthread_mutex_unlock(&w->lock);
+    return e;
 }
 
 void ledger_writer_counters(struct ledger_writer *w, uint64_t *appended, uint64_t *durable,

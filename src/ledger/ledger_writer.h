@@ -19,10 +19,16 @@
  *   - drain belongs to the flusher thread; it is touched under the lock only to swap it;
  *   - no I/O under the lock; the owner may grow `fill` (realloc) under it.
  *
- * Errors: the first failed write or fdatasync is sticky (err = ERR_IO, errno kept): the flusher
- * writes nothing after it (a later record after a half-written one would turn a torn tail into
- * a corrupt middle), and tries to cut the half-written bytes off. Every later append and sync
- * returns ERR_IO.
+ * Errors: the first failed write or fdatasync is sticky (err = ERR_IO, errno kept). A group
+ * that does not go in whole (ENOSPC, EFBIG under a file size limit, EDQUOT) keeps what fits,
+ * record by record, never a torn one: the whole records of the failed write stay, the torn
+ * rest is cut off, the records after them are tried one at a time until one fails, and what
+ * was kept is fdatasync'd and counted durable. So `durable` is always the length of a prefix
+ * of what was appended, ending on a record boundary, that is on disk. After a failed fdatasync
+ * nothing of the group counts as durable (and it is cut off again, best effort). Nothing is
+ * written after the failure (a later record after a torn one would turn a torn tail into a
+ * corrupt middle); every later append and sync returns ERR_IO. If even a cut fails, the torn
+ * tail stays and the next open cuts it (ledger.h, invariant 3).
  */
 #ifndef CPSBATCH_LEDGER_WRITER_H
 #define CPSBATCH_LEDGER_WRITER_H
@@ -59,7 +65,7 @@ struct ledger_writer {
 };
 
 /* Start the flusher for fd (borrowed; its current size is `size`). interval_ms > 0.
- * Returns 0, ERR_NOMEM or ERR_IO (the thread could not start). */
+ * Returns 0 or ERR_NOMEM (no memory, or no resources for the thread). */
 int ledger_writer_start(struct ledger_writer *w, int fd, off_t size, int interval_ms);
 
 /* Copy n bytes (whole lines) into the pending buffer. Returns 0, ERR_RANGE (n is more than
@@ -74,6 +80,9 @@ int ledger_writer_stop(struct ledger_writer *w);
 
 /* write(2) until all n bytes are written, retrying on EINTR. 0, or -1 with errno set. */
 int ledger_writer_write_all(int fd, const char *p, size_t n);
+
+/* 0 while every write and fdatasync succeeded, else the errno of the first that failed. */
+int ledger_writer_errno(struct ledger_writer *w);
 
 /* Counters, read under the lock. */
 void ledger_writer_counters(struct ledger_writer *w, uint64_t *appended, uint64_t *durable,

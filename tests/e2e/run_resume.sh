@@ -113,7 +113,7 @@ check "the first run holds its ledger" wait_until 60 "the first run's ledger" \
     test -s "$WORK/slow.ledger.jsonl"
 rc timeout 120 "$BUILD/cpsbatch" run "$WORK/slow.csv" --endpoint "$SIM_URL" --progress never \
     >"$WORK/second.out" 2>&1
-check_eq "concurrent run refused" "$RC" 2
+check_eq "concurrent run refused (75: try again when it ends)" "$RC" 75
 check_grep "concurrent run says why" "lock" "$WORK/second.out" -i
 
 # SIGINT: stop, finish what is in flight, exit 3; the same command then finishes: exit 0.

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -22,6 +23,7 @@
 #include "err.h"
 #include "ledger.h"
 #include "ledger_record.h"
+#include "ledger_writer.h"
 
 static char dir[256];
 static unsigned char salt[LEDGER_SALT_LEN];
@@ -585,6 +587,117 @@ static void test_kill9(void)
     free(text);
 }
 
+/* ---- A write that fails: a full disk, a file size limit ------------------------------------- */
+
+static off_t size_of(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? st.st_size : -1;
+}
+
+/* What the child saw, for the parent to check. */
+struct partial_report {
+    off_t rec;               /* bytes of one intent record */
+    off_t before;            /* file size before the group */
+    int sync_rc, append_rc;  /* ledger_sync of the group; an append after it */
+    int err;                 /* ledger_write_errno */
+    uint64_t durable_growth; /* bytes_durable gained by the group */
+};
+
+/* In a child: one record synced, then a group of ten under a file size limit that holds two
+ * and a half more records. Never returns. */
+static void partial_child(int out)
+{
+    struct partial_report r = {0};
+    struct ledger *l = create("partial.jsonl", 60000); /* nothing flushes but the syncs */
+    if (!l)
+        _exit(1);
+    off_t header = size_of(path_of("partial.jsonl"));
+    if (ledger_append_intent(l, "tok-00", 2, spec_a) != 0 || ledger_sync(l) != 0)
+        _exit(2);
+    r.before = size_of(path_of("partial.jsonl"));
+    r.rec = r.before - header;
+    struct rlimit lim = {(rlim_t)(r.before + 2 * r.rec + r.rec / 2), RLIM_INFINITY};
+    signal(SIGXFSZ, SIG_IGN);
+    if (setrlimit(RLIMIT_FSIZE, &lim) != 0)
+        _exit(3);
+    struct ledger_stats s0, s1;
+    ledger_stats(l, &s0);
+    char token[16];
+    for (int i = 1; i <= 10; i++) {
+        snprintf(token, sizeof(token), "tok-%02d", i);
+        if (ledger_append_intent(l, token, i + 2, spec_a) != 0)
+            _exit(4);
+    }
+    r.sync_rc = ledger_sync(l);
+    r.err = ledger_write_errno(l);
+    ledger_stats(l, &s1);
+    r.durable_growth = s1.bytes_durable - s0.bytes_durable;
+    r.append_rc = ledger_append_intent(l, "tok-11", 13, spec_a);
+    ledger_close(l);
+    _exit(write(out, &r, sizeof(r)) == (ssize_t)sizeof(r) ? 0 : 5);
+}
+
+/* The group that does not fit keeps the records that do, whole; the cause is kept (EFBIG);
+ * bytes_durable says exactly what is on disk; the ledger takes nothing more; the file reopens
+ * with no torn tail and holds those records. */
+static void test_partial_group(void)
+{
+    int fds[2];
+    CHECK_INT(pipe(fds), ==, 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+        partial_child(fds[1]);
+    }
+    close(fds[1]);
+    struct partial_report r = {0};
+    CHECK_INT(read(fds[0], &r, sizeof(r)), ==, (ssize_t)sizeof(r));
+    close(fds[0]);
+    int status = -1;
+    waitpid(pid, &status, 0);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    CHECK_INT(r.sync_rc, ==, ERR_IO);
+    CHECK_INT(r.err, ==, EFBIG);
+    CHECK_INT(r.append_rc, ==, ERR_IO);
+    CHECK_INT(r.rec, >, 0);
+    CHECK_INT((long long)r.durable_growth, ==, (long long)(2 * r.rec));
+    CHECK_INT(size_of(path_of("partial.jsonl")), ==, r.before + 2 * r.rec);
+    struct ledger *l = NULL;
+    struct ledger_diag d;
+    CHECK_INT(ledger_open(path_of("partial.jsonl"), NULL, NULL, &l, &d), ==, 0);
+    if (!l)
+        return;
+    CHECK(!d.torn);
+    CHECK_INT(ledger_size(l), ==, 3);
+    CHECK(ledger_find(l, "tok-02") != NULL && ledger_find(l, "tok-03") == NULL);
+    ledger_close(l);
+}
+
+/* /dev/full: every write fails with ENOSPC; nothing counts as durable, the cause is kept. */
+static void test_writer_enospc(void)
+{
+    int fd = open("/dev/full", O_WRONLY | O_CLOEXEC);
+    if (fd < 0) {
+        fprintf(stderr, "  /dev/full cannot be opened: skipped\n");
+        return;
+    }
+    struct ledger_writer w;
+    CHECK_INT(ledger_writer_start(&w, fd, 0, 60000), ==, 0);
+    const char line[] = "{\"type\":\"intent\"}\n";
+    CHECK_INT(ledger_writer_append(&w, line, sizeof(line) - 1), ==, 0);
+    CHECK_INT(ledger_writer_sync(&w), ==, ERR_IO);
+    CHECK_INT(ledger_writer_errno(&w), ==, ENOSPC);
+    uint64_t appended, durable, flushes;
+    ledger_writer_counters(&w, &appended, &durable, &flushes);
+    CHECK_INT((long long)appended, ==, (long long)(sizeof(line) - 1));
+    CHECK_INT((long long)durable, ==, 0);
+    CHECK_INT(ledger_writer_append(&w, line, sizeof(line) - 1), ==, ERR_IO);
+    CHECK_INT(ledger_writer_stop(&w), ==, ERR_IO);
+    close(fd);
+}
+
 /* ---- Many records; fast path and jansson agree ----------------------------------------------- */
 
 enum { MANY = 100000 };
@@ -909,6 +1022,8 @@ int main(void)
     test_lock();
     test_flusher();
     test_kill9();
+    test_partial_group();
+    test_writer_enospc();
     test_many();
     test_fast_path_agrees();
     test_stray_members();
