@@ -80,9 +80,12 @@ static bool parse_cell_number(const char *text, size_t len, long long *out)
     const char *dot = memchr(text, '.', len);
     if (!dot)
         return parse_whole(text, len, out);
-    size_t zeros = len - (size_t)(dot - text) - 1;
-    if (zeros == 0 || strspn(dot + 1, "0") < zeros)
-        return false;
+    if (dot + 1 == text + len)
+        return false; /* "10." */
+    for (const char *z = dot + 1; z < text + len; z++) {
+        if (*z != '0')
+            return false;
+    }
     return parse_whole(text, (size_t)(dot - text), out);
 }
 
