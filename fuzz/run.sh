@@ -8,7 +8,8 @@ runs=${1:-20000}
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=$root/build-fuzz
 CC=clang cmake -S "$root" -B "$out" -DCPSBATCH_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
-cmake --build "$out" -j"$(nproc)" --target fuzz_job fuzz_spec_json fuzz_ledger fuzz_parsers >/dev/null
+cmake --build "$out" -j"$(nproc)" --target fuzz_job fuzz_spec_json fuzz_ledger fuzz_parsers \
+    fuzz_validate_send >/dev/null
 
 seed() { # target, files...
     local dir=$out/corpus/$1
@@ -38,9 +39,19 @@ printf '\x031m30s' >"$tmp/p3"
 printf '\x04p99<250ms' >"$tmp/p4"
 printf '\x05{"requestId":"r","error":{"code":429,"status":"QUOTA_EXCEEDED","message":"m"}}' >"$tmp/p5"
 seed parsers "$tmp"/p[0-5]
+# Cells over a valid row: [field index][cell]NUL (field.h's order: regionId is 0, az 2,
+# lineType 10, count 14, softwares 18): pasted spaces, spreadsheet spellings, hostile regions.
+printf '\000cn-north-1\302\240\000' >"$tmp/v0"
+printf '\012BGP\000\010Basic\000\011Yes\000\023Prepaid_By_Duration\000' >"$tmp/v1"
+printf '\01610.0\000\01310.0\000' >"$tmp/v2"
+printf '\022 mysql:5.7 ; php:7.4 \000' >"$tmp/v3"
+printf '\000cn-north-1?x#y%%2F\000\002\343\200\200cn-north-1a\357\273\277\000' >"$tmp/v4"
+printf '\014web\342\200\257 01\000\017line one\nline two\000' >"$tmp/v5"
+seed validate_send "$tmp"/v[0-5]
 
-# The file-reading targets run about 1,000 inputs a second, the others 100 times faster.
-for t in job:1 ledger:1 spec_json:10 parsers:10; do
+# The file-reading targets run about 1,000 inputs a second, the others 100 times faster
+# (validate_send, which signs each valid row, in between).
+for t in job:1 ledger:1 spec_json:10 parsers:10 validate_send:5; do
     n=$((runs * ${t#*:}))
     t=${t%:*}
     echo "== fuzz_$t: $n runs"

@@ -7,44 +7,78 @@
 #include <string.h>
 #include <strings.h>
 
+#include "text.h"
+
 struct field_def {
     const char *name;      /* CSV header */
     const char *json_path; /* in the request body */
     const char *json_key;  /* in its own object */
     bool integer;
     bool required;
+    enum field_chars chars;    /* identifiers */
+    size_t max;                /* identifiers: most characters */
+    const char *const *values; /* enumerations: the API's words, NULL-terminated */
 };
 
+/* The enumerations' words, as the API spells them. */
+static const char *const image_types[] = {"standard", "standard_app", NULL};
+static const char *const network_types[] = {"basic", NULL};
+static const char *const yes_no[] = {"yes", "no", NULL};
+static const char *const line_types[] = {"bgp", NULL};
+static const char *const charge_modes[] = {"prepaid_by_duration", "postpaid_by_usage",
+                                           "postpaid_by_duration", NULL};
+static const char *const charge_units[] = {"month", "year", NULL};
+
+#define LOWER FIELD_CHARS_LOWER
+#define ID FIELD_CHARS_ID
+#define TEXT FIELD_CHARS_TEXT
+
 static const struct field_def fields[FIELD_N] = {
-    [FIELD_REGION_ID] = {"regionId", "regionId", "regionId", false, true},
-    [FIELD_CLIENT_TOKEN] = {"clientToken", "clientToken", "clientToken", false, false},
-    [FIELD_AZ] = {"az", "instanceSpec.az", "az", false, true},
-    [FIELD_DEVICE_TYPE] = {"deviceType", "instanceSpec.deviceType", "deviceType", false, true},
-    [FIELD_IMAGE_TYPE] = {"imageType", "instanceSpec.imageType", "imageType", false, true},
-    [FIELD_OS_TYPE_ID] = {"osTypeId", "instanceSpec.osTypeId", "osTypeId", false, true},
+    [FIELD_REGION_ID] = {"regionId", "regionId", "regionId", false, true, LOWER,
+                         FIELD_REGION_ID_MAX, NULL},
+    [FIELD_CLIENT_TOKEN] = {"clientToken", "clientToken", "clientToken", false, false, ID,
+                            FIELD_CLIENT_TOKEN_MAX, NULL},
+    [FIELD_AZ] = {"az", "instanceSpec.az", "az", false, true, LOWER, FIELD_AZ_MAX, NULL},
+    [FIELD_DEVICE_TYPE] = {"deviceType", "instanceSpec.deviceType", "deviceType", false, true, ID,
+                           FIELD_RESOURCE_ID_MAX, NULL},
+    [FIELD_IMAGE_TYPE] = {"imageType", "instanceSpec.imageType", "imageType", false, true, TEXT, 0,
+                          image_types},
+    [FIELD_OS_TYPE_ID] = {"osTypeId", "instanceSpec.osTypeId", "osTypeId", false, true, ID,
+                          FIELD_RESOURCE_ID_MAX, NULL},
     [FIELD_SYS_RAID_TYPE_ID] = {"sysRaidTypeId", "instanceSpec.sysRaidTypeId", "sysRaidTypeId",
-                                false, true},
+                                false, true, ID, FIELD_RESOURCE_ID_MAX, NULL},
     [FIELD_DATA_RAID_TYPE_ID] = {"dataRaidTypeId", "instanceSpec.dataRaidTypeId", "dataRaidTypeId",
-                                 false, true},
-    [FIELD_NETWORK_TYPE] = {"networkType", "instanceSpec.networkType", "networkType", false, true},
+                                 false, true, ID, FIELD_RESOURCE_ID_MAX, NULL},
+    [FIELD_NETWORK_TYPE] = {"networkType", "instanceSpec.networkType", "networkType", false, true,
+                            TEXT, 0, network_types},
     [FIELD_ENABLE_INTERNET] = {"enableInternet", "instanceSpec.enableInternet", "enableInternet",
-                               false, false},
-    [FIELD_LINE_TYPE] = {"lineType", "instanceSpec.lineType", "lineType", false, false},
-    [FIELD_BANDWIDTH] = {"bandwidth", "instanceSpec.bandwidth", "bandwidth", true, false},
-    [FIELD_NAME] = {"name", "instanceSpec.name", "name", false, true},
-    [FIELD_PASSWORD] = {"password", "instanceSpec.password", "password", false, true},
-    [FIELD_COUNT] = {"count", "instanceSpec.count", "count", true, true},
-    [FIELD_DESCRIPTION] = {"description", "instanceSpec.description", "description", false, false},
-    [FIELD_CIDR] = {"cidr", "instanceSpec.cidr", "cidr", false, false},
-    [FIELD_SUBNET_ID] = {"subnetId", "instanceSpec.subnetId", "subnetId", false, false},
-    [FIELD_SOFTWARES] = {"softwares", "instanceSpec.softwares", "softwares", false, false},
+                               false, false, TEXT, 0, yes_no},
+    [FIELD_LINE_TYPE] = {"lineType", "instanceSpec.lineType", "lineType", false, false, TEXT, 0,
+                         line_types},
+    [FIELD_BANDWIDTH] = {"bandwidth", "instanceSpec.bandwidth", "bandwidth", true, false, TEXT, 0,
+                         NULL},
+    [FIELD_NAME] = {"name", "instanceSpec.name", "name", false, true, TEXT, 0, NULL},
+    [FIELD_PASSWORD] = {"password", "instanceSpec.password", "password", false, true, TEXT, 0,
+                        NULL},
+    [FIELD_COUNT] = {"count", "instanceSpec.count", "count", true, true, TEXT, 0, NULL},
+    [FIELD_DESCRIPTION] = {"description", "instanceSpec.description", "description", false, false,
+                           TEXT, 0, NULL},
+    [FIELD_CIDR] = {"cidr", "instanceSpec.cidr", "cidr", false, false, TEXT, 0, NULL},
+    [FIELD_SUBNET_ID] = {"subnetId", "instanceSpec.subnetId", "subnetId", false, false, ID,
+                         FIELD_RESOURCE_ID_MAX, NULL},
+    [FIELD_SOFTWARES] = {"softwares", "instanceSpec.softwares", "softwares", false, false, TEXT, 0,
+                         NULL},
     [FIELD_CHARGE_MODE] = {"charge.chargeMode", "instanceSpec.charge.chargeMode", "chargeMode",
-                           false, false},
+                           false, false, TEXT, 0, charge_modes},
     [FIELD_CHARGE_UNIT] = {"charge.chargeUnit", "instanceSpec.charge.chargeUnit", "chargeUnit",
-                           false, false},
+                           false, false, TEXT, 0, charge_units},
     [FIELD_CHARGE_DURATION] = {"charge.chargeDuration", "instanceSpec.charge.chargeDuration",
-                               "chargeDuration", true, false},
+                               "chargeDuration", true, false, TEXT, 0, NULL},
 };
+
+#undef LOWER
+#undef ID
+#undef TEXT
 
 const char *field_name(enum field_id f)
 {
@@ -71,20 +105,60 @@ bool field_is_integer(enum field_id f)
     return fields[f].integer;
 }
 
-/* Narrow [*s, *s+*len) to exclude surrounding blanks. */
-static void trim(const char **s, size_t *len)
+enum field_chars field_chars(enum field_id f)
 {
-    while (*len && isspace((unsigned char)**s)) {
-        (*s)++;
-        (*len)--;
+    return fields[f].chars;
+}
+
+const char *field_chars_phrase(enum field_chars set)
+{
+    return set == FIELD_CHARS_LOWER ? "a-z, 0-9 and '-'"
+           : set == FIELD_CHARS_ID  ? "A-Z, a-z, 0-9, '.', '_' and '-'"
+                                    : "any text but control characters";
+}
+
+bool field_char_ok(enum field_chars set, unsigned char c)
+{
+    bool lower_id = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+    if (set == FIELD_CHARS_LOWER)
+        return lower_id;
+    return set == FIELD_CHARS_ID && (lower_id || (c >= 'A' && c <= 'Z') || c == '.' || c == '_');
+}
+
+size_t field_max_len(enum field_id f)
+{
+    return fields[f].max;
+}
+
+bool field_ident_ok(enum field_id f, const char *v)
+{
+    size_t len = strlen(v);
+    if (fields[f].chars == FIELD_CHARS_TEXT || len == 0 || len > fields[f].max)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        if (!field_char_ok(fields[f].chars, (unsigned char)v[i]))
+            return false;
     }
-    while (*len && isspace((unsigned char)(*s)[*len - 1]))
-        (*len)--;
+    return true;
+}
+
+const char *const *field_values(enum field_id f)
+{
+    return fields[f].values;
+}
+
+const char *field_spelling(enum field_id f, const char *v, size_t len)
+{
+    for (const char *const *w = fields[f].values; w && *w; w++) {
+        if (strlen(*w) == len && strncasecmp(*w, v, len) == 0)
+            return *w;
+    }
+    return NULL;
 }
 
 int field_lookup(const char *header, size_t len)
 {
-    trim(&header, &len);
+    text_trim(&header, &len);
     for (int f = 0; f < FIELD_N; f++) {
         if (strlen(fields[f].name) == len && strncasecmp(fields[f].name, header, len) == 0)
             return f;
@@ -118,7 +192,7 @@ static size_t edit_distance(const char *a, size_t alen, const char *b)
 
 const char *field_closest(const char *header, size_t len)
 {
-    trim(&header, &len);
+    text_trim(&header, &len);
     size_t best = SIZE_MAX;
     const char *name = fields[0].name;
     for (int f = 0; f < FIELD_N; f++) {

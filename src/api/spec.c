@@ -18,6 +18,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "text.h"
 
 #define MSG_MAX 256
 #define PASSWORD_SPECIALS "()`~!@#$%^&*_-+=|{}[]:\";'<>,.?/"
@@ -31,6 +32,10 @@ void spec_release(struct spec *s)
 {
     json_decref(s->softwares);
     s->softwares = NULL;
+    for (int f = 0; f < FIELD_N; f++) {
+        free(s->owned[f]);
+        s->owned[f] = NULL;
+    }
 }
 
 static void reportf(spec_report_fn report, void *ctx, enum field_id f, const char *fmt, ...)
@@ -48,54 +53,96 @@ static void reportf(spec_report_fn report, void *ctx, enum field_id f, const cha
 
 /* ---- Typing CSV cells ---------------------------------------------------------------- */
 
-/* A whole number, optionally surrounded by blanks. */
-static bool parse_whole(const char *text, long long *out)
+/* A whole number in decimal, text[0..len) and nothing else: an optional sign, digits. */
+static bool parse_whole(const char *text, size_t len, long long *out)
 {
-    while (isspace((unsigned char)*text))
-        text++;
-    if (!isdigit((unsigned char)*text) && *text != '-' && *text != '+')
+    char digits[24];
+    size_t sign = len && (*text == '-' || *text == '+');
+    if (len == sign || len >= sizeof(digits))
         return false;
+    for (size_t i = sign; i < len; i++) {
+        if (!isdigit((unsigned char)text[i]))
+            return false;
+    }
+    memcpy(digits, text, len);
+    digits[len] = '\0';
     errno = 0;
-    char *end;
-    long long v = strtoll(text, &end, 10);
-    if (errno || end == text)
-        return false;
-    while (isspace((unsigned char)*end))
-        end++;
-    if (*end)
+    long long v = strtoll(digits, NULL, 10);
+    if (errno)
         return false;
     *out = v;
     return true;
 }
+
+/* A whole number as a spreadsheet may show it: "10", or "10.0" (a zero fraction). */
+static bool parse_cell_number(const char *text, size_t len, long long *out)
+{
+    const char *dot = memchr(text, '.', len);
+    if (!dot)
+        return parse_whole(text, len, out);
+    if (dot + 1 == text + len)
+        return false; /* "10." */
+    for (const char *z = dot + 1; z < text + len; z++) {
+        if (*z != '0')
+            return false;
+    }
+    return parse_whole(text, (size_t)(dot - text), out);
+}
+
+/* Whether text[0..len) is UTF-8 without control characters (but tab, LF and CR when
+ * lines); else reports what is wrong with what (as "item 2: name"). */
+static bool text_ok(const char *what, const char *text, size_t len, bool lines, enum field_id f,
+                    spec_report_fn report, void *ctx);
 
 static json_t *software_new(const char *name, size_t nlen, const char *version, size_t vlen)
 {
     return json_pack("{s:s%,s:s%}", "name", name, nlen, "version", version, vlen);
 }
 
-/* "name:version;name:version" into an array; NULL after reporting a malformed entry. */
-static json_t *softwares_from_pairs(const char *text, spec_report_fn report, void *ctx)
+/* One "name:version" entry, trimmed, onto arr; false after reporting it. */
+static bool software_from_pair(json_t *arr, const char *p, size_t len, spec_report_fn report,
+                               void *ctx)
+{
+    const char *colon = memchr(p, ':', len);
+    const char *name = p, *version = colon ? colon + 1 : p + len;
+    size_t nlen = colon ? (size_t)(colon - p) : len, vlen = (size_t)(p + len - version);
+    text_trim(&name, &nlen);
+    text_trim(&version, &vlen);
+    if (!colon || nlen == 0 || vlen == 0) {
+        reportf(report, ctx, FIELD_SOFTWARES,
+                "entry '%.*s' is not name:version (write name:version;name:version or a JSON "
+                "array)",
+                (int)len, p);
+        return false;
+    }
+    if (!text_ok("softwares entry", p, len, false, FIELD_SOFTWARES, report, ctx))
+        return false;
+    json_t *item = software_new(name, nlen, version, vlen);
+    if (json_array_append_new(arr, item) == 0)
+        return true;
+    reportf(report, ctx, FIELD_SOFTWARES, "out of memory");
+    return false;
+}
+
+/* "name:version;name:version" into an array; NULL after reporting a malformed entry. Each
+ * entry, its name and its version are trimmed; empty entries ("a:1;", ";;") are skipped. */
+static json_t *softwares_from_pairs(const char *text, size_t tlen, spec_report_fn report, void *ctx)
 {
     json_t *arr = json_array();
-    for (const char *p = text; arr && *p;) {
-        const char *end = strchr(p, ';');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        const char *colon = memchr(p, ':', len);
-        if (len == 0) { /* tolerate "a:1;" and ";;" */
-            p += end ? 1 : 0;
-            continue;
-        }
-        if (!colon || colon == p || colon == p + len - 1) {
-            reportf(report, ctx, FIELD_SOFTWARES,
-                    "entry '%.*s' is not name:version (write name:version;name:version or a "
-                    "JSON array)",
-                    (int)len, p);
+    const char *end = text + tlen;
+    if (!arr)
+        reportf(report, ctx, FIELD_SOFTWARES, "out of memory");
+    for (const char *p = text; arr && p < end;) {
+        const char *semi = memchr(p, ';', (size_t)(end - p));
+        size_t len = semi ? (size_t)(semi - p) : (size_t)(end - p);
+        const char *item = p;
+        size_t ilen = len;
+        p += len + (semi ? 1 : 0);
+        text_trim(&item, &ilen);
+        if (ilen && !software_from_pair(arr, item, ilen, report, ctx)) {
             json_decref(arr);
             return NULL;
         }
-        json_array_append_new(
-            arr, software_new(p, (size_t)(colon - p), colon + 1, len - (size_t)(colon - p) - 1));
-        p += len + (end ? 1 : 0);
     }
     return arr;
 }
@@ -122,6 +169,11 @@ static bool software_item_ok(json_t *item, size_t i, spec_report_fn report, void
             reportf(report, ctx, FIELD_SOFTWARES, "item %zu: %s must be a string", i + 1, key);
             return false;
         }
+        char what[48];
+        snprintf(what, sizeof(what), "item %zu: %s", i + 1, key);
+        if (!text_ok(what, json_string_value(val), json_string_length(val), false, FIELD_SOFTWARES,
+                     report, ctx))
+            return false;
     }
     return true;
 }
@@ -143,44 +195,64 @@ static int softwares_check(const json_t *arr, spec_report_fn report, void *ctx)
     return 0;
 }
 
-static json_t *softwares_from_text(const char *text, spec_report_fn report, void *ctx)
+static json_t *softwares_from_text(const char *text, size_t len, spec_report_fn report, void *ctx)
 {
-    while (isspace((unsigned char)*text))
-        text++;
-    if (*text != '[')
-        return softwares_from_pairs(text, report, ctx);
+    json_t *arr;
     json_error_t jerr;
-    json_t *arr = json_loads(text, 0, &jerr);
-    if (!arr) {
+    if (*text != '[')
+        arr = softwares_from_pairs(text, len, report, ctx);
+    else if ((arr = json_loadb(text, len, 0, &jerr)) == NULL)
         reportf(report, ctx, FIELD_SOFTWARES, "not valid JSON: %s (at character %d)", jerr.text,
                 jerr.position);
-        return NULL;
-    }
-    if (softwares_check(arr, report, ctx)) {
+    else if (softwares_check(arr, report, ctx)) {
         json_decref(arr);
-        return NULL;
+        arr = NULL;
     }
     return arr;
+}
+
+/* The value of text field f from the trimmed cell v[0..len) (the cell starts at text): the
+ * API's spelling of an enumeration's word, the cell itself, or a copy when trimming cut its
+ * end. NULL when out of memory. */
+static const char *cell_value(struct spec *s, enum field_id f, const char *v, size_t len)
+{
+    const char *word = field_spelling(f, v, len);
+    if (word && strncmp(word, v, len) != 0)
+        return word;
+    if (v[len] == '\0')
+        return v;
+    s->owned[f] = strndup(v, len);
+    return s->owned[f];
 }
 
 int spec_set_text(struct spec *s, enum field_id f, const char *text, spec_report_fn report,
                   void *ctx)
 {
-    if (!text || !*text)
+    const char *v = text;
+    size_t len = text ? strlen(text) : 0;
+    text_trim(&v, &len);
+    if (len == 0)
         return 0;
+    free(s->owned[f]);
+    s->owned[f] = NULL;
+    const char *value = text;
     if (field_is_integer(f)) {
-        if (!parse_whole(text, &s->num[f])) {
-            reportf(report, ctx, f, "must be a whole number, got '%s'", text);
+        if (!parse_cell_number(v, len, &s->num[f])) {
+            reportf(report, ctx, f, "must be a whole number, got '%.*s'", (int)len, v);
             return ERR_INVALID;
         }
     } else if (f == FIELD_SOFTWARES) {
-        json_t *arr = softwares_from_text(text, report, ctx);
+        json_t *arr = softwares_from_text(v, len, report, ctx);
         if (!arr)
             return ERR_INVALID;
         json_decref(s->softwares);
         s->softwares = arr;
+    } else if ((value = cell_value(s, f, v, len)) == NULL) {
+        reportf(report, ctx, f, "out of memory");
+        return ERR_NOMEM;
     }
-    s->str[f] = text;
+    s->str[f] = value;
+    s->given[f] = text;
     s->present[f] = true;
     return 0;
 }
@@ -239,15 +311,6 @@ int spec_from_json(struct spec *s, const json_t *body, spec_report_fn report, vo
 
 /* ---- The rules ---------------------------------------------------------------------------- */
 
-/* Length in characters of UTF-8 text. */
-static size_t utf8_len(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        n += ((unsigned char)*s & 0xC0) != 0x80;
-    return n;
-}
-
 static int check_required(const struct spec *s, spec_report_fn report, void *ctx)
 {
     int n = 0;
@@ -260,33 +323,23 @@ static int check_required(const struct spec *s, spec_report_fn report, void *ctx
     return n;
 }
 
-/* Field f, when present, must be one of the |-separated words in allowed. */
-static int check_enum(const struct spec *s, enum field_id f, const char *allowed, bool anycase,
-                      spec_report_fn report, void *ctx)
+/* Field f, when present, must be one of the API's words for it (field_values); in any case
+ * when anycase. */
+static int check_enum(const struct spec *s, enum field_id f, bool anycase, spec_report_fn report,
+                      void *ctx)
 {
     if (!s->present[f])
         return 0;
     const char *v = s->str[f];
-    size_t vlen = strlen(v);
-    for (const char *p = allowed; *p;) {
-        size_t len = strcspn(p, "|");
-        if (len == vlen && (anycase ? strncasecmp(p, v, len) : strncmp(p, v, len)) == 0)
-            return 0;
-        p += len + (p[len] == '|');
-    }
+    const char *word = field_spelling(f, v, strlen(v));
+    if (word && (anycase || strcmp(word, v) == 0))
+        return 0;
     char list[128];
     size_t o = 0;
-    for (const char *p = allowed; *p && o + 3 < sizeof(list); p++) {
-        if (*p == '|') {
-            list[o++] = ',';
-            list[o++] = ' ';
-        } else {
-            list[o++] = *p;
-        }
-    }
-    list[o] = '\0';
-    reportf(report, ctx, f, "must be %s%s, got '%s'", strchr(allowed, '|') ? "one of " : "", list,
-            v);
+    const char *const *w = field_values(f);
+    for (size_t i = 0; w[i]; i++)
+        o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", i ? ", " : "", w[i]);
+    reportf(report, ctx, f, "must be %s%s, got '%s'", w[1] ? "one of " : "", list, v);
     return 1;
 }
 
@@ -305,14 +358,13 @@ static int check_range(const struct spec *s, enum field_id f, long long lo, long
 
 static int check_enums(const struct spec *s, spec_report_fn report, void *ctx)
 {
-    return check_enum(s, FIELD_IMAGE_TYPE, "standard|standard_app", true, report, ctx) +
-           check_enum(s, FIELD_NETWORK_TYPE, "basic", false, report, ctx) +
-           check_enum(s, FIELD_ENABLE_INTERNET, "yes|no", false, report, ctx) +
-           check_enum(s, FIELD_LINE_TYPE, "bgp", false, report, ctx) +
-           check_enum(s, FIELD_CHARGE_MODE,
-                      "prepaid_by_duration|postpaid_by_usage|postpaid_by_duration", false, report,
-                      ctx) +
-           check_enum(s, FIELD_CHARGE_UNIT, "month|year", false, report, ctx);
+    /* API.md: imageType is documented as Standard, Standard_app and used in lower case. */
+    return check_enum(s, FIELD_IMAGE_TYPE, true, report, ctx) +
+           check_enum(s, FIELD_NETWORK_TYPE, false, report, ctx) +
+           check_enum(s, FIELD_ENABLE_INTERNET, false, report, ctx) +
+           check_enum(s, FIELD_LINE_TYPE, false, report, ctx) +
+           check_enum(s, FIELD_CHARGE_MODE, false, report, ctx) +
+           check_enum(s, FIELD_CHARGE_UNIT, false, report, ctx);
 }
 
 static bool internet_enabled(const struct spec *s)
@@ -403,7 +455,7 @@ static int check_cidr(const struct spec *s, spec_report_fn report, void *ctx)
         memcpy(addr, v, (size_t)(slash - v));
         addr[slash - v] = '\0';
         ok = inet_pton(AF_INET, addr, &in) == 1 && isdigit((unsigned char)slash[1]) &&
-             parse_whole(slash + 1, &bits) && bits >= 0 && bits <= 32;
+             parse_whole(slash + 1, strlen(slash + 1), &bits) && bits >= 0 && bits <= 32;
     }
     if (!ok) {
         reportf(report, ctx, FIELD_CIDR, "must be an IPv4 CIDR such as 10.0.0.0/16, got '%s'", v);
@@ -412,15 +464,72 @@ static int check_cidr(const struct spec *s, spec_report_fn report, void *ctx)
     return 0;
 }
 
-static int check_token(const struct spec *s, spec_report_fn report, void *ctx)
+static bool text_ok(const char *what, const char *text, size_t len, bool lines, enum field_id f,
+                    spec_report_fn report, void *ctx)
 {
-    if (!s->present[FIELD_CLIENT_TOKEN])
+    size_t bad;
+    if (!text_utf8_valid(text, len, &bad)) {
+        reportf(report, ctx, f, "%s is not UTF-8 text (byte 0x%02X at byte %zu)", what,
+                (unsigned char)text[bad], bad + 1);
+        return false;
+    }
+    uint32_t cp;
+    for (size_t i = 0, n; i < len; i += n) {
+        n = text_utf8_decode(text + i, len - i, &cp);
+        if (text_is_control(cp) && !(lines && (cp == '\t' || cp == '\n' || cp == '\r'))) {
+            char name[TEXT_DESCRIBE_MAX];
+            text_describe(cp, name);
+            reportf(report, ctx, f, "%s contains %s", what, name);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* An identifier: every character of its set (field.h), 1..field_max_len characters. A
+ * character outside the set is named, so an invisible one can be found. */
+static int check_ident(const struct spec *s, enum field_id f, spec_report_fn report, void *ctx)
+{
+    const char *v = s->str[f];
+    size_t len = strlen(v), max = field_max_len(f), chars = 0;
+    uint32_t cp;
+    for (size_t i = 0, n; i < len; i += n, chars++) {
+        n = text_utf8_decode(v + i, len - i, &cp);
+        if (n == 0) {
+            reportf(report, ctx, f, "is not UTF-8 text (byte 0x%02X at byte %zu)",
+                    (unsigned char)v[i], i + 1);
+            return 1;
+        }
+        if (n == 1 && field_char_ok(field_chars(f), (unsigned char)v[i]))
+            continue;
+        char name[TEXT_DESCRIBE_MAX];
+        text_describe(cp, name);
+        reportf(report, ctx, f, "contains %s at character %zu (%s may hold only %s)", name,
+                chars + 1, field_name(f), field_chars_phrase(field_chars(f)));
+        return 1;
+    }
+    if (chars >= 1 && chars <= max)
         return 0;
-    size_t len = utf8_len(s->str[FIELD_CLIENT_TOKEN]);
-    if (len >= 1 && len <= 36)
-        return 0;
-    reportf(report, ctx, FIELD_CLIENT_TOKEN, "must be 1..36 characters, got %zu", len);
+    reportf(report, ctx, f, "must be 1..%zu characters, got %zu", max, chars);
     return 1;
+}
+
+/* The identifiers, and the free text that is neither an enumeration nor a field with a rule
+ * of its own (password, cidr, softwares): name and description, which may hold what a
+ * spreadsheet cell holds (tabs, line breaks: JSON escapes them) but no other control. */
+static int check_texts(const struct spec *s, spec_report_fn report, void *ctx)
+{
+    int n = 0;
+    for (int f = 0; f < FIELD_N; f++) {
+        if (!s->present[f])
+            continue;
+        if (field_chars((enum field_id)f) != FIELD_CHARS_TEXT)
+            n += check_ident(s, (enum field_id)f, report, ctx);
+        else if (f == FIELD_NAME || f == FIELD_DESCRIPTION)
+            n += !text_ok(field_name((enum field_id)f), s->str[f], strlen(s->str[f]), true,
+                          (enum field_id)f, report, ctx);
+    }
+    return n;
 }
 
 int spec_check(const struct spec *s, spec_report_fn report, void *ctx)
@@ -435,7 +544,7 @@ int spec_check(const struct spec *s, spec_report_fn report, void *ctx)
     n += check_charge(s, report, ctx);
     n += check_password(s, report, ctx);
     n += check_cidr(s, report, ctx);
-    n += check_token(s, report, ctx);
+    n += check_texts(s, report, ctx);
     return n;
 }
 
@@ -500,7 +609,7 @@ static int digest_field(const struct spec *s, int f, struct buf *b)
         return 0;
     }
     if (f != FIELD_SOFTWARES) {
-        digest_append(b, f, s->str[f]);
+        digest_append(b, f, s->given[f] ? s->given[f] : s->str[f]);
         return 0;
     }
     char *text = json_dumps(s->softwares, JSON_COMPACT | JSON_SORT_KEYS);

@@ -43,7 +43,7 @@ static const char usage[] =
     "its own clientToken, every outcome recorded in a ledger. Run the same command again to\n"
     "resume: rows already done are skipped, rows in doubt are re-sent with the same token.\n"
     "\n"
-    "  --endpoint URL         API endpoint (default " ENDPOINT_DEFAULT ")\n"
+    "  --endpoint URL         API endpoint, scheme://host[:port] (default " ENDPOINT_DEFAULT ")\n"
     "  --sandbox              run against a built-in emulator on a loopback port (no\n"
     "                         credentials needed; ledger JOB.sandbox.ledger.jsonl)\n"
     "  --ledger FILE          the ledger (default JOB.ledger.jsonl beside the CSV; required\n"

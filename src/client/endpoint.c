@@ -74,6 +74,12 @@ int endpoint_check(const char *url, bool insecure_http, char *msg, size_t msglen
                  "unencrypted (use https, or --insecure-http if you mean it)",
                  u.host);
         rc = ERR_INVALID;
+    } else if ((*u.path && strcmp(u.path, "/") != 0) || u.query) {
+        snprintf(msg, msglen,
+                 "--endpoint must name a server only (scheme://host[:port]), without a path or "
+                 "query: got '%s'",
+                 url);
+        rc = ERR_INVALID;
     }
     url_release(&u);
     return rc;

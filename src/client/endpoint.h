@@ -25,7 +25,8 @@ bool endpoint_is_loopback(const char *url);
  * case, with or without a trailing dot. */
 bool endpoint_is_production(const char *url);
 
-/* 0 when url may be used; else ERR_INVALID and a sentence in msg. */
+/* 0 when url may be used; else ERR_INVALID and a sentence in msg. A path (but "/") or a query
+ * is refused: the API's paths are absolute, so it would be dropped or half kept. */
 int endpoint_check(const char *url, bool insecure_http, char *msg, size_t msglen);
 
 #endif

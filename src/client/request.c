@@ -6,14 +6,14 @@
 #include <string.h>
 
 #include "err.h"
+#include "field.h"
 #include "sign.h"
 #include "token.h"
-
-#define MAX_REGIONS 64
+#include "url.h"
 
 /* What a region's calls share: the URL and the parts the signature covers. */
 struct target {
-    char region[64];
+    char region[FIELD_REGION_ID_MAX + 1];
     char *url;            /* full URL as sent */
     char *path;           /* percent-encoded path */
     char key_date[9];     /* the scope date key was derived for ("" until then) */
@@ -23,9 +23,20 @@ struct target {
 struct request_maker {
     struct sign_url base; /* the endpoint */
     char *access_key, *secret_key;
-    struct target targets[MAX_REGIONS];
-    size_t ntargets;
+    struct target *targets; /* one per region seen, as many as there are */
+    size_t ntargets, cap;
 };
+
+/* Whether endpoint names a server and nothing more: no path but "/", no query. The API's
+ * paths are absolute (/v1/regions/...): a path or a query on the endpoint would be dropped
+ * or, worse, half kept. */
+static bool endpoint_bare(const char *endpoint)
+{
+    struct url u;
+    bool bare = url_parse(endpoint, &u) == 0 && (!*u.path || strcmp(u.path, "/") == 0) && !u.query;
+    url_release(&u);
+    return bare;
+}
 
 int request_maker_new(const char *endpoint, const char *access_key, const char *secret_key,
                       struct request_maker **out)
@@ -34,6 +45,10 @@ int request_maker_new(const char *endpoint, const char *access_key, const char *
     if (!m)
         return ERR_NOMEM;
     int rc = sign_parse_url(endpoint, &m->base);
+    if (!rc && !endpoint_bare(endpoint)) {
+        sign_url_release(&m->base);
+        rc = ERR_PARSE;
+    }
     if (rc) {
         free(m);
         return rc;
@@ -62,18 +77,36 @@ void request_maker_free(struct request_maker *m)
         free(m->targets[i].path);
         sign_key_free(m->targets[i].key);
     }
+    free(m->targets);
     free(m);
+}
+
+/* Room for one more target. */
+static bool targets_grow(struct request_maker *m)
+{
+    if (m->ntargets < m->cap)
+        return true;
+    size_t cap = m->cap ? 2 * m->cap : 4;
+    struct target *t = realloc(m->targets, cap * sizeof(*t));
+    if (!t)
+        return false;
+    m->targets = t;
+    m->cap = cap;
+    return true;
 }
 
 static struct target *target_new(struct request_maker *m, const char *region)
 {
-    char url[1024];
+    char url[URL_MAX];
     struct sign_url u;
+    /* A valid regionId needs no escape in a path and cannot end it early (no '/', '?', '#'). */
+    if (!field_ident_ok(FIELD_REGION_ID, region) || !targets_grow(m))
+        return NULL;
     snprintf(url, sizeof(url), "%s/v1/regions/%s/instances", m->base.connect, region);
-    if (m->ntargets == MAX_REGIONS || strlen(region) >= sizeof(m->targets[0].region) ||
-        sign_parse_url(url, &u))
+    if (sign_parse_url(url, &u))
         return NULL;
     struct target *t = &m->targets[m->ntargets];
+    memset(t, 0, sizeof(*t));
     snprintf(t->region, sizeof(t->region), "%s", region);
     t->path = strdup(u.path);
     size_t len = strlen(u.connect) + strlen(u.path) + 1;

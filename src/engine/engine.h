@@ -75,6 +75,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "field.h" /* FIELD_REGION_ID_MAX, through job */
 #include "ledger.h"
 #include "port.h"
 #include "request.h"
@@ -95,7 +96,7 @@ enum task_state {
 struct engine_item {
     char token[TOKEN_LEN + 1];
     long row;
-    char region[64];
+    char region[FIELD_REGION_ID_MAX + 1]; /* a valid regionId (field.h) */
     unsigned char digest[32];
     bool needs_intent; /* false when the ledger already holds its intent (resend in doubt) */
     char *body;        /* owned by the engine once handed over */

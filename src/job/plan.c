@@ -1,5 +1,6 @@
 #include "plan.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "csvin.h"
@@ -14,12 +15,12 @@ static void count_region(struct plan *p, const char *region, long long instances
             return;
         }
     }
-    if (p->nregions == PLAN_REGIONS || strlen(region) >= sizeof(p->regions[0].name)) {
+    if (p->nregions == PLAN_REGIONS) {
         p->other_rows++;
         return;
     }
     struct plan_region *r = &p->regions[p->nregions++];
-    strcpy(r->name, region);
+    snprintf(r->name, sizeof(r->name), "%s", region); /* fits: a valid row's regionId */
     r->rows = 1;
     r->instances = instances;
 }

@@ -13,7 +13,7 @@
 #define PLAN_REGIONS 16
 
 struct plan_region {
-    char name[64];
+    char name[FIELD_REGION_ID_MAX + 1]; /* a valid regionId (field.h) */
     long rows;
     long long instances;
 };

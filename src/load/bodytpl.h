@@ -18,15 +18,16 @@
 #include "token.h"
 
 struct bodytpl {
-    char region[64];
-    char *body;      /* owned: compact JSON, NUL-terminated */
-    size_t len;      /* bytes of body, the NUL not counted */
+    char region[FIELD_REGION_ID_MAX + 1]; /* a valid regionId (field.h) */
+    char *body;                           /* owned: compact JSON, NUL-terminated */
+    size_t len;                           /* bytes of body, the NUL not counted */
     size_t token_at; /* offset of the placeholder's first character; 0 when fixed */
 };
 
 /* Build b from spec (borrowed; the password is included as is). With fixed_token (borrowed,
  * 1..TOKEN_LEN characters) the body carries it; otherwise it carries a placeholder for
- * bodytpl_put_token. Returns 0, ERR_INVALID (a region of 64 characters or more) or ERR_NOMEM. */
+ * bodytpl_put_token. Returns 0, ERR_INVALID (no regionId, or one longer than
+ * FIELD_REGION_ID_MAX) or ERR_NOMEM. */
 int bodytpl_init(struct bodytpl *b, const struct spec *spec, const char *fixed_token);
 
 /* Whether b has a placeholder to fill. */

@@ -194,6 +194,9 @@ bool simbody_read(char *body, size_t len, struct spec *s, struct simbody_marks *
         spec_set_text(s, (enum field_id)f, body + sc.v[f].at, quiet, &problems);
         if (field_is_integer((enum field_id)f) || f == FIELD_SOFTWARES)
             s->str[f] = NULL; /* as spec_from_json leaves them */
+        else if (s->str[f] != body + sc.v[f].at)
+            problems++; /* a cell's reading changed it (blanks, a word's case): a body is
+                         * taken as it is, by the jansson path */
     }
     if (problems == 0)
         return true;

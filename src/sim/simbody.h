@@ -8,7 +8,8 @@
  * same code and rules as everywhere else (spec.c); it decides nothing about validity.
  *
  * Anything else (escapes, non-ASCII, unknown or repeated members, null, floats, empty
- * strings, bad syntax) makes it decline, and the caller parses with jansson and
+ * strings, a string spec_set_text would read differently from a body, as " bgp" or "BGP",
+ * bad syntax) makes it decline, and the caller parses with jansson and
  * spec_from_json, which give the exact answer and message. The caller also falls back when
  * the spec it filled has any problem, so every error message comes from the jansson path.
  */

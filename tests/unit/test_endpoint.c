@@ -128,7 +128,7 @@ static void test_production(void)
 static void test_check_https(void)
 {
     static const char *const ok[] = {ENDPOINT_DEFAULT,          "https://cps.jdcloud-api.com/",
-                                     "https://example.com",     "https://example.com:8443/prefix",
+                                     "https://example.com",     "https://example.com:8443/",
                                      "https://10.0.0.1/",       "https://[2001:db8::1]:443/",
                                      "HTTPS://EXAMPLE.COM/",    "Https://example.com",
                                      "https://127.0.0.1:8443/", NULL};
@@ -191,6 +191,28 @@ static void test_check_not_url(void)
     }
 }
 
+/* A path or a query on the endpoint: the API's paths are absolute, so either would be
+ * dropped or half kept. Refused, with or without --insecure-http; a lone "/" is no path. */
+static void test_check_path_query(void)
+{
+    static const char *const bad[] = {"https://example.com:8443/prefix",
+                                      "https://h/prefix?q",
+                                      "https://h/?q",
+                                      "https://h?q=1",
+                                      "https://h/v1/regions/",
+                                      "http://127.0.0.1:8080/x",
+                                      "https://h/?",
+                                      NULL};
+    for (size_t i = 0; bad[i]; i++) {
+        check_verdict(bad[i], false, ERR_INVALID);
+        check_verdict(bad[i], true, ERR_INVALID);
+    }
+    char msg[512] = "";
+    CHECK_INT(endpoint_check("https://h/prefix?q", false, msg, sizeof(msg)), ==, ERR_INVALID);
+    CHECK_STR(msg, "--endpoint must name a server only (scheme://host[:port]), without a path or "
+                   "query: got 'https://h/prefix?q'");
+}
+
 /* The sentences: what was refused, and the way out. */
 static void test_check_messages(void)
 {
@@ -223,6 +245,7 @@ int main(void)
     test_check_https();
     test_check_http();
     test_check_not_url();
+    test_check_path_query();
     test_check_messages();
     return check_done();
 }

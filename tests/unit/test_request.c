@@ -13,6 +13,7 @@
 #include "check.h"
 #include "endpoint.h"
 #include "err.h"
+#include "field.h"
 #include "request.h"
 #include "sign.h"
 #include "transport.h"
@@ -336,20 +337,13 @@ static void test_urls_kept(void)
 
 static void test_bad_endpoints(void)
 {
-    static const char *const bad[] = {"",
-                                      "cps.example.com",
-                                      "ftp://cps.example.com",
-                                      "file:///etc/passwd",
-                                      "https://",
-                                      "http://",
-                                      "https://user@cps.example.com",
-                                      "https://u:p@cps.example.com",
-                                      "https://cps.example.com:0",
-                                      "https://cps.example.com:65536",
-                                      "https://cps.example.com:",
-                                      "https://cps.example.com:x",
-                                      "https://[::1",
-                                      NULL};
+    static const char *const bad[] = {
+        "", "cps.example.com", "ftp://cps.example.com", "file:///etc/passwd", "https://", "http://",
+        "https://user@cps.example.com", "https://u:p@cps.example.com", "https://cps.example.com:0",
+        "https://cps.example.com:65536", "https://cps.example.com:", "https://cps.example.com:x",
+        "https://[::1",
+        /* a path or a query was silently dropped before */
+        "https://h/prefix?q", "https://h/prefix", "https://h?q", "https://h/?", NULL};
     for (size_t i = 0; bad[i]; i++) {
         struct request_maker *m = NULL;
         int rc = request_maker_new(bad[i], AK, SK, &m);
@@ -372,8 +366,10 @@ static void test_bad_regions(void)
     char long_region[80];
     memset(long_region, 'r', sizeof(long_region) - 1);
     long_region[sizeof(long_region) - 1] = '\0';
-    const char *bad[] = {"",          "cn/north",  "cn north",  "cn,north",
-                         "cn\nnorth", "cn\tnorth", long_region, NULL};
+    const char *bad[] = {"",           "cn/north",        "cn north",   "cn,north",
+                         "cn\nnorth",  "cn\tnorth",       long_region,  "cn-north-1?x",
+                         "cn-north#1", "cn%2Fnorth",      "CN-NORTH-1", "cn-north-1\xc2\xa0",
+                         "cn.north",   "cn-north-1/../x", NULL};
     for (size_t i = 0; bad[i]; i++) {
         struct http_request *r = NULL;
         int rc = request_make_create(m, bad[i], BODY, strlen(BODY), T0, &r);
@@ -402,6 +398,66 @@ static void test_bad_regions(void)
     }
 }
 
+/* A regionId of exactly FIELD_REGION_ID_MAX characters makes a request whose URL, scope and
+ * body region are all of it; one more character makes none (an 80-character region was sent
+ * with its URL cut to 63 characters and its body whole). */
+static void test_region_lengths(void)
+{
+    struct request_maker *m = maker(ENDPOINT_TEST, AK, SK);
+    if (!m)
+        return;
+    char region[FIELD_REGION_ID_MAX + 2], want[256];
+    memset(region, 'r', sizeof(region));
+    region[FIELD_REGION_ID_MAX] = '\0';
+    snprintf(want, sizeof(want), ENDPOINT_TEST "/v1/regions/%s/instances", region);
+    CHECK_STR(request_create_url(m, region), want);
+    struct http_request *r = NULL;
+    CHECK_INT(request_make_create(m, region, BODY, strlen(BODY), T0, &r), ==, 0);
+    if (r) {
+        CHECK_STR(r->url, want);
+        const char *auth = header(r, 4, "Authorization");
+        char scope[128];
+        snprintf(scope, sizeof(scope), "/20231114/%s/cps/jdcloud2_request", region);
+        CHECK(auth && strstr(auth, scope) != NULL);
+    }
+    http_request_free(r);
+    region[FIELD_REGION_ID_MAX] = 'r';
+    region[FIELD_REGION_ID_MAX + 1] = '\0';
+    CHECK(request_create_url(m, region) == NULL);
+    r = NULL;
+    CHECK_INT(request_make_create(m, region, BODY, strlen(BODY), T0, &r), ==, ERR_INVALID);
+    CHECK(r == NULL);
+    request_maker_free(m);
+}
+
+/* Any number of regions: each keeps its own URL (there was a silent limit of 64, past which
+ * a dry run ended with "out of memory"). */
+static void test_many_regions(void)
+{
+    struct request_maker *m = maker(ENDPOINT_TEST, AK, SK);
+    if (!m)
+        return;
+    enum { N = 300 };
+    static const char *urls[N];
+    char region[32], want[128];
+    for (int i = 0; i < N; i++) {
+        snprintf(region, sizeof(region), "cn-r-%d", i);
+        urls[i] = request_create_url(m, region);
+        snprintf(want, sizeof(want), ENDPOINT_TEST "/v1/regions/%s/instances", region);
+        CHECK_STR(urls[i], want);
+    }
+    for (int i = 0; i < N; i++) {
+        snprintf(region, sizeof(region), "cn-r-%d", i);
+        CHECK(urls[i] && urls[i] == request_create_url(m, region));
+        struct http_request *r = NULL;
+        CHECK_INT(request_make_create(m, region, BODY, strlen(BODY), T0, &r), ==, 0);
+        if (r)
+            CHECK(strcmp(r->url, urls[i]) == 0);
+        http_request_free(r);
+    }
+    request_maker_free(m);
+}
+
 /* A time the date header cannot hold (year 10000) makes no request. */
 static void test_bad_time(void)
 {
@@ -426,6 +482,8 @@ int main(void)
     test_urls_kept();
     test_bad_endpoints();
     test_bad_regions();
+    test_region_lengths();
+    test_many_regions();
     test_bad_time();
     return check_done();
 }

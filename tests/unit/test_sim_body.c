@@ -106,6 +106,12 @@ static void test_declined(void)
         "{\"az\":\"a\"}",
         "{\"regionId\":\"a\",}",
         "{\"regionId\":\"a\"\x01}",
+        /* what a CSV cell may say but a body may not: spaces around, a word's case */
+        "{\"regionId\":\" a\"}",
+        "{\"regionId\":\"a \"}",
+        "{\"instanceSpec\":{\"name\":\" \"}}",
+        "{\"instanceSpec\":{\"lineType\":\"BGP\"}}",
+        "{\"instanceSpec\":{\"charge\":{\"chargeUnit\":\"Month\"}}}",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         bool accepted = both_ways(bad[i]);
