@@ -2,12 +2,14 @@
 # bench/adapt.sh [ROWS] [LIMIT_ROWS] - the adaptive rate of `cpsbatch run --rate 0` against
 # cps-sim on loopback, in two cases:
 #  1. random 503s (--p503 0.1): errors that do not grow with the rate. ROWS rows (default
-#     20,000) adaptive and with --no-adapt; prints both times and their ratio.
+#     20,000) adaptive and with --no-adapt, three runs each; prints the times and the ratio of
+#     the best of each.
 #     Target: adaptive within 1.5x of --no-adapt.
 #  2. a server-side limit (--rate-limit 200 --limit-status 429): LIMIT_ROWS rows (default
 #     4,000, about 20 s). Prints the server's answers second by second, the rows created per
 #     second and the share of 429s from the 5th second to the end.
-#     Target: 170..200 created/s (within 15% below the limit), 429s <= 5% of requests.
+#     Target: 170..200 created/s (within 15% below the limit), 429s <= 5% of requests. The
+#     server's bucket holds a burst of 200, so a window may see a little more than 200/s.
 # Every run is bounded (timeout 300 s); the figures are repeatable (--seed 1).
 set -euo pipefail
 rows=${1:-20000}
@@ -52,6 +54,7 @@ run() {
     local name=$1 job=$2
     shift 2
     local start end
+    rm -f "$work/$name.ledger.jsonl"
     start=$(date +%s.%N)
     timeout 300 "$build/cpsbatch" run "$job" --endpoint "$url" --rate 0 --concurrency 64 \
         --ledger "$work/$name.ledger.jsonl" --progress never --yes "$@" \
@@ -61,12 +64,20 @@ run() {
 }
 
 make_job "$work/random.csv" "$rows"
-start_sim --p503 0.1
-adaptive=$(run random-adapt "$work/random.csv")
-start_sim --p503 0.1
-fixed=$(run random-fixed "$work/random.csv" --no-adapt)
-echo "random 10% 503s, $rows rows: adaptive $adaptive s, --no-adapt $fixed s," \
-    "ratio $(echo "$adaptive $fixed" | awk '{ printf "%.2f", $1 / $2 }') (target <= 1.5)"
+# Three of each, alternating (other load on the machine hits both alike); the best of each.
+best() { sort -n | head -1; }
+adaptive_all="" fixed_all=""
+for _ in 1 2 3; do
+    start_sim --p503 0.1
+    adaptive_all+="$(run random-adapt "$work/random.csv") "
+    start_sim --p503 0.1
+    fixed_all+="$(run random-fixed "$work/random.csv" --no-adapt) "
+done
+adaptive=$(echo $adaptive_all | tr ' ' '\n' | best)
+fixed=$(echo $fixed_all | tr ' ' '\n' | best)
+echo "random 10% 503s, $rows rows, best of 3: adaptive $adaptive s ($adaptive_all), --no-adapt" \
+    "$fixed s ($fixed_all), ratio $(echo "$adaptive $fixed" | awk '{ printf "%.2f", $1 / $2 }')" \
+    "(target <= 1.5)"
 echo "  adaptive:    $(tail -1 "$work/random-adapt.out")"
 echo "  --no-adapt:  $(tail -1 "$work/random-fixed.out")"
 
@@ -80,10 +91,12 @@ run_pid=$!
 python3 - "$url" "$run_pid" "$limit" <<'PY'
 import json, os, sys, time, urllib.request
 url, pid, limit = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
-def stats():
+def stats():  # stamped halfway through the call
+    t = time.monotonic()
     with urllib.request.urlopen(url + "/__sim/stats", timeout=10) as r:
         s = json.load(r)
-    return s["creates"], s["requests"], s["by_status"].get("429", 0)
+    t = (t + time.monotonic()) / 2 - start
+    return t, s["creates"], s["requests"], s["by_status"].get("429", 0)
 def alive():
     try:
         os.kill(pid, 0)
@@ -92,7 +105,7 @@ def alive():
         return False
 samples, start = [], time.monotonic()
 while alive() and time.monotonic() - start < 300:
-    samples.append((time.monotonic() - start, *stats()))
+    samples.append(stats())
     time.sleep(1 - (time.monotonic() - start) % 1)
 print(f"server limit {limit:.0f}/s answering 429: second, created, requests, 429s")
 for a, b in zip(samples, samples[1:]):
@@ -103,7 +116,7 @@ if len(after) < 2:
 (t0, c0, r0, x0), (t1, c1, r1, x1) = after[0], after[-1]
 rate, share = (c1 - c0) / (t1 - t0), (x1 - x0) / max(r1 - r0, 1)
 print(f"from {t0:.1f} s to {t1:.1f} s: {rate:.1f} created/s ({rate / limit:.0%} of the limit;"
-      f" target 85..100%), 429s {share:.1%} of {r1 - r0} requests (target <= 5%)")
+      f" target 85..100%; the server's burst of {limit:.0f} can lift it a little above)," f" 429s {share:.1%} of {r1 - r0} requests (target <= 5%)")
 PY
 wait "$run_pid" || true
 echo "  $(tail -1 "$work/limit.out")"
