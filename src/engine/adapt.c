@@ -13,8 +13,8 @@ static int64_t adapt_clock(struct adapt *a, int64_t now_us)
     return a->last_us;
 }
 
-/* Count one answer at now_us (failed: a plain 503). When now_us is past the bucket being
- * counted, that bucket (and any empty ones after it) closes: its answers over its length give
+/* Count one answer at now_us (failed: a throttle or a plain 503). When now_us is past the bucket
+ * being counted, that bucket (and any empty ones after it) closes: its answers over its length give
  * the newest sample, and its counts stay as the previous bucket's if no empty one followed.
  * The answer itself belongs to the new bucket. */
 static void adapt_meter_record(struct adapt_meter *m, bool failed, int64_t now_us)
@@ -53,7 +53,7 @@ static bool adapt_meter_rate(const struct adapt_meter *m, int64_t now_us, double
 }
 
 /* Google SRE's test over this bucket and the one before (since the last cut): requests > K x
- * accepts, where the accepts are the answers that were not plain 503s. */
+ * accepts, where the accepts are the answers that were neither throttles nor plain 503s. */
 static bool adapt_meter_overloaded(const struct adapt_meter *m)
 {
     int64_t answers = m->seen + m->prev_seen;
@@ -110,13 +110,25 @@ int adapt_init(struct adapt *a, double max_rate, int64_t now_us)
     return 0;
 }
 
+/* Far above a limit: at least ADAPT_FAST_ANSWERS answers since the last cut, and at least
+ * ADAPT_FAST_SHARE of them throttles or plain 503s. */
+static bool adapt_meter_rejected(const struct adapt_meter *m)
+{
+    int64_t answers = m->seen + m->prev_seen;
+    int64_t rejected = m->failed + m->prev_failed;
+    return answers >= ADAPT_FAST_ANSWERS && (double)rejected >= ADAPT_FAST_SHARE * (double)answers;
+}
+
 /* A throttle to a request sent at sent_us, at now (already counted): cut unless invariant 2
  * or the lack of a base keeps it. */
 static bool adapt_cut(struct adapt *a, int64_t sent_us, int64_t now)
 {
     struct adapt_meter *m = &a->meter;
     double w;
-    if ((a->cut && sent_us < a->cut_us) || !adapt_cut_base(a, now, &w))
+    if (a->cut &&
+        (sent_us < a->cut_us || (now - a->cut_us < ADAPT_WINDOW_US && !adapt_meter_rejected(m))))
+        return false;
+    if (!adapt_cut_base(a, now, &w))
         return false;
     a->cut = true;
     a->w_max = w;
@@ -140,7 +152,7 @@ static void adapt_grow(struct adapt *a, int64_t now)
 bool adapt_on_throttle(struct adapt *a, int64_t sent_us, int64_t now_us)
 {
     int64_t now = adapt_clock(a, now_us);
-    adapt_meter_record(&a->meter, false, now);
+    adapt_meter_record(&a->meter, true, now);
     return adapt_cut(a, sent_us, now);
 }
 

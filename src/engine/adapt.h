@@ -49,11 +49,16 @@
  *  - One cut per round trip, as TCP does it. The answers to requests already in flight when a
  *    cut happens were sent at the old rate; letting each cut again would take a burst of 50
  *    throttled answers down to the floor (0.7^50). So only the answer to a request sent at or
- *    after the last cut may cut again: it is the first news of the rate the cut set. The
- *    descent from far above a limit takes a handful of round trips (0.7^10 is 1/35) rather
- *    than a handful of seconds, so few throttled answers spend the retry budget.
- *  - The plain-503 test counts only answers since the last cut (the buckets restart at a cut):
- *    answers to requests sent before it do not count against the rate it set.
+ *    after the last cut may cut again: it is the first news of the rate the cut set.
+ *  - Fast only when nearly all is rejected: a throttle within ADAPT_WINDOW_US (1 s) of the
+ *    last cut cuts only if, of the answers since that cut (at least ADAPT_FAST_ANSWERS), at
+ *    least ADAPT_FAST_SHARE (half) were throttles or plain 503s. More than twice above a
+ *    limit, most answers are throttles and the rate comes down a step per round trip (0.7^10
+ *    is 1/35: a handful of round trips, not seconds, so few throttled answers spend the retry
+ *    budget); closer to the limit it is one cut a second. With 30% random 429s the batch
+ *    still slows down, one cut a second most of the time (3 of 5 answers after a cut are
+ *    throttles 16% of the time), as in the AWS SDKs: a 429 RATE_LIMIT is taken at its word.
+ *  - Both tests count only answers since the last cut (their buckets restart at a cut).
  *  - A floor: the rate never drops below ADAPT_MIN_RATE (0.5/s, as in the AWS SDKs) or, if the
  *    configured rate is lower, below the configured rate.
  *  - max_rate 0 means no configured ceiling: the rate is unlimited (adapt_rate() returns 0)
@@ -64,7 +69,8 @@
  * Invariants:
  *  1. floor <= adapt_rate() <= max_rate once cut (and adapt_rate() == max_rate before the
  *     first cut; 0, meaning unlimited, when max_rate is 0).
- *  2. Only the answer to a request sent at or after the last cut cuts again.
+ *  2. Only the answer to a request sent at or after the last cut cuts again, and within
+ *     ADAPT_WINDOW_US of it only if nearly all answers since it were rejections.
  *  3. A pure function of the times passed in: a `now` earlier than one already seen is taken
  *     as that one.
  *
@@ -76,13 +82,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define ADAPT_BETA 0.7                  /* a cut keeps this share of the rate */
-#define ADAPT_SCALE 0.4                 /* CUBIC's C: how fast the rate grows back */
-#define ADAPT_SMOOTH 0.8                /* weight of the newest bucket in the measured rate */
-#define ADAPT_BUCKET_US INT64_C(500000) /* the measured rate's bucket */
-#define ADAPT_MIN_RATE 0.5              /* the floor, requests per second */
-#define ADAPT_K 2.0                     /* plain 503s cut when answers > ADAPT_K x others */
-#define ADAPT_MIN_ANSWERS 50            /* ... among at least this many answers */
+#define ADAPT_BETA 0.7                   /* a cut keeps this share of the rate */
+#define ADAPT_SCALE 0.4                  /* CUBIC's C: how fast the rate grows back */
+#define ADAPT_SMOOTH 0.8                 /* weight of the newest bucket in the measured rate */
+#define ADAPT_BUCKET_US INT64_C(500000)  /* the measured rate's bucket */
+#define ADAPT_MIN_RATE 0.5               /* the floor, requests per second */
+#define ADAPT_WINDOW_US INT64_C(1000000) /* no second cut within this, unless rejected */
+#define ADAPT_FAST_ANSWERS 5             /* ... by at least this many answers since the cut */
+#define ADAPT_FAST_SHARE 0.5             /* ... of which at least this share */
+#define ADAPT_K 2.0                      /* plain 503s cut when answers > ADAPT_K x others */
+#define ADAPT_MIN_ANSWERS 50             /* ... among at least this many answers */
 
 /* The measured rate of answers. */
 struct adapt_meter {
@@ -91,8 +100,8 @@ struct adapt_meter {
     int64_t bucket_us; /* start of the bucket being counted */
     int64_t count;     /* answers in it so far */
     double rate;       /* smoothed answers per second */
-    /* The plain-503 test: answers and plain 503s in this bucket and the one before (0 when
-     * not adjacent), all since the last cut. */
+    /* The SRE test: answers, and the throttles and plain 503s among them, in this bucket and
+     * the one before (0 when not adjacent), all since the last cut. */
     int64_t seen, failed, prev_seen, prev_failed;
 };
 

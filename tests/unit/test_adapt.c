@@ -109,9 +109,47 @@ static void test_one_cut_per_round_trip(void)
     CHECK_DBL(adapt_rate(&a), ==, 0.7 * before);
     int64_t second = cut_at + 3 * SEC + 1;
     CHECK(!adapt_on_throttle(&a, second - 1, second + 1));
+
+    /* Within a second of a cut, a throttle amid successes does not cut; from a second on it
+     * does. */
+    t = second + 10 * MS;
+    feed(&a, &t, 10 * MS, second + 500 * MS);
+    CHECK(!adapt_on_throttle(&a, second, second + 500 * MS));
+    feed(&a, &t, 10 * MS, second + SEC);
     before = adapt_rate(&a);
-    CHECK(adapt_on_throttle(&a, second, second + 2));
+    CHECK(adapt_on_throttle(&a, second, second + SEC));
     CHECK_DBL(adapt_rate(&a), ==, 0.7 * before);
+}
+
+/* Throttles to requests sent at now, one microsecond apart, until one cuts (at most 100).
+ * Returns how many it took. */
+static int reject_until_cut(struct adapt *a, int64_t *now)
+{
+    for (int n = 1; n <= 100; n++, (*now)++)
+        if (adapt_on_throttle(a, *now, *now))
+            return n;
+    return 0;
+}
+
+/* Far above a limit, nearly every answer is a throttle: the rate comes down a step per round
+ * trip, once ADAPT_FAST_ANSWERS answers since the last cut say so, not a step a second. */
+static void test_fast_descent(void)
+{
+    struct adapt a;
+    int64_t now = warm_up(&a, 100, 100);
+    CHECK_INT(reject_until_cut(&a, &now), ==, 1); /* the first cut needs no evidence */
+    int64_t start = now;
+    for (int i = 0; i < 5; i++)
+        CHECK_INT(reject_until_cut(&a, &now), ==, ADAPT_FAST_ANSWERS);
+    NEAR(adapt_rate(&a), 100 * pow(0.7, 6), 1e-9);
+    CHECK_INT(now - start, <, 100);
+    /* One throttle in three answers: not rejected enough. */
+    for (int i = 0; i < 100; i++) {
+        adapt_on_success(&a, ++now);
+        adapt_on_success(&a, ++now);
+        now++;
+        CHECK(!adapt_on_throttle(&a, now, now));
+    }
 }
 
 /* After a cut from W = 100 the curve is 70 at the cut, 96.25 at K/2, 100 at K (4.217 s),
@@ -180,24 +218,25 @@ static void test_recovery_closed_loop(void)
 static void test_floor(void)
 {
     struct adapt a;
-    /* Each throttle answers a request sent at its cut's time, so each cuts by 0.7 from the
-     * rate in force (the measured rate is far above it), down to the floor of 0.5. */
+    /* Nothing but throttles, a microsecond apart: each cut by 0.7 from the rate in force (the
+     * measured rate is far above it), down to the floor of 0.5. */
     CHECK_INT(adapt_init(&a, 100, T0), ==, 0);
+    int64_t now = T0;
     double want = 100;
     int mismatched = 0;
     for (int i = 0; i < 14; i++) {
-        CHECK(adapt_on_throttle(&a, T0 + i, T0 + i));
+        CHECK_INT(reject_until_cut(&a, &now), >, 0);
         want *= 0.7;
         mismatched += adapt_rate(&a) != want;
     }
     CHECK_INT(mismatched, ==, 0);
     NEAR(want, 100 * pow(0.7, 14), 1e-12); /* 0.678 */
-    CHECK(adapt_on_throttle(&a, T0 + 14, T0 + 14));
+    CHECK_INT(reject_until_cut(&a, &now), >, 0);
     CHECK_DBL(adapt_rate(&a), ==, 0.5);
-    for (int i = 15; i < 100; i++)
-        adapt_on_throttle(&a, T0 + i, T0 + i);
+    for (int i = 0; i < 10; i++)
+        reject_until_cut(&a, &now);
     CHECK_DBL(adapt_rate(&a), ==, 0.5);
-    adapt_on_success(&a, T0 + 100);
+    adapt_on_success(&a, now);
     CHECK_DBL(adapt_rate(&a), ==, 0.5);
 
     /* Throttles alone, 1.5 s apart: the second cuts from the measured 0.67/s to the floor. */
@@ -476,6 +515,7 @@ int main(void)
     test_measured();
     test_cut();
     test_one_cut_per_round_trip();
+    test_fast_descent();
     test_recovery();
     test_recovery_closed_loop();
     test_floor();
