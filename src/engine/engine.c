@@ -430,16 +430,20 @@ static void leave_in_doubt(struct engine *e, struct task *t, const struct outcom
     task_end(e, t, TASK_IN_DOUBT);
 }
 
-/* Feed the adaptive controller one answer and put the rate it sets in force. Every answer
- * that is not throttling counts as a success: the controller measures the answer rate. */
-static void adapt_to(struct engine *e, enum outcome_kind kind, int64_t now)
+/* Feed the adaptive controller one answer and put the rate it sets in force. A 429 and a 503
+ * with Retry-After throttle; a plain 503 throttles only when such answers dominate (adapt.h);
+ * every other answer counts as a success: the controller measures the answer rate. */
+static void adapt_to(struct engine *e, const struct outcome *o, const struct http_response *r,
+                     int64_t now)
 {
-    if (!e->cfg->adapt || kind == OUTCOME_ABORTED)
+    if (!e->cfg->adapt || o->kind == OUTCOME_ABORTED)
         return;
-    if (kind == OUTCOME_THROTTLED)
-        adapt_on_throttle(&e->adapt, now);
-    else
+    if (o->kind != OUTCOME_THROTTLED)
         adapt_on_success(&e->adapt, now);
+    else if (o->http == 503 && !r->retry_after[0])
+        adapt_on_unavailable(&e->adapt, r->t_sent, now);
+    else
+        adapt_on_throttle(&e->adapt, r->t_sent, now);
     double rate = adapt_rate(&e->adapt);
     if (rate != ratelimit_rate(&e->bucket))
         ratelimit_set_rate(&e->bucket, rate, now);
@@ -528,7 +532,7 @@ static void auth_stop(struct engine *e, struct task *t, const struct outcome *o,
 static void dispatch(struct engine *e, struct task *t, const struct outcome *o,
                      const struct http_response *r, int64_t now)
 {
-    adapt_to(e, o->kind, now);
+    adapt_to(e, o, r, now);
     switch (o->kind) {
     case OUTCOME_DONE: finish_done(e, t, o, now); break;
     case OUTCOME_PERMANENT: finish_failed(e, t, o, now); break;

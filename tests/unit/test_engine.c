@@ -681,7 +681,8 @@ static void test_rate_pacing(void)
 }
 
 /* 429 RATE_LIMIT cuts the rate (to 0.7 of what was sent) and sends slow down; successes bring
- * it back to the configured rate; 503 cuts it too. */
+ * it back to the configured rate; a 503 with Retry-After cuts it too, a lone plain 503 does
+ * not (test_adapt.c: only when plain 503s dominate). */
 static void test_adapt(void)
 {
     struct fx *f = fx_init("adapt", 10000);
@@ -703,6 +704,10 @@ static void test_adapt(void)
     while (!f->port.n_pending)
         f->now = advance(f);
     answer(f, 0, 503, ERR_BODY("UNAVAILABLE"), NULL);
+    CHECK_DBL(f->st.rate, ==, 100);
+    while (!f->port.n_pending)
+        f->now = advance(f);
+    answer(f, 0, 503, ERR_BODY("UNAVAILABLE"), "1");
     CHECK_DBL(f->st.rate, <=, 70.001);
     atomic_store(&f->stop, 2);
     advance(f);
