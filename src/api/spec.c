@@ -406,39 +406,53 @@ static int check_charge(const struct spec *s, spec_report_fn report, void *ctx)
     return check_range(s, FIELD_CHARGE_DURATION, 1, years ? 3 : 9, report, ctx);
 }
 
+enum password_verdict { PASSWORD_OK, PASSWORD_BAD_CHAR, PASSWORD_BAD_LENGTH, PASSWORD_FEW_KINDS };
+
 /* The password rule of JD Cloud's public parameter specification. */
+static enum password_verdict judge_password(const char *p, size_t len)
+{
+    bool upper = false, lower = false, digit = false, special = false;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)p[i];
+        upper |= isupper(ch) != 0;
+        lower |= islower(ch) != 0;
+        digit |= isdigit(ch) != 0;
+        if (strchr(PASSWORD_SPECIALS, ch) && ch)
+            special = true;
+        else if (!isalnum(ch))
+            return PASSWORD_BAD_CHAR;
+    }
+    if (len < 8 || len > 30)
+        return PASSWORD_BAD_LENGTH;
+    return upper + lower + digit + special < 3 ? PASSWORD_FEW_KINDS : PASSWORD_OK;
+}
+
+bool spec_password_ok(const char *p, size_t len)
+{
+    return judge_password(p, len) == PASSWORD_OK;
+}
+
 static int check_password(const struct spec *s, spec_report_fn report, void *ctx)
 {
     if (!s->present[FIELD_PASSWORD])
         return 0;
     const char *p = s->str[FIELD_PASSWORD];
-    size_t len = strlen(p);
-    bool upper = false, lower = false, digit = false, special = false;
-    for (const char *c = p; *c; c++) {
-        unsigned char ch = (unsigned char)*c;
-        upper |= isupper(ch) != 0;
-        lower |= islower(ch) != 0;
-        digit |= isdigit(ch) != 0;
-        if (strchr(PASSWORD_SPECIALS, ch) && ch) {
-            special = true;
-        } else if (!isalnum(ch)) {
-            reportf(report, ctx, FIELD_PASSWORD,
-                    "may hold only letters, digits and %s (the value is not shown)",
-                    PASSWORD_SPECIALS);
-            return 1;
-        }
-    }
-    if (len < 8 || len > 30) {
-        reportf(report, ctx, FIELD_PASSWORD, "must be 8..30 characters, got %zu", len);
-        return 1;
-    }
-    if (upper + lower + digit + special < 3) {
+    switch (judge_password(p, strlen(p))) {
+    case PASSWORD_OK: return 0;
+    case PASSWORD_BAD_CHAR:
+        reportf(report, ctx, FIELD_PASSWORD,
+                "may hold only letters, digits and %s (the value is not shown)", PASSWORD_SPECIALS);
+        break;
+    case PASSWORD_BAD_LENGTH:
+        reportf(report, ctx, FIELD_PASSWORD, "must be 8..30 characters, got %zu", strlen(p));
+        break;
+    case PASSWORD_FEW_KINDS:
         reportf(report, ctx, FIELD_PASSWORD,
                 "must mix at least three of: upper case, lower case, digits, special "
                 "characters");
-        return 1;
+        break;
     }
-    return 0;
+    return 1;
 }
 
 static int check_cidr(const struct spec *s, spec_report_fn report, void *ctx)

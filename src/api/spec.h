@@ -68,6 +68,9 @@ int spec_from_json(struct spec *s, const json_t *body, spec_report_fn report, vo
  * that is UTF-8 without control characters. Returns the number of problems. */
 int spec_check(const struct spec *s, spec_report_fn report, void *ctx);
 
+/* Whether p (len bytes) passes the API's password rule: what a message must never echo. */
+bool spec_password_ok(const char *p, size_t len);
+
 /* The request body as API.md section 1 shows it; absent optional fields omitted, integers as
  * numbers. With mask_password the password (when present) is "********". New reference, or
  * NULL when out of memory. */

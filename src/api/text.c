@@ -61,6 +61,11 @@ bool text_utf8_valid(const char *s, size_t n, size_t *bad)
 {
     uint32_t cp;
     for (size_t i = 0; i < n;) {
+        uint64_t w;
+        if (n - i >= 8 && (memcpy(&w, s + i, 8), !(w & 0x8080808080808080ULL))) {
+            i += 8; /* eight ASCII bytes: the common case, a word at a time */
+            continue;
+        }
         size_t len = text_utf8_decode(s + i, n - i, &cp);
         if (len == 0) {
             if (bad)

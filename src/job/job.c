@@ -12,6 +12,7 @@
 #include "csvin.h"
 #include "err.h"
 #include "strmap.h"
+#include "text.h"
 
 #define LINE_MAX_LEN 1024
 #define COL_IGNORED (-1) /* "#notes" */
@@ -34,12 +35,43 @@ struct job {
     struct strmap *given;       /* user tokens -> the row that used each first */
     struct strmap *occurrences; /* row digests -> how many rows had each */
     struct csvin_record rec;
-    struct job_row *cur;    /* the row being checked, for spec_report */
+    struct job_row *cur; /* the row being checked, for spec_report */
+    const char *secret;  /* the current row's password cell, trimmed (secret_len bytes) */
+    size_t secret_len;
     unsigned long reported; /* fields of the current row with a problem reported (bits) */
 };
 
 static void reportf(struct job *j, long row, const char *column, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* What a message says of a cell never shows a password: every occurrence of secret (len bytes,
+ * when it is long enough to be one) and every quoted value that would pass as one ("count:
+ * must be a whole number, got '...'" from a swapped column) becomes "********". */
+static void redact(char *msg, size_t size, const char *secret, size_t len)
+{
+    static const char mask[] = "********";
+    char out[LINE_MAX_LEN / 2];
+    size_t o = 0, n = strlen(msg), m = sizeof(mask) - 1;
+    if (size > sizeof(out))
+        return;
+    for (size_t i = 0; i < n && o + m < size;) {
+        const char *close = msg[i] == '\'' ? strchr(msg + i + 1, '\'') : NULL;
+        size_t skip = 0;
+        if (len >= 8 && n - i >= len && memcmp(msg + i, secret, len) == 0)
+            skip = len;
+        else if (close && spec_password_ok(msg + i + 1, (size_t)(close - msg - i - 1)))
+            out[o++] = '\'', skip = (size_t)(close - msg - i - 1) + 1;
+        if (skip) {
+            memcpy(out + o, mask, m);
+            o += m;
+            i += skip;
+        } else {
+            out[o++] = msg[i++];
+        }
+    }
+    out[o] = '\0';
+    memcpy(msg, out, o + 1);
+}
 
 static void reportf(struct job *j, long row, const char *column, const char *fmt, ...)
 {
@@ -48,6 +80,9 @@ static void reportf(struct job *j, long row, const char *column, const char *fmt
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    redact(msg, sizeof(msg), j->secret, j->secret_len);
+    if (j->opt.password)
+        redact(msg, sizeof(msg), j->opt.password, strlen(j->opt.password));
     if (column)
         snprintf(line, sizeof(line), "%s:%ld:%s: %s", j->opt.path, row, column, msg);
     else
@@ -93,33 +128,6 @@ static void spec_report(void *ctx, enum field_id f, const char *msg)
 }
 
 /* ---- Text ------------------------------------------------------------------------------ */
-
-/* The length of the valid UTF-8 at the start of s (no NUL, no overlong form, no surrogate,
- * nothing past U+10FFFF). */
-static size_t utf8_span(const unsigned char *s, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        uint64_t w;
-        if (len - i >= 8 && (memcpy(&w, s + i, 8), true) &&
-            !((w | ((w - 0x0101010101010101ULL) & ~w)) & 0x8080808080808080ULL)) {
-            i += 8; /* eight ASCII bytes, none of them NUL */
-            continue;
-        }
-        unsigned c = s[i];
-        size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 1;
-        if (c == 0 || (c >= 0x80 && c < 0xC2) || c > 0xF4 || len - i < n)
-            return i;
-        for (size_t k = 1; k < n; k++)
-            if ((s[i + k] & 0xC0) != 0x80)
-                return i;
-        if ((c == 0xE0 && s[i + 1] < 0xA0) || (c == 0xED && s[i + 1] >= 0xA0) ||
-            (c == 0xF0 && s[i + 1] < 0x90) || (c == 0xF4 && s[i + 1] >= 0x90))
-            return i;
-        i += n;
-    }
-    return i;
-}
 
 /* Whether bytes decode as GB18030 (which GBK is a part of). */
 static bool reads_as_gb18030(const char *bytes, size_t len)
@@ -177,13 +185,13 @@ static bool check_text(struct job *j, long row)
 {
     bool ok = true;
     for (size_t c = 0; c < j->rec.nfields; c++) {
-        const unsigned char *cell = (const unsigned char *)j->rec.fields[c];
+        const char *cell = j->rec.fields[c];
         size_t len = j->rec.lens[c];
-        if (utf8_span(cell, len) == len)
+        if (text_utf8_valid(cell, len, NULL) && !memchr(cell, '\0', len))
             continue;
         ok = false;
         if (j->bad_text++ == 0)
-            report_bad_text(j, row, c, (const char *)cell, len);
+            report_bad_text(j, row, c, cell, len);
         if (row > 1 && c < j->ncols && j->fields[c] >= 0)
             j->reported |= 1UL << j->fields[c];
     }
@@ -199,13 +207,16 @@ static void sum_bad_text(struct job *j)
     j->bad_text_summed = true;
 }
 
-/* A row of empty cells (blanks aside): skipped like a blank line. */
+/* A row of empty cells (spaces aside, Unicode ones too): skipped like a blank line. */
 static bool record_is_empty(const struct csvin_record *rec)
 {
-    for (size_t c = 0; c < rec->nfields; c++)
-        for (size_t i = 0; i < rec->lens[c]; i++)
-            if (rec->fields[c][i] != ' ' && rec->fields[c][i] != '\t')
-                return false;
+    for (size_t c = 0; c < rec->nfields; c++) {
+        const char *cell = rec->fields[c];
+        size_t len = rec->lens[c];
+        text_trim(&cell, &len);
+        if (len)
+            return false;
+    }
     return true;
 }
 
@@ -213,12 +224,7 @@ static bool record_is_empty(const struct csvin_record *rec)
 
 static char *trimmed_copy(const char *s, size_t len)
 {
-    while (len && (*s == ' ' || *s == '\t')) {
-        s++;
-        len--;
-    }
-    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
-        len--;
+    text_trim(&s, &len);
     char *out = malloc(len + 1);
     if (out) {
         memcpy(out, s, len);
@@ -435,6 +441,11 @@ static int check_row(struct job *j, struct job_row *r)
         reportf(j, r->row, NULL, "has %zu fields, the header has %zu", j->rec.nfields, j->ncols);
         return 0;
     }
+    int pw = j->col_of[FIELD_PASSWORD];
+    j->secret = pw >= 0 ? j->rec.fields[pw] : NULL;
+    j->secret_len = pw >= 0 ? j->rec.lens[pw] : 0;
+    if (j->secret)
+        text_trim(&j->secret, &j->secret_len);
     fill_cells(j, r);
     spec_check(&r->spec, spec_report, j);
     int rc = 0;

@@ -279,9 +279,42 @@ static void test_separator_hint(void)
     CHECK_INT(l.n, ==, 0);
 }
 
+/* A value echoed in a message is never the row's password: not the password cell's value
+ * (here in a cell whose rules echo it), and not a value that would pass as a password (a
+ * column swapped with the password's). Values that could not be one still show. */
+static void test_password_never_echoed(void)
+{
+    struct lines l;
+    CHECK_INT(run_job(HDR "\n"
+                          "cn-north-1,cn-north-1a,cps.c.normal,standard,os,r1,r10,basic,a,"
+                          "Passw0rd!,Passw0rd!\n"
+                          "cn-north-1,cn-north-1a,cps.c.normal,standard,os,r1,r10,basic,a,"
+                          "1,Secret#Pass1\n"
+                          "cn-north-1,cn-north-1a,cps.c.normal,standard,os,r1,r10,BGPX,a,"
+                          "Passw0rd!,many\n",
+                      NULL, &l, NULL, NULL),
+              ==, 0);
+    CHECK(strstr(l.text, "Passw0rd!") == NULL);
+    CHECK(strstr(l.text, "Secret#Pass1") == NULL);
+    CHECK(strstr(l.text, "JOB:2:count: must be a whole number, got '********'\n") != NULL);
+    CHECK(strstr(l.text, "JOB:3:count: must be a whole number, got '********'\n") != NULL);
+    CHECK(strstr(l.text, "got 'many'") != NULL); /* could not be a password: shown */
+    CHECK(strstr(l.text, "got 'BGPX'") != NULL);
+    struct job_options shared = {.password = "Shared#Pass1"};
+    CHECK_INT(run_job("regionId,az,deviceType,imageType,osTypeId,sysRaidTypeId,dataRaidTypeId,"
+                      "networkType,name,count\n"
+                      "cn-north-1,cn-north-1a,cps.c.normal,standard,os,r1,r10,basic,a,"
+                      "x Shared#Pass1\n",
+                      &shared, &l, NULL, NULL),
+              ==, 0);
+    CHECK(strstr(l.text, "Shared#Pass1") == NULL);
+    CHECK(strstr(l.text, "got 'x ********'") != NULL);
+}
+
 int main(void)
 {
     test_text();
+    test_password_never_echoed();
     test_empty_rows();
     test_separator_hint();
     test_header();
