@@ -117,13 +117,11 @@ const char *field_chars_phrase(enum field_chars set)
                                     : "any text but control characters";
 }
 
-bool field_char_ok(enum field_chars set, unsigned char c)
-{
-    bool lower_id = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-    if (set == FIELD_CHARS_LOWER)
-        return lower_id;
-    return set == FIELD_CHARS_ID && (lower_id || (c >= 'A' && c <= 'Z') || c == '.' || c == '_');
-}
+#define SETS (1 << FIELD_CHARS_LOWER | 1 << FIELD_CHARS_ID) /* a-z 0-9 - */
+const unsigned char field_char_sets[256] = {
+    ['-'] = SETS,         ['.'] = 1 << FIELD_CHARS_ID, ['_'] = 1 << FIELD_CHARS_ID,
+    ['0' ... '9'] = SETS, ['a' ... 'z'] = SETS,        ['A' ... 'Z'] = 1 << FIELD_CHARS_ID};
+#undef SETS
 
 size_t field_max_len(enum field_id f)
 {
@@ -150,7 +148,7 @@ const char *const *field_values(enum field_id f)
 const char *field_spelling(enum field_id f, const char *v, size_t len)
 {
     for (const char *const *w = fields[f].values; w && *w; w++) {
-        if (strlen(*w) == len && strncasecmp(*w, v, len) == 0)
+        if (strlen(*w) == len && (memcmp(*w, v, len) == 0 || strncasecmp(*w, v, len) == 0))
             return *w;
     }
     return NULL;

@@ -414,12 +414,15 @@ static enum password_verdict judge_password(const char *p, size_t len)
     bool upper = false, lower = false, digit = false, special = false;
     for (size_t i = 0; i < len; i++) {
         unsigned char ch = (unsigned char)p[i];
-        upper |= isupper(ch) != 0;
-        lower |= islower(ch) != 0;
-        digit |= isdigit(ch) != 0;
-        if (strchr(PASSWORD_SPECIALS, ch) && ch)
+        if (ch >= 'A' && ch <= 'Z')
+            upper = true;
+        else if (ch >= 'a' && ch <= 'z')
+            lower = true;
+        else if (ch >= '0' && ch <= '9')
+            digit = true;
+        else if (ch && strchr(PASSWORD_SPECIALS, ch))
             special = true;
-        else if (!isalnum(ch))
+        else
             return PASSWORD_BAD_CHAR;
     }
     if (len < 8 || len > 30)
@@ -481,15 +484,19 @@ static int check_cidr(const struct spec *s, spec_report_fn report, void *ctx)
 static bool text_ok(const char *what, const char *text, size_t len, bool lines, enum field_id f,
                     spec_report_fn report, void *ctx)
 {
-    size_t bad;
-    if (!text_utf8_valid(text, len, &bad)) {
-        reportf(report, ctx, f, "%s is not UTF-8 text (byte 0x%02X at byte %zu)", what,
-                (unsigned char)text[bad], bad + 1);
-        return false;
-    }
     uint32_t cp;
     for (size_t i = 0, n; i < len; i += n) {
+        unsigned char c = (unsigned char)text[i];
+        if (c >= 0x20 && c < 0x7F) { /* printable ASCII: the common case */
+            n = 1;
+            continue;
+        }
         n = text_utf8_decode(text + i, len - i, &cp);
+        if (n == 0) {
+            reportf(report, ctx, f, "%s is not UTF-8 text (byte 0x%02X at byte %zu)", what, c,
+                    i + 1);
+            return false;
+        }
         if (text_is_control(cp) && !(lines && (cp == '\t' || cp == '\n' || cp == '\r'))) {
             char name[TEXT_DESCRIBE_MAX];
             text_describe(cp, name);
@@ -507,19 +514,21 @@ static int check_ident(const struct spec *s, enum field_id f, spec_report_fn rep
     const char *v = s->str[f];
     size_t len = strlen(v), max = field_max_len(f), chars = 0;
     uint32_t cp;
+    enum field_chars set = field_chars(f);
     for (size_t i = 0, n; i < len; i += n, chars++) {
+        n = 1;
+        if (field_char_ok(set, (unsigned char)v[i])) /* ASCII of the set: the common case */
+            continue;
         n = text_utf8_decode(v + i, len - i, &cp);
         if (n == 0) {
             reportf(report, ctx, f, "is not UTF-8 text (byte 0x%02X at byte %zu)",
                     (unsigned char)v[i], i + 1);
             return 1;
         }
-        if (n == 1 && field_char_ok(field_chars(f), (unsigned char)v[i]))
-            continue;
         char name[TEXT_DESCRIBE_MAX];
         text_describe(cp, name);
         reportf(report, ctx, f, "contains %s at character %zu (%s may hold only %s)", name,
-                chars + 1, field_name(f), field_chars_phrase(field_chars(f)));
+                chars + 1, field_name(f), field_chars_phrase(set));
         return 1;
     }
     if (chars >= 1 && chars <= max)

@@ -62,12 +62,17 @@ bool text_utf8_valid(const char *s, size_t n, size_t *bad)
     uint32_t cp;
     for (size_t i = 0; i < n;) {
         uint64_t w;
-        if (n - i >= 8 && (memcpy(&w, s + i, 8), !(w & 0x8080808080808080ULL))) {
-            i += 8; /* eight ASCII bytes: the common case, a word at a time */
+        if (n - i >= 8 && (memcpy(&w, s + i, 8),
+                           !((w | ((w - 0x0101010101010101ULL) & ~w)) & 0x8080808080808080ULL))) {
+            i += 8; /* eight ASCII bytes, none of them NUL: the common case, a word at a time */
+            continue;
+        }
+        if ((unsigned char)s[i] - 1u < 0x7Fu) { /* one ASCII byte, not NUL */
+            i++;
             continue;
         }
         size_t len = text_utf8_decode(s + i, n - i, &cp);
-        if (len == 0) {
+        if (len == 0 || cp == 0) {
             if (bad)
                 *bad = i;
             return false;
@@ -109,6 +114,10 @@ void text_trim(const char **s, size_t *len)
 {
     uint32_t cp;
     size_t n;
+    unsigned char first = *len ? (unsigned char)(*s)[0] : 0,
+                  last = *len ? (unsigned char)(*s)[*len - 1] : 0;
+    if (first > ' ' && first < 0x80 && last > ' ' && last < 0x80)
+        return; /* ASCII at both ends, no blank: nothing to trim (the common case) */
     while (*len && (n = text_utf8_decode(*s, *len, &cp)) != 0 && text_is_space(cp)) {
         *s += n;
         *len -= n;

@@ -23,8 +23,9 @@
  * continuation byte, a truncated sequence, an overlong form, a surrogate, past U+10FFFF). */
 size_t text_utf8_decode(const char *s, size_t n, uint32_t *cp);
 
-/* Whether s[0..n) is well-formed UTF-8; else *bad is the offset of the first byte that is
- * not (bad may be NULL). */
+/* Whether s[0..n) is well-formed UTF-8 text: no malformed sequence and no NUL (which no cell
+ * or JSON string of ours may hold); else *bad is the offset of the first byte that is not
+ * (bad may be NULL). */
 bool text_utf8_valid(const char *s, size_t n, size_t *bad);
 
 /* Whether cp is a space: an ASCII blank (space, \t \n \v \f \r) or one of the Unicode spaces

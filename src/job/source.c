@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "text.h"
 
 struct source {
     struct source_options opt;
@@ -42,6 +43,9 @@ struct source {
     int spool_fd; /* -1: none */
     bool replay;
     struct source_style style;
+    bool unclean; /* a byte handed out is not UTF-8 text (or a NUL) */
+    char pend[4]; /* the start of a character the last block handed out cut in two */
+    size_t npend;
     char err[256];
 };
 
@@ -334,6 +338,44 @@ static void finish(struct source *s)
         snprintf(s->sha + 2 * i, 3, "%02x", md[i]);
 }
 
+/* Whether the bytes handed out are all UTF-8 text, a block at a time (text_utf8_valid goes a
+ * word at a time), minding a character cut by the end of a block. */
+static void note_text(struct source *s, const char *buf, size_t n)
+{
+    size_t start = 0;
+    if (s->unclean)
+        return;
+    if (s->npend) { /* finish the character the last block began */
+        unsigned char lead = (unsigned char)s->pend[0];
+        size_t want = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+        start = want - s->npend < n ? want - s->npend : n;
+        memcpy(s->pend + s->npend, buf, start);
+        s->npend += start;
+        if (s->npend < want)
+            return;
+        s->unclean = !text_utf8_valid(s->pend, want, NULL);
+        s->npend = 0;
+    }
+    size_t end = n, lead = n;
+    while (lead > start && n - lead < 4 && ((unsigned char)buf[lead - 1] & 0xC0) == 0x80)
+        lead--;
+    if (lead > start && n - lead < 4) { /* the last character: whole, or cut by the block? */
+        unsigned char c = (unsigned char)buf[lead - 1];
+        size_t want = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+        if (n - (lead - 1) < want) {
+            end = lead - 1;
+            s->npend = n - end;
+            memcpy(s->pend, buf + end, s->npend);
+        }
+    }
+    s->unclean |= !text_utf8_valid(buf + start, end - start, NULL);
+}
+
+bool source_text_clean(const struct source *s)
+{
+    return !s->unclean;
+}
+
 int source_read(struct source *s, char *buf, size_t size, size_t *got)
 {
     *got = 0;
@@ -351,9 +393,11 @@ int source_read(struct source *s, char *buf, size_t size, size_t *got)
     if (rc)
         return rc;
     if (*got == 0) {
+        s->unclean |= s->npend > 0; /* the input ends inside a character */
         finish(s);
         return 0;
     }
+    note_text(s, buf, *got);
     if (!s->first_line_done)
         note_line_end(s, buf, *got);
     return s->spool_fd >= 0 ? spool_write(s, buf, *got) : 0;

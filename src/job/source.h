@@ -79,6 +79,10 @@ const struct source_style *source_style(const struct source *s);
 /* Record the separator the CSV reader chose (source_style().separator). */
 void source_set_separator(struct source *s, char separator);
 
+/* Whether every byte handed out so far (on a second pass: every byte of the input) is UTF-8
+ * text without NUL, so a reader need not check its cells one by one. */
+bool source_text_clean(const struct source *s);
+
 /* The raw bytes read so far. */
 unsigned long long source_raw_bytes(const struct source *s);
 

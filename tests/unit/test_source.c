@@ -215,6 +215,46 @@ static void test_changed(void)
     remove(path);
 }
 
+/* Whether the bytes handed out are UTF-8 text, known a block at a time: characters cut by the
+ * end of a block (read_all reads 7 bytes at a time; each text is tried at every offset) are
+ * whole characters, not errors; a bad byte, a NUL or a cut last character is found. */
+static void expect_clean(const char *bytes, size_t len, bool want)
+{
+    for (size_t shift = 0; shift < 7; shift++) {
+        char in[256], out[256], msg[256];
+        memset(in, 'x', shift);
+        memcpy(in + shift, bytes, len);
+        struct source *s;
+        struct source_options o = {0};
+        CHECK_INT(open_bytes(in, len + shift, o, &s, msg), ==, 0);
+        CHECK_INT(source_text_clean(s), ==, true); /* nothing read yet */
+        CHECK_INT(read_all(s, out, sizeof(out)), ==, (long)(len + shift));
+        if (source_text_clean(s) != want)
+            CHECK_FAIL_("shift %zu of '%.*s': clean %d, want %d", shift, (int)len, bytes,
+                        source_text_clean(s), want);
+        else
+            check_passed++;
+        source_close(s);
+    }
+}
+
+static void test_text_clean(void)
+{
+    static const char cjk[] = "a,\xe4\xb8\xad\xe6\x96\x87,b\r\n\xe4\xb8\xad\xe6\x96\x87\n";
+    static const char emoji[] = "\xf0\x9f\x98\x80\xf0\x9f\x98\x80,\xc3\xa9\xc3\xa9\n";
+    expect_clean(cjk, sizeof(cjk) - 1, true);
+    expect_clean(emoji, sizeof(emoji) - 1, true);
+    expect_clean("abc,def\n", 8, true);
+    expect_clean("ab\xd6\xd0,c\n", 7, false); /* GBK */
+    expect_clean("abc\xff\n", 5, false);      /* never in UTF-8 */
+    expect_clean("ab\0c\n", 5, false);        /* a NUL */
+    expect_clean("abc,\xe4\xb8", 6, false);   /* the input ends inside a character */
+    expect_clean("a\x80"
+                 "bcdefghij\n",
+                 13, false);                           /* a stray continuation byte */
+    expect_clean("a\xe4\xb8\xe4\xb8\xad\n", 7, false); /* a cut character before a whole */
+}
+
 int main(void)
 {
     test_boms();
@@ -224,5 +264,6 @@ int main(void)
     test_spool_rewind_sha();
     test_stdin_pipe();
     test_changed();
+    test_text_clean();
     return check_done();
 }
