@@ -8,8 +8,8 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <limits.h>
 #include <stdarg.h>
-#include <errno.h>
 #include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,21 +56,17 @@ static void reportf(spec_report_fn report, void *ctx, enum field_id f, const cha
 /* A whole number in decimal, text[0..len) and nothing else: an optional sign, digits. */
 static bool parse_whole(const char *text, size_t len, long long *out)
 {
-    char digits[24];
     size_t sign = len && (*text == '-' || *text == '+');
-    if (len == sign || len >= sizeof(digits))
+    if (len == sign)
         return false;
+    long long v = 0;
     for (size_t i = sign; i < len; i++) {
-        if (!isdigit((unsigned char)text[i]))
-            return false;
+        int d = text[i] - '0';
+        if (d < 0 || d > 9 || v > (LLONG_MAX - d) / 10)
+            return false; /* not a digit, or past the range */
+        v = v * 10 + d;
     }
-    memcpy(digits, text, len);
-    digits[len] = '\0';
-    errno = 0;
-    long long v = strtoll(digits, NULL, 10);
-    if (errno)
-        return false;
-    *out = v;
+    *out = *text == '-' ? -v : v;
     return true;
 }
 
