@@ -45,8 +45,8 @@ static void reportf(struct job *j, long row, const char *column, const char *fmt
     __attribute__((format(printf, 4, 5)));
 
 /* What a message says of a cell never shows a password: every occurrence of secret (len bytes,
- * when it is long enough to be one) and every quoted value that would pass as one ("count:
- * must be a whole number, got '...'" from a swapped column) becomes "********". */
+ * when it is long enough to be one) and every value echoed as "got '...'" that would pass as
+ * one ("count: must be a whole number, got '...'" from a swapped column) becomes "********". */
 static void redact(char *msg, size_t size, const char *secret, size_t len)
 {
     static const char mask[] = "********";
@@ -55,7 +55,8 @@ static void redact(char *msg, size_t size, const char *secret, size_t len)
     if (size > sizeof(out))
         return;
     for (size_t i = 0; i < n && o + m < size;) {
-        const char *close = msg[i] == '\'' ? strchr(msg + i + 1, '\'') : NULL;
+        bool quoted = msg[i] == '\'' && i >= 4 && memcmp(msg + i - 4, "got ", 4) == 0;
+        const char *close = quoted ? strchr(msg + i + 1, '\'') : NULL;
         size_t skip = 0;
         if (len >= 8 && n - i >= len && memcmp(msg + i, secret, len) == 0)
             skip = len;
