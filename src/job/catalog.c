@@ -192,6 +192,9 @@ static const json_t *region_of_az(const struct catalog *c, const char *az)
 
 /* ---- Checks ------------------------------------------------------------------------------- */
 
+/* Values are named unquoted: the job's reports mask any quoted value that could be a
+ * password, and an id such as centos-7.9-x64 could. */
+
 /* Report msg formatted on field f. */
 static void reportf(spec_report_fn report, void *ctx, enum field_id f, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -220,7 +223,7 @@ static const json_t *check_az(const struct catalog *c, const json_t *r, const ch
         reportf(report, ctx, FIELD_AZ, "%s is a zone of %s, not of %s; zones of %s: %s", az,
                 str(other, "region"), str(r, "region"), str(r, "region"), list);
     else
-        reportf(report, ctx, FIELD_AZ, "'%s' is not a zone of %s; its zones: %s", az,
+        reportf(report, ctx, FIELD_AZ, "%s is not a zone of %s; its zones: %s", az,
                 str(r, "region"), list);
     return NULL;
 }
@@ -238,8 +241,8 @@ static bool check_device_type(const json_t *z, const char *dt, spec_report_fn re
         reportf(report, ctx, FIELD_DEVICE_TYPE, "%s is sold out in %s; available there: %s", dt,
                 str(z, "az"), list);
     else
-        reportf(report, ctx, FIELD_DEVICE_TYPE, "'%s' is not offered in %s; available there: %s",
-                dt, str(z, "az"), list);
+        reportf(report, ctx, FIELD_DEVICE_TYPE, "%s is not offered in %s; available there: %s", dt,
+                str(z, "az"), list);
     return false;
 }
 
@@ -251,7 +254,7 @@ static int check_os(const json_t *d, const char *dt, const char *os, spec_report
         return 0;
     char list[512];
     choices(oss, "osTypeId", false, list, sizeof(list));
-    reportf(report, ctx, FIELD_OS_TYPE_ID, "'%s' is not an OS offered for %s; offered: %s", os, dt,
+    reportf(report, ctx, FIELD_OS_TYPE_ID, "%s is not an OS offered for %s; offered: %s", os, dt,
             list);
     return 1;
 }
@@ -272,7 +275,7 @@ static int check_raid(const json_t *d, const char *dt, const struct spec *s, enu
         reportf(report, ctx, f, "%s is a %s RAID of %s, not a %s RAID; %s RAIDs: %s", id,
                 system ? "data" : "system", dt, kind, kind, list);
     else
-        reportf(report, ctx, f, "'%s' is not a RAID type of %s; %s RAIDs: %s", id, dt, kind, list);
+        reportf(report, ctx, f, "%s is not a RAID type of %s; %s RAIDs: %s", id, dt, kind, list);
     return 1;
 }
 
@@ -286,7 +289,7 @@ int catalog_check(const struct catalog *c, const struct spec *s, spec_report_fn 
     if (!r) {
         char list[512];
         choices(regions, "region", false, list, sizeof(list));
-        reportf(report, ctx, FIELD_REGION_ID, "'%s' is not a region; regions: %s", region, list);
+        reportf(report, ctx, FIELD_REGION_ID, "%s is not a region; regions: %s", region, list);
         return 1;
     }
     if (!s->present[FIELD_AZ])

@@ -246,7 +246,7 @@ make_job() {
         print "regionId,az,deviceType,imageType,osTypeId,sysRaidTypeId,dataRaidTypeId," \
               "networkType,name,password,count"
         for (i = 1; i <= n; i++)
-            printf "cn-north-1,cn-north-1a,cps.c.normal,standard,os-1,r1,r10,basic,node-%05d," \
+            printf "cn-north-1,cn-north-1a,cps.c.normal,standard,centos-7.9-x64,r-sys-raid1,r-data-raid10,basic,node-%05d," \
                    "Test#Passw0rd,%d\n", i, 1 + i % 2
     }' >"$1"
 }

@@ -33,12 +33,12 @@ check "--retry-failed: exactly once" exactly_once "$WORK/quota.ledger.jsonl" 5
 JOB="$WORK/given.csv"
 printf 'regionId,az,deviceType,imageType,osTypeId,sysRaidTypeId,dataRaidTypeId,networkType,name,password,count,clientToken\n' >"$JOB"
 for i in 1 2; do
-    printf 'cn-north-1,cn-north-1a,cps.c.normal,standard,os-1,r1,r10,basic,given-%d,Test#Passw0rd,1,tok-%d\n' $i $i >>"$JOB"
+    printf 'cn-north-1,cn-north-1a,cps.c.normal,standard,centos-7.9-x64,r-sys-raid1,r-data-raid10,basic,given-%d,Test#Passw0rd,1,tok-%d\n' $i $i >>"$JOB"
 done
 run given --rate 0
 check_eq "given tokens: exit 0" "$RC" 0
 sed -i 's/given-2,Test#Passw0rd,1/given-2,Test#Passw0rd,3/' "$JOB"
-printf 'cn-north-1,cn-north-1a,cps.c.normal,standard,os-1,r1,r10,basic,given-3,Test#Passw0rd,1,tok-3\n' >>"$JOB"
+printf 'cn-north-1,cn-north-1a,cps.c.normal,standard,centos-7.9-x64,r-sys-raid1,r-data-raid10,basic,given-3,Test#Passw0rd,1,tok-3\n' >>"$JOB"
 before=$(sim_stat "['requests']")
 run given --rate 0
 check_eq "edited row with its old token: exit 1" "$RC" 1
