@@ -113,8 +113,7 @@ static int retry_or_fail(struct fetcher *fe, struct call *c, const struct http_r
         return 0;
     }
     say_failure(fe, c, r);
-    return r->error == TRANSPORT_ERROR_NONE && (r->status == 401 || r->status == 403) ? ERR_AUTH
-                                                                                      : ERR_NET;
+    return ERR_NET;
 }
 
 /* Send the due calls while fewer than FETCH_IN_FLIGHT are out; the earliest due time of
@@ -287,7 +286,8 @@ static int fetch_device_types(struct fetcher *fe, json_t *root, size_t *nzones)
 }
 
 /* The device types named in a region's zones (those asked for), once each, in order, as
- * entries of its deviceTypes; the zones' lists kept to those asked for. */
+ * entries of its deviceTypes (their members made now, so the file's order does not depend on
+ * which answer came first); the zones' lists kept to those asked for. */
 static int collect_device_types(struct fetcher *fe, json_t *r, size_t *count)
 {
     json_t *z, *d, *entries = json_object_get(r, "deviceTypes");
@@ -307,7 +307,8 @@ static int collect_device_types(struct fetcher *fe, json_t *r, size_t *count)
             json_array_foreach(entries, e, have) seen =
                 seen || strcmp(str(have, "deviceType"), name) == 0;
             if (!seen) {
-                json_array_append_new(entries, json_pack("{s:s}", "deviceType", name));
+                json_array_append_new(entries, json_pack("{s:s,s:[],s:[],s:[]}", "deviceType", name,
+                                                         "oss", "sysRaids", "dataRaids"));
                 (*count)++;
             }
         }

@@ -21,7 +21,7 @@ struct catalog_fetch {
 
 /* Returns 0 with *out, ERR_INVALID (a filter names what the API does not offer: msg lists
  * what it does), ERR_NET (a call failed for good, or the API's answer is not what API.md
- * says: msg names the call and why), ERR_AUTH (401/403: msg says so) or ERR_NOMEM. */
+ * says; keys refused, 401: msg names the call and the API's words) or ERR_NOMEM. */
 int catalog_fetch(const struct catalog_fetch *f, struct catalog **out, char *msg, size_t msglen);
 
 #endif

@@ -682,12 +682,8 @@ int cmd_run(int argc, char **argv)
     }
     if (choose_endpoint(&r))
         goto out;
-    rc = preflight(&r);
-    if (rc) {
-        status = exit_for_err(rc, EXIT_READING);
-        goto out;
-    }
     rc = open_existing_ledger(&r);
+    rc = rc ? rc : preflight(&r);
     if (rc) {
         status = exit_for_err(rc, EXIT_READING);
         goto out;
