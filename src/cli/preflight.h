@@ -24,8 +24,8 @@ struct preflight {
         CLIOPT_SET("insecure-http", &(p)->insecure_http), TARGET_CA_OPTIONS(&(p)->ca)
 
 #define PREFLIGHT_HELP                                                                             \
-    "  --endpoint URL         API endpoint, scheme://host[:port] (default: " ENDPOINT_DEFAULT      \
-    ")\n"                                                                                          \
+    "  --endpoint URL         API endpoint, scheme://host[:port] (default:\n"                      \
+    "                         " ENDPOINT_DEFAULT ")\n"                                             \
     "  --sandbox              ask the built-in emulator (cps-sim's catalog)\n"                     \
     "  --insecure-http        allow http:// to a host that is not loopback\n" TARGET_CA_HELP
 
