@@ -155,10 +155,11 @@ int cliopt_parse(const struct cliopt_command *c, int argc, char **argv, const ch
         rc = take_options(c, &t, argc, argv);
     if (rc)
         return rc;
-    if (optind != argc - 1) {
+    if (optind != argc - (operand != NULL)) {
         cliopt_hint(c, c->bad_operands);
         return ERR_INVALID;
     }
-    *operand = argv[optind];
+    if (operand)
+        *operand = argv[optind];
     return 0;
 }

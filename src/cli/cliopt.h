@@ -89,9 +89,10 @@ struct cliopt_command {
 };
 
 /* Parse argv (argv[0] names the command) against c: the options, anywhere, and exactly one
- * operand, stored in *operand (borrowed from argv). Returns 0; 1 after printing the usage on
- * stdout for -h/--help; ERR_INVALID after printing why and the hint; ERR_RANGE (after a
- * message) for a table of more than CLIOPT_MAX - 1 options, a mistake of the program. */
+ * operand, stored in *operand (borrowed from argv); none when operand is NULL. Returns 0; 1 after
+ * printing the usage on stdout for -h/--help; ERR_INVALID after printing why and the hint;
+ * ERR_RANGE (after a message) for a table of more than CLIOPT_MAX - 1 options, a mistake of the
+ * program. */
 int cliopt_parse(const struct cliopt_command *c, int argc, char **argv, const char **operand);
 
 /* Print c's hint h on stderr: for a usage error found after parsing (conflicting options). */

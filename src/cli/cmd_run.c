@@ -30,10 +30,11 @@
 #include "fdlimit.h"
 #include "jobcli.h"
 #include "plan.h"
+#include "preflight.h"
 #include "resume.h"
 #include "runview.h"
+#include "sandbox.h"
 #include "signals.h"
-#include "sim.h"
 #include "strmap.h"
 #include "target.h"
 
@@ -63,7 +64,11 @@ static const char usage[] =
     "  --drain-timeout S      after Ctrl-C, seconds in-flight requests get (default 10)\n"
     "  --no-adapt             keep the rate fixed when the API throttles\n"
     "  --retry-failed         send rows that failed permanently again (same token)\n"
-    "  --dry-run              send nothing; print each request as one JSON line\n"
+    "  --no-preflight         do not check the rows against the endpoint's catalog first\n"
+    "                         (by default every row's zone, device type, OS and RAID types\n"
+    "                         are checked, as validate --preflight does, before any is sent)\n"
+    "  --dry-run              send nothing; print each request as one JSON line (no\n"
+    "                         pre-flight)\n"
     "  --yes                  do not ask for confirmation\n"
     "  --progress WHEN        auto (on a terminal), always or never\n"
     "  --json                 print the summary as JSON on stdout\n"
@@ -77,7 +82,7 @@ static const char usage[] =
 
 struct run_options {
     const char *csv, *endpoint, *ledger;
-    bool sandbox, dry_run, yes, json, insecure_http, retry_failed, adapt;
+    bool sandbox, dry_run, yes, json, insecure_http, retry_failed, adapt, preflight;
     double rate, burst, timeout_s, drain_s;
     int concurrency, max_attempts;
     int64_t max_retry_wait_us;
@@ -109,6 +114,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
                               .timeout_s = 30,
                               .drain_s = 10,
                               .adapt = true,
+                              .preflight = true,
                               .progress = RUNVIEW_AUTO};
     /* One option a line, in the order getopt names them when one is ambiguous. */
     /* clang-format off */
@@ -126,6 +132,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
         CLIOPT_NUMBER("drain-timeout", &o->drain_s, 0, 3600),
         CLIOPT_CLEAR("no-adapt", &o->adapt),
         CLIOPT_SET("retry-failed", &o->retry_failed),
+        CLIOPT_CLEAR("no-preflight", &o->preflight),
         CLIOPT_SET("dry-run", &o->dry_run),
         CLIOPT_SET("yes", &o->yes),
         CLIOPT_PROGRESS("progress", &o->progress),
@@ -296,7 +303,8 @@ struct run {
     char ledger_endpoint[256]; /* what the ledger records: the endpoint, or "sandbox" */
     struct creds creds;
     struct sim *sim;
-    char sandbox_url[64], sandbox_ak[40], sandbox_sk[40];
+    char sandbox_url[SANDBOX_URL_SIZE], sandbox_ak[SANDBOX_KEY_SIZE], sandbox_sk[SANDBOX_KEY_SIZE];
+    struct catalog *catalog; /* the pre-flight's */
     struct ledger *ledger;
     struct plan plan;
     struct resume_counts counts;
@@ -317,6 +325,7 @@ static void run_release(struct run *r)
         sim_free(r->sim);
     }
     creds_release(&r->creds);
+    catalog_free(r->catalog);
     free(r->ledger_path);
     jobcli_release(&r->o.cli);
 }
@@ -403,22 +412,9 @@ static int check_split(const struct run *r)
 
 static int start_sandbox(struct run *r)
 {
-    struct sim_config cfg;
-    char msg[256] = "";
-    sim_config_default(&cfg);
-    if (token_random(r->sandbox_ak) || token_random(r->sandbox_sk))
-        return ERR_IO;
-    cfg.access_key = r->sandbox_ak;
-    cfg.secret_key = r->sandbox_sk;
-    cfg.faults.verify_signatures = true;
-    int rc = sim_new(&cfg, &r->sim, msg, sizeof(msg));
-    if (!rc)
-        rc = sim_start(r->sim, "127.0.0.1", 0, msg, sizeof(msg));
-    if (rc) {
-        fprintf(stderr, "cpsbatch: cannot start the sandbox: %s\n", msg);
+    int rc = sandbox_start(&r->sim, r->sandbox_url, r->sandbox_ak, r->sandbox_sk);
+    if (rc)
         return rc;
-    }
-    snprintf(r->sandbox_url, sizeof(r->sandbox_url), "http://127.0.0.1:%u", sim_port(r->sim));
     r->endpoint = r->sandbox_url;
     snprintf(r->ledger_endpoint, sizeof(r->ledger_endpoint), "sandbox");
     return 0;
@@ -433,6 +429,28 @@ static int choose_endpoint(struct run *r)
         return ERR_INVALID;
     snprintf(r->ledger_endpoint, sizeof(r->ledger_endpoint), "%s", r->endpoint);
     return target_keys(&r->creds, r->o.cli.profile, r->endpoint);
+}
+
+/* The keys requests are signed with: the sandbox's, the user's, or (an emulator on loopback
+ * that checks no signatures may be used without keys) placeholders. */
+static const char *access_key(const struct run *r)
+{
+    return r->sim ? r->sandbox_ak : r->creds.access_key ? r->creds.access_key : "none";
+}
+
+static const char *secret_key(const struct run *r)
+{
+    return r->sim ? r->sandbox_sk : r->creds.secret_key ? r->creds.secret_key : "none";
+}
+
+/* The pre-flight: the endpoint's catalog, read once, checks every row of the scan. */
+static int preflight(struct run *r)
+{
+    if (!r->o.preflight)
+        return 0;
+    int rc = preflight_fetch(r->endpoint, access_key(r), secret_key(r), &r->o.ca, &r->catalog);
+    r->jo.catalog = r->catalog;
+    return rc;
 }
 
 /* ---- Step 1: an existing ledger ----------------------------------------------------------------
@@ -578,9 +596,7 @@ static int send_rows(struct run *r, struct engine_stats *st, struct runview *vie
                                   .ca_dir = r->o.ca.dir};
     struct transport *t = NULL;
     struct request_maker *m = NULL;
-    /* An emulator on loopback that checks no signatures may be used without keys. */
-    const char *ak = r->sim ? r->sandbox_ak : r->creds.access_key ? r->creds.access_key : "none";
-    const char *sk = r->sim ? r->sandbox_sk : r->creds.secret_key ? r->creds.secret_key : "none";
+    const char *ak = access_key(r), *sk = secret_key(r);
     int rc = second_pass(&r->jo, &r->job);
     rc = rc ? rc : transport_global_init();
     rc = rc ? rc : transport_new(&tc, &t);
@@ -667,6 +683,7 @@ int cmd_run(int argc, char **argv)
     if (choose_endpoint(&r))
         goto out;
     rc = open_existing_ledger(&r);
+    rc = rc ? rc : preflight(&r);
     if (rc) {
         status = exit_for_err(rc, EXIT_READING);
         goto out;

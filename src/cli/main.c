@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 
+#include "cmd_catalog.h"
 #include "cmd_export.h"
 #include "cmd_load.h"
 #include "cmd_run.h"
@@ -22,6 +23,7 @@ struct command {
 
 static const struct command commands[] = {
     {"validate", cmd_validate, "check every row of a job CSV; send nothing"},
+    {"catalog", cmd_catalog, "what the API offers: zones, device types, OS and RAID ids"},
     {"run", cmd_run, "provision every row; rerun the same command to resume"},
     {"status", cmd_status, "what a ledger says: done, failed, in doubt, instances"},
     {"export", cmd_export, "the job's rows with each one's outcome and instance ids"},

@@ -207,3 +207,41 @@ int request_make_create(struct request_maker *m, const char *region, const char 
     *out = r;
     return 0;
 }
+
+int request_make_get(struct request_maker *m, const char *path_query, time_t now_wall,
+                     struct http_request **out)
+{
+    char url[URL_MAX], date[17], nonce[TOKEN_LEN + 1];
+    struct sign_url u = {0};
+    struct sign_result sig = {0};
+    struct http_request *r = NULL;
+    if (path_query[0] != '/' ||
+        (size_t)snprintf(url, sizeof(url), "%s%s", m->base.connect, path_query) >= sizeof(url))
+        return ERR_PARSE;
+    int rc = sign_parse_url(url, &u);
+    rc = rc ? rc : sign_format_date(now_wall, date);
+    rc = rc ? rc : token_random(nonce);
+    struct sign_request s = {.method = "GET",
+                             .host = m->base.host,
+                             .path = u.path,
+                             .query = u.query,
+                             .content_type = "application/json",
+                             .date = date,
+                             .nonce = nonce,
+                             .region = u.region,
+                             .service = "cps"};
+    rc = rc ? rc : sign_compute(&s, m->access_key, m->secret_key, &sig);
+    if (!rc) {
+        snprintf(url, sizeof(url), "%s%s%s%s", u.connect, u.path, u.query[0] ? "?" : "", u.query);
+        r = http_request_new("GET", url);
+        rc = r ? add_headers(r, &s, sig.authorization) : ERR_NOMEM;
+    }
+    sign_result_release(&sig);
+    sign_url_release(&u);
+    if (rc) {
+        http_request_free(r);
+        return rc;
+    }
+    *out = r;
+    return 0;
+}

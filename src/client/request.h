@@ -31,6 +31,14 @@ void request_maker_free(struct request_maker *m);
 int request_make_create(struct request_maker *m, const char *region, const char *body,
                         size_t body_len, time_t now_wall, struct http_request **out);
 
+/* A signed GET of endpoint + path_query ("/v1/regions/cn-north-1/os?deviceType=cps.c.normal":
+ * a path, then optionally '?' and a query), dated now_wall: the describe and catalog calls.
+ * The query is sent as it is signed (sign.h: pairs sorted, each encoded); the scope region is
+ * the path's regionId, else "jdcloud-api". Returns 0, ERR_PARSE (not a path and query a URL
+ * can carry), ERR_INVALID (no secret key), ERR_RANGE or ERR_NOMEM. */
+int request_make_get(struct request_maker *m, const char *path_query, time_t now_wall,
+                     struct http_request **out);
+
 /* The URL of createInstances for region: endpoint + /v1/regions/{region}/instances. Borrowed,
  * valid until request_maker_free; any number of regions. NULL when region is not a valid
  * regionId (field_ident_ok: FIELD_REGION_ID_MAX characters of a-z 0-9 -) or out of memory. */

@@ -451,6 +451,8 @@ static int check_row(struct job *j, struct job_row *r)
         text_trim(&j->secret, &j->secret_len);
     fill_cells(j, r);
     spec_check(&r->spec, spec_report, j);
+    if (r->valid && j->opt.catalog)
+        catalog_check(j->opt.catalog, &r->spec, spec_report, j);
     int rc = 0;
     if (r->spec.present[FIELD_CLIENT_TOKEN])
         rc = check_given_token(j, r);

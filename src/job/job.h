@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "catalog.h"
 #include "source.h"
 #include "spec.h"
 #include "token.h"
@@ -40,8 +41,10 @@ struct job_options {
     const char *password;       /* for rows without a password, or NULL; borrowed */
     const unsigned char *salt;  /* when set, tokens are derived for rows without one */
     size_t salt_len;
-    unsigned shard_k, shard_n; /* with shard_n > 1: which rows are shard_k's (1..shard_n) of
-                                * the split token_shard() makes; see job_row.in_shard */
+    unsigned shard_k, shard_n;     /* with shard_n > 1: which rows are shard_k's (1..shard_n) of
+                                    * the split token_shard() makes; see job_row.in_shard */
+    const struct catalog *catalog; /* when set, a row that passes every rule is also checked
+                                    * against it (catalog_check: the pre-flight); borrowed */
 };
 
 struct job_row {

@@ -6,9 +6,12 @@
 
 #include "err.h"
 
-/* The built-in catalog: three regions, four device types (one sold out), OS images, RAID
- * types and software. The ids of sign_vectors.json (cps.c.normal, the CentOS id,
- * r-sys-raid1, r-data-raid10) are among them, so its request passes --strict-catalog. */
+/* The built-in catalog: three regions, five device types (cps.gpu.1 sold out; cps.g.normal
+ * only in cn-east-2, cps.c.highfreq only in cn-north-1a), OS images (each device type has its
+ * own list), RAID types (r-data-raid5 only of cps.s.normal) and software. The ids of
+ * sign_vectors.json (cps.c.normal, the CentOS id, r-sys-raid1, r-data-raid10) and of the
+ * jobs in jobs/ (centos-7.9-x64, ubuntu-22.04-x64, ...) are among them, so their requests pass
+ * --strict-catalog and the sandbox's pre-flight. */
 static const char builtin_catalog[] =
     "{\"regions\":["
     "{\"region\":\"cn-north-1\",\"regionName\":\"North China - Beijing\",\"azs\":["
@@ -29,6 +32,11 @@ static const char builtin_catalog[] =
     "\"cpuDetail\":\"2*Intel E5-2630 v4 (10 cores, 2.2 GHz)\",\"memDetail\":\"128 GB\","
     "\"sysDiskDetail\":\"2*300 GB SAS\",\"dataDiskDetail\":\"12*8 TB SATA\","
     "\"nicDetail\":\"2*10GE\",\"isSoldOut\":false},"
+    "{\"deviceType\":\"cps.g.normal\",\"name\":\"General Purpose\",\"family\":\"general\","
+    "\"region\":\"cn-east-2\","
+    "\"cpuDetail\":\"2*Intel Silver 4110 (8 cores, 2.1 GHz)\",\"memDetail\":\"192 GB\","
+    "\"sysDiskDetail\":\"2*480 GB SSD\",\"dataDiskDetail\":\"6*1.2 TB SAS\","
+    "\"nicDetail\":\"2*10GE\",\"isSoldOut\":false},"
     "{\"deviceType\":\"cps.c.highfreq\",\"name\":\"High Frequency Compute\","
     "\"family\":\"compute\",\"region\":\"cn-north-1\",\"azs\":[\"cn-north-1a\"],"
     "\"cpuDetail\":\"2*Intel Gold 6146 (12 cores, 3.2 GHz)\",\"memDetail\":\"384 GB\","
@@ -39,6 +47,14 @@ static const char builtin_catalog[] =
     "\"sysDiskDetail\":\"2*480 GB SSD\",\"dataDiskDetail\":\"2*3.84 TB NVMe\","
     "\"gpuDetail\":\"8*NVIDIA V100\",\"nicDetail\":\"2*25GE\",\"isSoldOut\":true}],"
     "\"oss\":["
+    "{\"osTypeId\":\"centos-7.9-x64\",\"osName\":\"CentOS 7.9 64-bit\",\"osType\":\"CentOS\","
+    "\"osVersion\":\"7.9\",\"deviceType\":\"cps.c.normal\"},"
+    "{\"osTypeId\":\"ubuntu-22.04-x64\",\"osName\":\"Ubuntu 22.04 64-bit\",\"osType\":\"Ubuntu\","
+    "\"osVersion\":\"22.04\",\"deviceType\":\"cps.c.normal\"},"
+    "{\"osTypeId\":\"ubuntu-22.04-x64\",\"osName\":\"Ubuntu 22.04 64-bit\",\"osType\":\"Ubuntu\","
+    "\"osVersion\":\"22.04\",\"deviceType\":\"cps.s.normal\"},"
+    "{\"osTypeId\":\"ubuntu-22.04-x64\",\"osName\":\"Ubuntu 22.04 64-bit\",\"osType\":\"Ubuntu\","
+    "\"osVersion\":\"22.04\",\"deviceType\":\"cps.g.normal\"},"
     "{\"osTypeId\":\"bbbbbbbb-cccc-dddd-eeee-ffffffffffff\",\"osName\":\"CentOS 7.6 64-bit\","
     "\"osType\":\"CentOS\",\"osVersion\":\"7.6\",\"deviceType\":\"cps.c.normal\"},"
     "{\"osTypeId\":\"6f1b6e1a-0c2d-4e3f-8a4b-5c6d7e8f9a01\",\"osName\":\"Ubuntu 18.04 64-bit\","
@@ -59,6 +75,10 @@ static const char builtin_catalog[] =
     "{\"raidTypeId\":\"r-data-raid0\",\"raidType\":\"RAID0\",\"volumeType\":\"data\","
     "\"volumeDetail\":\"8*600 GB SAS\",\"availableInDataDisk\":true,"
     "\"description\":\"striped, no redundancy\"},"
+    "{\"raidTypeId\":\"r-data-raid5\",\"raidType\":\"RAID5\",\"volumeType\":\"data\","
+    "\"volumeDetail\":\"12*8 TB "
+    "SATA\",\"availableInDataDisk\":true,\"deviceType\":\"cps.s.normal\","
+    "\"description\":\"striped with parity\"},"
     "{\"raidTypeId\":\"r-data-noraid\",\"raidType\":\"NORAID\",\"volumeType\":\"data\","
     "\"volumeDetail\":\"single disks\",\"availableInDataDisk\":true,"
     "\"description\":\"no RAID\"}],"

@@ -19,7 +19,8 @@ G=$WORK/good.ledger.jsonl
 printf 'this is not a ledger\n' >"$WORK/corrupt.ledger.jsonl"
 C=$WORK/corrupt.ledger.jsonl
 ln -s "$WORK/nowhere/x.ledger.jsonl" "$WORK/dangling.ledger.jsonl"
-EP=(--endpoint http://127.0.0.1:9 --yes --progress never) # nothing is sent in these rows
+# Nothing is sent in these rows, nor is a catalog read (preflight.sh covers the pre-flight).
+EP=(--endpoint http://127.0.0.1:9 --yes --progress never --no-preflight)
 
 # row NAME WANT FRAGMENT STDOUT COMMAND...: COMMAND (stdout to STDOUT) exits WANT, and its
 # standard error holds FRAGMENT (a fixed string; "" for none).

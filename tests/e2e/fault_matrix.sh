@@ -62,8 +62,9 @@ row retries-exhausted  3    0/0/10   0       "in doubt"                       --
 "$BUILD/cpsbatch" status "$WORK/retries-exhausted.ledger.jsonl" >"$WORK/status.out"
 check_grep "status: an in-doubt row's last error" \
     "row +[0-9]+ +[-0-9a-f]+ +2 attempts, last: HTTP 503 UNAVAILABLE" "$WORK/status.out"
+# (the engine's handling of a 401 mid-batch; preflight.sh covers the pre-flight's own 401)
 ROW_ENV=(JDCLOUD_SECRET_KEY=wrong)
-row keys-rejected      3    0/0/10   0       "401"                            -- --rate 0
+row keys-rejected      3    0/0/10   0       "401"                            -- --rate 0 --no-preflight
 row bad-port           2    none     0       "http(s) URL"                    -- --endpoint http://127.0.0.1:99999
 row empty-port         2    none     0       "http(s) URL"                    -- --endpoint http://127.0.0.1:
 ROW_ENV=(-u JDCLOUD_ACCESS_KEY -u JDCLOUD_SECRET_KEY)

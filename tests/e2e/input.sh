@@ -59,7 +59,7 @@ JOB2="$WORK/grow.csv"
 make_job "$JOB2" 20
 spawn runner sh -c "'$CPS' run '$JOB2' --endpoint '$SIM_URL' --rate 2 --burst 1 --progress never \
     >'$WORK/grow.out' 2>&1"
-check "append: the run has started sending" wait_until 60 "a first request" sim_count_ge requests 1
+check "append: the run has started sending" wait_until 60 "a first request" sim_count_ge createInstances 1
 awk 'NR > 1 { sub(/node-/, "late-"); print }' "$JOB2" >>"$JOB2"
 reap "$runner" 120
 check_eq "append: exit status" "$RC" 0

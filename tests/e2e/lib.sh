@@ -227,11 +227,15 @@ sim_stats() { curl -sf -m 30 "$SIM_URL/__sim/stats"; }
 sim_stat() {
     sim_stats | python3 -c "import json,sys; print(eval('json.load(sys.stdin)' + sys.argv[1]))" "$1"
 }
-# sim_count NAME: one top-level counter of the stats (requests, creates, ...), without
-# Python (whose start-up alone can take seconds on a busy machine): for polling.
+# sim_count NAME: one counter of the stats (requests, creates, ...; or an API's calls, e.g.
+# createInstances: 0 when there were none), without Python (whose start-up alone can take
+# seconds on a busy machine): for polling. `run` reads the catalog first (pre-flight): count
+# createInstances, not requests, for what a run sent.
 sim_count() {
-    curl -sf -m 30 "$SIM_URL/__sim/stats?tokens=0" | grep -o "\"$1\":[0-9]*" | head -n 1 |
-        cut -d: -f2
+    local n
+    n=$(curl -sf -m 30 "$SIM_URL/__sim/stats?tokens=0" | grep -o "\"$1\":[0-9]*" | head -n 1 |
+        cut -d: -f2)
+    echo "${n:-0}"
 }
 # sim_count_ge NAME N: the counter is at least N (for wait_until).
 sim_count_ge() { [ "$(sim_count "$1")" -ge "$2" ]; }
@@ -246,7 +250,7 @@ make_job() {
         print "regionId,az,deviceType,imageType,osTypeId,sysRaidTypeId,dataRaidTypeId," \
               "networkType,name,password,count"
         for (i = 1; i <= n; i++)
-            printf "cn-north-1,cn-north-1a,cps.c.normal,standard,os-1,r1,r10,basic,node-%05d," \
+            printf "cn-north-1,cn-north-1a,cps.c.normal,standard,centos-7.9-x64,r-sys-raid1,r-data-raid10,basic,node-%05d," \
                    "Test#Passw0rd,%d\n", i, 1 + i % 2
     }' >"$1"
 }

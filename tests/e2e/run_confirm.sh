@@ -10,7 +10,7 @@ export JDCLOUD_ACCESS_KEY=AKE2ETESTKEY JDCLOUD_SECRET_KEY=SKE2ETESTSECRET
 make_job "$WORK/job.csv" 4
 start_sim --verify-signatures
 remote="http://2130706433:${SIM_URL##*:}"
-requests() { sim_stat "['requests']"; }
+requests() { sim_stat "['by_api'].get('createInstances', 0)"; }
 on_tty() { # answer, then cpsbatch arguments
     local answer=$1
     shift

@@ -23,7 +23,7 @@ start=$(now_ms)
 run rate --rate 40 --burst 5 --no-adapt
 elapsed=$(($(now_ms) - start))
 check_eq "rate: exit status" "$RC" 0
-check_eq "rate: 120 requests" "$(sim_count requests)" 120
+check_eq "rate: 120 requests" "$(sim_count createInstances)" 120
 window=$(python3 - "$WORK/rate.ledger.jsonl" <<'PY'
 import datetime, json, sys
 t = sorted(datetime.datetime.fromisoformat(r["t"].replace("Z", "+00:00")).timestamp()
@@ -64,7 +64,7 @@ run retry-after --max-attempts 3 --rate 0
 elapsed=$(($(now_ms) - start))
 check_eq "retry-after: exit 3" "$RC" 3
 check_num "retry-after: two waits of >= 1 s (ms)" "$elapsed" ">=" 2000
-check_eq "retry-after: 9 requests" "$(sim_stat "['requests']")" 9
+check_eq "retry-after: 9 requests" "$(sim_stat "['by_api'].get('createInstances', 0)")" 9
 # Six retries were scheduled (the third attempt of each row gives up: wait 0), each >= 1 s.
 check "retry-after: every wait_ms >= 1000" python3 -c "
 import json, sys
@@ -77,19 +77,20 @@ JOB="$WORK/budget.csv"
 make_job "$JOB" 300
 start_sim --verify-signatures --p503 1
 run budget --max-attempts 50 --rate 0 --concurrency 64 --no-adapt
-requests=$(sim_stat "['requests']")
+requests=$(sim_stat "['by_api'].get('createInstances', 0)")
 check_eq "budget: exit 3" "$RC" 3
 check_num "budget: at most 300 + 100 requests (got $requests)" "$requests" "<=" 400
 check "budget: no row failed or done" python3 -c "
 import json, sys
 sys.exit(any(r['type'] in ('done', 'failed') for r in map(json.loads, open(sys.argv[1]))))" "$WORK/budget.ledger.jsonl"
 
-# 401: wrong keys stop the batch at once instead of failing every row.
+# 401: wrong keys stop the batch at once instead of failing every row. (Without the
+# pre-flight, whose own 401 stops the run before any create: preflight.sh.)
 JOB="$WORK/auth.csv"
 make_job "$JOB" 200
 start_sim --verify-signatures
-JDCLOUD_SECRET_KEY=wrong run auth --rate 0 --concurrency 4
-requests=$(sim_stat "['requests']")
+JDCLOUD_SECRET_KEY=wrong run auth --rate 0 --concurrency 4 --no-preflight
+requests=$(sim_stat "['by_api'].get('createInstances', 0)")
 check_eq "401: exit 3" "$RC" 3
 check_num "401: stopped early (got $requests requests)" "$requests" "<=" 8
 check_grep "401: said why" "401 UNAUTHENTICATED" "$WORK/auth.out"
@@ -99,18 +100,19 @@ run auth --rate 0 --concurrency 4
 check_eq "401 then right keys: exit 0" "$RC" 0
 
 # Permanent: a region cps-sim does not have is 404 for that row; the others are done: exit 1.
+# (The pre-flight would refuse the row before sending anything: preflight.sh.)
 JOB="$WORK/perm.csv"
 make_job "$JOB" 5
 sed -i '3s/^cn-north-1,/cn-west-9,/' "$JOB"
 start_sim --verify-signatures
-run perm --rate 0
+run perm --rate 0 --no-preflight
 check_eq "permanent: exit 1" "$RC" 1
 check_eq "permanent: one failed record" "$(grep -c '"type":"failed"' "$WORK/perm.ledger.jsonl")" 1
 check_eq "permanent: four done" "$(grep -c '"type":"done"' "$WORK/perm.ledger.jsonl")" 4
 check_grep "permanent: 404 recorded" '"type":"failed".*"http":404' "$WORK/perm.ledger.jsonl"
 # Quota: 429 QUOTA_EXCEEDED is permanent too.
 start_sim --verify-signatures --quota 3
-run quota --rate 0 --concurrency 1
+run quota --rate 0 --concurrency 1 --no-preflight # the same job, its cn-west-9 row too
 check_eq "quota: exit 1" "$RC" 1
 check_grep "quota: QUOTA_EXCEEDED recorded" '"status":"QUOTA_EXCEEDED"' "$WORK/quota.ledger.jsonl"
 
@@ -122,7 +124,7 @@ make_job "$JOB" 5
 start_sim --verify-signatures --p503 1 --retry-after 86400
 run hostile --rate 0
 check_eq "hostile Retry-After: exit 3 (in doubt), not a wait" "$RC" 3
-check_eq "hostile Retry-After: five requests, none retried" "$(sim_count requests)" 5
+check_eq "hostile Retry-After: five requests, none retried" "$(sim_count createInstances)" 5
 check_grep "hostile Retry-After: said in the summary" "longer than --max-retry-wait" \
     "$WORK/hostile.out"
 check_eq "hostile Retry-After: the reason in each row's attempt record" \

@@ -19,13 +19,13 @@ check_eq "quota: exit 1" "$RC" 1
 failed=$(grep -c '"type":"failed"' "$WORK/quota.ledger.jsonl" || true)
 check_num "quota: some rows failed ($failed)" "$failed" ">=" 1
 sim_faults '{"quota":-1}'
-before=$(sim_stat "['requests']")
+before=$(sim_stat "['by_api'].get('createInstances', 0)")
 run quota --rate 0
 check_eq "rerun: failed rows stay failed" "$RC" 1
-check_eq "rerun: nothing sent" "$(sim_stat "['requests']")" "$before"
+check_eq "rerun: nothing sent" "$(sim_stat "['by_api'].get('createInstances', 0)")" "$before"
 run quota --rate 0 --retry-failed
 check_eq "--retry-failed: exit 0" "$RC" 0
-check "--retry-failed: only the failed rows sent" [ "$(sim_stat "['requests']")" = $((before + failed)) ]
+check "--retry-failed: only the failed rows sent" [ "$(sim_stat "['by_api'].get('createInstances', 0)")" = $((before + failed)) ]
 check "--retry-failed: exactly once" exactly_once "$WORK/quota.ledger.jsonl" 5
 
 # A given clientToken that the ledger saw with another request is refused for that row (the
@@ -33,17 +33,17 @@ check "--retry-failed: exactly once" exactly_once "$WORK/quota.ledger.jsonl" 5
 JOB="$WORK/given.csv"
 printf 'regionId,az,deviceType,imageType,osTypeId,sysRaidTypeId,dataRaidTypeId,networkType,name,password,count,clientToken\n' >"$JOB"
 for i in 1 2; do
-    printf 'cn-north-1,cn-north-1a,cps.c.normal,standard,os-1,r1,r10,basic,given-%d,Test#Passw0rd,1,tok-%d\n' $i $i >>"$JOB"
+    printf 'cn-north-1,cn-north-1a,cps.c.normal,standard,centos-7.9-x64,r-sys-raid1,r-data-raid10,basic,given-%d,Test#Passw0rd,1,tok-%d\n' $i $i >>"$JOB"
 done
 run given --rate 0
 check_eq "given tokens: exit 0" "$RC" 0
 sed -i 's/given-2,Test#Passw0rd,1/given-2,Test#Passw0rd,3/' "$JOB"
-printf 'cn-north-1,cn-north-1a,cps.c.normal,standard,os-1,r1,r10,basic,given-3,Test#Passw0rd,1,tok-3\n' >>"$JOB"
-before=$(sim_stat "['requests']")
+printf 'cn-north-1,cn-north-1a,cps.c.normal,standard,centos-7.9-x64,r-sys-raid1,r-data-raid10,basic,given-3,Test#Passw0rd,1,tok-3\n' >>"$JOB"
+before=$(sim_stat "['by_api'].get('createInstances', 0)")
 run given --rate 0
 check_eq "edited row with its old token: exit 1" "$RC" 1
 check_grep "edited row with its old token: refused, saying why" "3:clientToken: 'tok-2' was sent by this batch for a different request" "$WORK/given.err"
-check "edited row with its old token: only the new row sent" [ "$(sim_stat "['requests']")" = $((before + 1)) ]
+check "edited row with its old token: only the new row sent" [ "$(sim_stat "['by_api'].get('createInstances', 0)")" = $((before + 1)) ]
 
 # --json: one object on stdout with the counts.
 JOB="$WORK/json.csv"
@@ -77,7 +77,7 @@ JOB="$WORK/drain.csv"
 make_job "$JOB" 4
 spawn pid "$BUILD/cpsbatch" run "$JOB" --endpoint "$SIM_URL" --rate 0 --drain-timeout 0.5 \
     --progress never >"$WORK/drain.out" 2>&1
-check "drain: four requests in flight" wait_until 60 "4 requests at cps-sim" sim_count_ge requests 4
+check "drain: four requests in flight" wait_until 60 "4 requests at cps-sim" sim_count_ge createInstances 4
 start=$(now_ms)
 kill -INT "$pid"
 reap "$pid" 60
@@ -94,7 +94,7 @@ sim_reset
 spawn pid "$BUILD/cpsbatch" run "$JOB" --endpoint "$SIM_URL" --rate 0 --drain-timeout 30 \
     --progress never >"$WORK/twice.out" 2>&1
 check "second Ctrl-C: four requests in flight" \
-    wait_until 60 "4 requests at cps-sim" sim_count_ge requests 4
+    wait_until 60 "4 requests at cps-sim" sim_count_ge createInstances 4
 # Intents are group-committed (written within 100 ms, ledger.h); the second signal ends the
 # process at once, so wait until they are on disk: the point is that they stay readable.
 intents_ge() { [ "$(grep -c '"type":"intent"' "$1" 2>/dev/null || true)" -ge "$2" ]; }

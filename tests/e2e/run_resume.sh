@@ -53,7 +53,7 @@ run() {
     rc timeout 120 "$BUILD/cpsbatch" run "$JOB" --endpoint "$SIM_URL" --rate 0 --progress never \
         "$@" >"$WORK/run.out" 2>&1
 }
-requests() { sim_stat "['requests']"; }
+requests() { sim_stat "['by_api'].get('createInstances', 0)"; }
 
 run
 check_eq "first run: exit 0" $RC 0

@@ -13,7 +13,7 @@ JOB="$WORK/hup.csv"
 make_job "$JOB" 40
 spawn pid "$BUILD/cpsbatch" run "$JOB" --endpoint "$SIM_URL" --rate 0 --concurrency 4 \
     --drain-timeout 60 --progress never >"$WORK/hup.out" 2>&1
-check "hup: four requests in flight" wait_until 60 "4 requests at cps-sim" sim_count_ge requests 4
+check "hup: four requests in flight" wait_until 60 "4 requests at cps-sim" sim_count_ge createInstances 4
 kill -HUP "$pid"
 reap "$pid" 60
 check_eq "hup: exit 3 (incomplete), not killed by the signal" "$RC" 3
@@ -21,7 +21,7 @@ check_grep "hup: says it is stopping" "stopping" "$WORK/hup.out"
 check_grep "hup: summary written" "this run:" "$WORK/hup.out"
 done=$(grep -c '"type":"done"' "$WORK/hup.ledger.jsonl" || true)
 check_num "hup: the four answers in flight were recorded" "$done" ">=" 4
-check_num "hup: nothing new started after it" "$(sim_count requests)" "<=" 8
+check_num "hup: nothing new started after it" "$(sim_count createInstances)" "<=" 8
 
 # A closed pipe on stderr (the live line piped into head) never ends the run: every row done.
 start_sim --verify-signatures
@@ -46,7 +46,7 @@ if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
         "$WORK/nobody/job.csv" --endpoint "$SIM_URL" --rate 0 --drain-timeout 0 \
         --progress never >"$WORK/nobody.out" 2>&1
     check "dumpable: the run is sending" wait_until 60 "a request at cps-sim" \
-        sim_count_ge requests 1
+        sim_count_ge createInstances 1
     check_eq "dumpable: its /proc files are root's (not dumpable)" \
         "$(stat -c %U "/proc/$pid/status")" root
     check_eq "dumpable: ... though it runs as nobody" \

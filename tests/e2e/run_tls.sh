@@ -43,9 +43,11 @@ check_grep "cps-sim speaks TLS" '"requests":0' <(curl -sf -m 30 "$SIM_URL/__sim/
 JOB="$WORK/job.csv"
 make_job "$JOB" 5
 
+# (The sending's TLS, without the pre-flight; the pre-flight's own TLS is checked below.)
 run() { # NAME [options...]: env vars as given by the caller; sets RC, NAME.out
     rc timeout 120 "$BUILD/cpsbatch" run "$JOB" --endpoint "$SIM_URL" --rate 0 --yes \
-        --ledger "$WORK/$1.ledger.jsonl" --progress never "${@:2}" >"$WORK/$1.out" 2>&1
+        --ledger "$WORK/$1.ledger.jsonl" --progress never --no-preflight "${@:2}" \
+        >"$WORK/$1.out" 2>&1
 }
 
 # refused NAME TRUSTING: exit 3, the certificate failure said with the CAs trusted, nothing
@@ -71,6 +73,17 @@ refused system "the system's CA store"
 check_grep "system: incomplete, say so" "run the same command again to resume" "$WORK/system.out"
 run other --cacert "$PKI/other.pem"
 refused other "the CA file $PKI/other.pem"
+
+# The pre-flight's catalog calls are verified the same way: refused, nothing created, no ledger.
+rc timeout 120 "$BUILD/cpsbatch" run "$JOB" --endpoint "$SIM_URL" --yes --progress never \
+    --ledger "$WORK/pre.ledger.jsonl" >"$WORK/pre.out" 2>&1
+check_eq "pre-flight without the CA: exit 3" "$RC" 3
+check_grep "pre-flight without the CA: the certificate failure is named" \
+    "catalog .*SSL certificate problem: .*\(trusting the system's CA store\)" "$WORK/pre.out"
+check "pre-flight without the CA: no ledger" test ! -e "$WORK/pre.ledger.jsonl"
+rc timeout 120 "$BUILD/cpsbatch" catalog --endpoint "$SIM_URL" --cacert "$CA" >"$WORK/cat.out" 2>&1
+check_eq "catalog --cacert: exit 0" "$RC" 0
+sim_reset
 
 # ---- With it: the refused batch resumes, and each way of naming the CA works.
 run system --cacert "$CA"
@@ -98,7 +111,7 @@ check_no_grep "an option: the environment is not read" "CURL_CA_BUNDLE" "$WORK/o
 
 # ---- The host name is verified too: the certificate is for 127.0.0.1, not localhost.
 rc timeout 120 "$BUILD/cpsbatch" run "$JOB" --endpoint "https://localhost:${SIM_URL##*:}" \
-    --cacert "$CA" --rate 0 --ledger "$WORK/host.ledger.jsonl" --progress never \
+    --cacert "$CA" --rate 0 --ledger "$WORK/host.ledger.jsonl" --progress never --no-preflight \
     >"$WORK/host.out" 2>&1
 check_eq "another host name: exit 3" "$RC" 3
 check_grep "another host name: said" \

@@ -1,0 +1,43 @@
+/* preflight.h - the catalog a job's rows are checked against before anything is sent
+ * (catalog.h): read from a file (--catalog), or fetched (catalogfetch.h) from the sandbox or
+ * an endpoint. Every function prints its own message on stderr, "cpsbatch: ...".
+ */
+#ifndef CPSBATCH_PREFLIGHT_H
+#define CPSBATCH_PREFLIGHT_H
+
+#include <stdbool.h>
+
+#include "catalog.h"
+#include "cliopt.h"
+#include "endpoint.h"
+#include "target.h"
+
+/* Where the catalog comes from: the options of the commands that read one. */
+struct preflight {
+    const char *endpoint, *catalog_file; /* borrowed from argv */
+    bool sandbox, insecure_http;
+    struct target_ca ca;
+};
+
+#define PREFLIGHT_OPTIONS(p)                                                                       \
+    CLIOPT_STRING("endpoint", &(p)->endpoint), CLIOPT_SET("sandbox", &(p)->sandbox),               \
+        CLIOPT_SET("insecure-http", &(p)->insecure_http), TARGET_CA_OPTIONS(&(p)->ca)
+
+#define PREFLIGHT_HELP                                                                             \
+    "  --endpoint URL         API endpoint, scheme://host[:port] (default:\n"                      \
+    "                         " ENDPOINT_DEFAULT ")\n"                                             \
+    "  --sandbox              ask the built-in emulator (cps-sim's catalog)\n"                     \
+    "  --insecure-http        allow http:// to a host that is not loopback\n" TARGET_CA_HELP
+
+/* The catalog from p (file, sandbox or endpoint; the keys of profile, NULL: the default
+ * order), kept to the region, zone and device type given (each NULL: all). Returns 0 with
+ * *out, or a negative code after saying why (exit_for_err(rc, EXIT_READING) is the status). */
+int preflight_catalog(const struct preflight *p, const char *profile, const char *region,
+                      const char *az, const char *device_type, struct catalog **out);
+
+/* The whole catalog of a running endpoint, with these keys and CAs (borrowed). Returns 0 with
+ * *out, or a negative code after saying why and that --no-preflight skips the check. */
+int preflight_fetch(const char *endpoint, const char *access_key, const char *secret_key,
+                    const struct target_ca *ca, struct catalog **out);
+
+#endif
