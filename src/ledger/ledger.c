@@ -753,6 +753,20 @@ int ledger_append_failed(struct ledger *l, const char *token, long long row, int
     return append_record(l, &r);
 }
 
+int ledger_append_state(struct ledger *l, const char *token, const char *instance_id,
+                        const char *status, const char *private_ip, const char *public_ip)
+{
+    struct ledger_record r = {.type = LEDGER_R_STATE,
+                              .token = opt_str(token),
+                              .instance_id = opt_str(instance_id),
+                              .status = opt_str(status),
+                              .private_ip = opt_str(private_ip),
+                              .public_ip = opt_str(public_ip)};
+    if (!instance_id || !*instance_id || !status || !*status)
+        return ERR_INVALID;
+    return append_record(l, &r);
+}
+
 /* ---- Reading --------------------------------------------------------------------------------- */
 
 const struct ledger_entry *ledger_find(const struct ledger *l, const char *token)

@@ -47,6 +47,12 @@
  *     Final: the API refused the row for good. status, message and requestId are omitted when
  *     the response lacked them.
  *
+ *   {"type":"state","token":K,"instanceId":I,"status":S,"privateIp":P,"publicIp":Q,"t":T}
+ *     What describeInstances said of instance I (one of K's done record) when its status
+ *     changed: "creating", "running", "error", ... or "notfound" (the API kept not knowing
+ *     it). privateIp and publicIp are omitted when the API gave none. The last one wins; it
+ *     does not change the token's state. Ledgers without state records read as before.
+ *
  * Passwords are never written: the append functions below take no request, only its digest,
  * so the ledger never receives a password in the first place.
  *
@@ -222,6 +228,10 @@ int ledger_append_done(struct ledger *l, const char *token, long long row,
                        int attempts);
 int ledger_append_failed(struct ledger *l, const char *token, long long row, int http,
                          const char *status, const char *message, const char *request_id);
+/* A state record: instance_id (one of the token's done record) now has status; the
+ * addresses may be NULL. Written by the waiter when an instance's status changes. */
+int ledger_append_state(struct ledger *l, const char *token, const char *instance_id,
+                        const char *status, const char *private_ip, const char *public_ip);
 
 /* ---- Reading --------------------------------------------------------------------------------- */
 
