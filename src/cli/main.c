@@ -12,6 +12,7 @@
 #include "cmd_sign.h"
 #include "cmd_status.h"
 #include "cmd_validate.h"
+#include "cmd_wait.h"
 #include "exitcode.h"
 
 struct command {
@@ -23,6 +24,7 @@ struct command {
 static const struct command commands[] = {
     {"validate", cmd_validate, "check every row of a job CSV; send nothing"},
     {"run", cmd_run, "provision every row; rerun the same command to resume"},
+    {"wait", cmd_wait, "wait until a batch's servers run; records their state and addresses"},
     {"status", cmd_status, "what a ledger says: done, failed, in doubt, instances"},
     {"export", cmd_export, "the job's rows with each one's outcome and instance ids"},
     {"load", cmd_load, "load-test an endpoint at a fixed arrival rate"},

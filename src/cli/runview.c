@@ -120,6 +120,8 @@ static void summary_json(const struct runview *v, const struct engine_stats *s,
         json_object_set_new(o, "unrecorded", json_integer(s->unrecorded));
     if (o && s->stop_message[0])
         json_object_set_new(o, "stop_message", json_string(s->stop_message));
+    if (o && v->wait)
+        json_object_set(o, "wait", v->wait);
     json_dumpf(o, out, JSON_COMPACT | JSON_PRESERVE_ORDER);
     fputc('\n', out);
     json_decref(o);
@@ -130,6 +132,9 @@ void runview_summary(struct runview *v, const struct engine_stats *s, const stru
 {
     if (v->drawn)
         fputc('\n', v->err);
+    v->drawn = false;
+    if (!out)
+        return;
     if (json) {
         summary_json(v, s, c, refused, status, out);
         return;

@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "engine.h"
 #include "plan.h"
 #include "resume.h"
@@ -24,6 +26,8 @@ struct runview {
     long to_send; /* rows this run sends */
     long skipped; /* rows already final */
     int64_t start_us;
+    json_t *wait; /* run --wait: what waiting found, the "wait" member of the JSON summary
+                   * (borrowed); NULL when it did not wait */
 };
 
 /* "auto", "always", "never"; false (after a message) for anything else. */
@@ -45,7 +49,8 @@ bool runview_confirm(struct runview *v);
 /* The engine's progress callback (ctx is the runview). */
 void runview_progress(void *ctx, const struct engine_stats *s);
 
-/* The closing summary on out: a sentence, or one JSON object with json. */
+/* The closing summary on out: a sentence, or one JSON object with json. out NULL: only end
+ * the live line (before waiting starts its own). */
 void runview_summary(struct runview *v, const struct engine_stats *s, const struct resume_counts *c,
                      long refused, int status, bool json, FILE *out);
 

@@ -52,9 +52,9 @@ struct engine {
     struct port port;
     struct request_maker *maker;
     struct engine_stats *st;
-    struct ratelimit bucket;
+    struct ratelimit own_bucket, *bucket; /* cfg->bucket, or own_bucket */
     struct adapt adapt;
-    struct retrybudget budget;
+    struct retrybudget own_budget, *budget; /* cfg->budget, or own_budget */
     struct heap waiting; /* tasks in WAITING, keyed by when they may be sent again */
     uint64_t rng;
     bool source_done, stopping, cut_off;
@@ -344,13 +344,13 @@ static int next_task(struct engine *e, int64_t now, struct task **out)
 static int launch(struct engine *e, int64_t now)
 {
     while (!e->stopping && e->st->inflight < e->cfg->concurrency) {
-        if (ratelimit_wait_us(&e->bucket, now) > 0)
+        if (ratelimit_wait_us(e->bucket, now) > 0)
             return 0;
         struct task *t;
         int rc = next_task(e, now, &t);
         if (rc || !t)
             return rc;
-        ratelimit_take(&e->bucket, now);
+        ratelimit_take(e->bucket, now);
         rc = send_task(e, t, now);
         if (rc) {
             task_end(e, t, TASK_IN_DOUBT);
@@ -373,7 +373,7 @@ static int64_t next_launch(const struct engine *e, int64_t now)
         heap_peek(&e->waiting, &when, NULL);
     if (when == ENGINE_IDLE)
         return when;
-    int64_t token = now + ratelimit_wait_us(&e->bucket, now);
+    int64_t token = now + ratelimit_wait_us(e->bucket, now);
     return when > token ? when : token;
 }
 
@@ -385,11 +385,11 @@ static void finish_done(struct engine *e, struct task *t, const struct outcome *
     const char **ids = malloc((n ? n : 1) * sizeof(*ids));
     for (size_t i = 0; ids && i < n; i++)
         ids[i] = json_string_value(json_array_get(o->instance_ids, i));
-    int rc = ids ? ledger_append_done(e->ledger, t->item.token, t->item.row, ids, n,
-                                      o->request_id[0] ? o->request_id : NULL, t->attempts)
+    int rc = ids ? ledger_append_done_in(e->ledger, t->item.token, t->item.row, t->item.region, ids,
+                                         n, o->request_id[0] ? o->request_id : NULL, t->attempts)
                  : ERR_NOMEM;
     free(ids);
-    retrybudget_release_on_success(&e->budget, t->retry_cost);
+    retrybudget_release_on_success(e->budget, t->retry_cost);
     if (rc) { /* done, but not recorded: in doubt, as the ledger says */
         ledger_failed(e, rc, now);
         task_end(e, t, TASK_IN_DOUBT);
@@ -445,9 +445,9 @@ static void adapt_to(struct engine *e, const struct outcome *o, const struct htt
     else
         adapt_on_throttle(&e->adapt, r->t_sent, now);
     double rate = adapt_rate(&e->adapt);
-    if (rate != ratelimit_rate(&e->bucket))
-        ratelimit_set_rate(&e->bucket, rate, now);
-    e->st->rate = ratelimit_rate(&e->bucket);
+    if (rate != ratelimit_rate(e->bucket))
+        ratelimit_set_rate(e->bucket, rate, now);
+    e->st->rate = ratelimit_rate(e->bucket);
 }
 
 /* May t be sent again? Takes the budget's cost when it may. */
@@ -456,7 +456,7 @@ static bool retry_allowed(struct engine *e, struct task *t, const struct outcome
     if (e->stopping)
         return false;
     if (t->attempts >= e->cfg->max_attempts ||
-        !retrybudget_acquire(&e->budget, o->timeout, &t->retry_cost)) {
+        !retrybudget_acquire(e->budget, o->timeout, &t->retry_cost)) {
         e->st->exhausted++;
         return false;
     }
@@ -619,15 +619,17 @@ bool engine_finished(const struct engine *e)
 static int engine_init(struct engine *e, const struct engine_config *cfg, int64_t now)
 {
     double burst = cfg->burst > 0 ? cfg->burst : (cfg->rate > 1 ? cfg->rate : 1);
-    int rc = ratelimit_init(&e->bucket, cfg->rate, burst, now);
+    e->bucket = cfg->bucket ? cfg->bucket : &e->own_bucket;
+    e->budget = cfg->budget ? cfg->budget : &e->own_budget;
+    int rc = cfg->bucket ? 0 : ratelimit_init(e->bucket, cfg->rate, burst, now);
     rc = rc ? rc : adapt_init(&e->adapt, cfg->rate, now);
-    rc = rc ? rc : retrybudget_init(&e->budget, RETRYBUDGET_DEFAULT_CAPACITY);
+    rc = rc ? rc : cfg->budget ? 0 : retrybudget_init(e->budget, RETRYBUDGET_DEFAULT_CAPACITY);
     e->rng = cfg->seed;
     if (!rc && !e->rng && RAND_bytes((unsigned char *)&e->rng, sizeof(e->rng)) != 1)
         rc = ERR_IO;
     if (!e->rng)
         e->rng = 1; /* xorshift must not start at 0 */
-    e->st->rate = ratelimit_rate(&e->bucket);
+    e->st->rate = ratelimit_rate(e->bucket);
     return rc;
 }
 

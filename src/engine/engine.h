@@ -78,6 +78,8 @@
 #include "field.h" /* FIELD_REGION_ID_MAX, through job */
 #include "ledger.h"
 #include "port.h"
+#include "ratelimit.h"
+#include "retrybudget.h"
 #include "request.h"
 #include "token.h"
 
@@ -139,12 +141,15 @@ struct engine_config {
                                   * more cuts off at once; may be NULL */
     engine_progress_fn progress; /* engine_run: about every 200 ms, and at the end; may be NULL */
     void *progress_ctx;
-    int64_t wall_offset_us;    /* wall clock (us since the epoch) minus the monotonic `now`;
-                                * engine_run sets it from the clocks */
-    uint64_t seed;             /* of the backoff jitter; 0 = from RAND_bytes */
-    int64_t max_retry_wait_us; /* a Retry-After longer than this leaves the row in doubt (the
-                                * attempt record says why) instead of waiting; 0 =
-                                * ENGINE_MAX_RETRY_WAIT_DEFAULT_US */
+    int64_t wall_offset_us;     /* wall clock (us since the epoch) minus the monotonic `now`;
+                                 * engine_run sets it from the clocks */
+    uint64_t seed;              /* of the backoff jitter; 0 = from RAND_bytes */
+    int64_t max_retry_wait_us;  /* a Retry-After longer than this leaves the row in doubt (the
+                                 * attempt record says why) instead of waiting; 0 =
+                                 * ENGINE_MAX_RETRY_WAIT_DEFAULT_US */
+    struct ratelimit *bucket;   /* the bucket to take from, shared with the waiter (waiter.h),
+                                 * already made with rate and burst; NULL = the engine's own */
+    struct retrybudget *budget; /* likewise the retry budget; NULL = the engine's own */
 };
 
 #define ENGINE_MAX_RETRY_WAIT_DEFAULT_US (300 * INT64_C(1000000))

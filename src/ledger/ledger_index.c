@@ -197,6 +197,7 @@ static void clear_outcome(struct ledger_entry *e)
     e->instance_ids = NULL;
     e->n_instance_ids = 0;
     e->instances = NULL;
+    e->region = NULL;
 }
 
 static int copy_ids(struct ledger_index *ix, struct ledger_entry *e, const struct ledger_record *r)
@@ -252,7 +253,9 @@ static int apply_done(struct ledger_index *ix, struct ledger_entry *e,
     e->row = r->row;
     e->attempts = (int)r->attempts;
     e->state = LEDGER_DONE;
-    int rc = copy_request_id(ix, e, r);
+    int rc = 0;
+    e->region = intern(ix, r->region, &rc);
+    rc = rc ? rc : copy_request_id(ix, e, r);
     return rc ? rc : copy_ids(ix, e, r);
 }
 

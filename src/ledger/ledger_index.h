@@ -53,6 +53,7 @@ struct ledger_entry {
     const char *status;              /* last attempt's or failed's API status, or NULL */
     const char *message;             /* failed's message or last attempt's error, or NULL */
     const char *request_id;          /* done's or failed's requestId, or NULL */
+    const char *region;              /* done's regionId, or NULL */
     const char *const *instance_ids; /* done only: n_instance_ids ids */
     size_t n_instance_ids;
     struct ledger_instance *instances; /* done only: n_instance_ids states, or NULL when

@@ -41,6 +41,7 @@ enum member_key {
     K_INSTANCE_ID,
     K_PRIVATE_IP,
     K_PUBLIC_IP,
+    K_REGION,
     K_COUNT,
     K_UNKNOWN = K_COUNT
 };
@@ -73,6 +74,7 @@ static const struct {
     [K_INSTANCE_ID] = {"instanceId", 10},
     [K_PRIVATE_IP] = {"privateIp", 9},
     [K_PUBLIC_IP] = {"publicIp", 8},
+    [K_REGION] = {"regionId", 8},
 };
 
 static enum member_key key_lookup(const char *name, size_t len)
@@ -324,6 +326,7 @@ static const struct rule type_rules[][RULES_MAX] = {
                        {K_IDS, KIND_STRINGS, true},
                        {K_REQUEST_ID, KIND_STRING, false},
                        {K_ATTEMPTS, KIND_INT, true},
+                       {K_REGION, KIND_STRING, false},
                        {K_T, KIND_STRING, true}},
     [LEDGER_R_FAILED] = {{K_TOKEN, KIND_STRING, true},
                          {K_ROW, KIND_INT, true},
@@ -458,6 +461,7 @@ static void fill_record(const struct ledger_parser *p, const struct members *ms,
     r->instance_id = str_of(ms, K_INSTANCE_ID);
     r->private_ip = str_of(ms, K_PRIVATE_IP);
     r->public_ip = str_of(ms, K_PUBLIC_IP);
+    r->region = str_of(ms, K_REGION);
     r->row = int_of(ms, K_ROW);
     r->n = int_of(ms, K_N);
     r->http = int_of(ms, K_HTTP);
@@ -617,6 +621,7 @@ static void build_body(struct builder *b, const struct ledger_record *r)
         put_ids(b, r);
         put_str(b, "requestId", r->request_id);
         put_int(b, "attempts", r->attempts);
+        put_str(b, "regionId", r->region);
         break;
     case LEDGER_R_FAILED:
         put_int(b, "row", r->row);

@@ -63,6 +63,7 @@ struct ledger_record {
     unsigned char salt[32];
     struct ledger_str created, csv, csv_sha256, endpoint, shard; /* shard: {NULL,0} if none */
     struct ledger_str instance_id, private_ip, public_ip;        /* state */
+    struct ledger_str region;                                    /* done (optional) */
 };
 
 #define LEDGER_WHY_MAX 200
