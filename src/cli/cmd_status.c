@@ -209,6 +209,89 @@ static void print_in_doubt_text(const struct ledger *l, size_t in_doubt)
         printf("  ... and %zu more\n", in_doubt - shown);
 }
 
+static json_t *text_or_null(const char *s);
+
+/* ---- Instances: what waiting recorded (state records) ---------------------------------------- */
+
+struct inst_counts {
+    size_t running, error, pending; /* pending: no final state recorded (or never waited for) */
+};
+
+static const struct ledger_instance *instance_of(const struct ledger_entry *e, size_t k)
+{
+    return e->instances && e->instances[k].status ? &e->instances[k] : NULL;
+}
+
+static void count_instances(const struct ledger *l, struct inst_counts *c)
+{
+    memset(c, 0, sizeof(*c));
+    for (size_t i = 0; i < ledger_size(l); i++) {
+        const struct ledger_entry *e = ledger_entry_at(l, i);
+        for (size_t k = 0; e->state == LEDGER_DONE && k < e->n_instance_ids; k++) {
+            const struct ledger_instance *in = instance_of(e, k);
+            const char *status = in ? in->status : NULL;
+            if (!ledger_status_final(status))
+                c->pending++;
+            else if (ledger_status_failed(status))
+                c->error++;
+            else
+                c->running++;
+        }
+    }
+}
+
+static void print_instances_text(const struct ledger *l, const struct inst_counts *c)
+{
+    printf("servers    %zu running, %zu error, %zu pending (no final state recorded: "
+           "`cpsbatch wait LEDGER`)\n",
+           c->running, c->error, c->pending);
+    if (c->error == 0)
+        return;
+    printf("\nservers in error:\n");
+    size_t shown = 0;
+    for (size_t i = 0; i < ledger_size(l) && shown < IN_DOUBT_SHOWN; i++) {
+        const struct ledger_entry *e = ledger_entry_at(l, i);
+        for (size_t k = 0; e->state == LEDGER_DONE && k < e->n_instance_ids; k++) {
+            const struct ledger_instance *in = instance_of(e, k);
+            if (!in || !ledger_status_failed(in->status) || shown >= IN_DOUBT_SHOWN)
+                continue;
+            printf("  row %-8lld ", e->row);
+            put_clean(e->instance_ids[k]);
+            fputs("  ", stdout);
+            put_clean(in->status);
+            if (in->private_ip) {
+                fputs("  ", stdout);
+                put_clean(in->private_ip);
+            }
+            putchar('\n');
+            shown++;
+        }
+    }
+    if (c->error > shown)
+        printf("  ... and %zu more\n", c->error - shown);
+}
+
+/* Every instance: row, id, state and addresses (null when not recorded). */
+static json_t *instances_json(const struct ledger *l)
+{
+    json_t *arr = json_array(); /* new */
+    for (size_t i = 0; arr && i < ledger_size(l); i++) {
+        const struct ledger_entry *e = ledger_entry_at(l, i);
+        for (size_t k = 0; e->state == LEDGER_DONE && k < e->n_instance_ids; k++) {
+            const struct ledger_instance *in = instance_of(e, k);
+            json_t *o = json_pack("{s:I,s:s,s:o,s:o,s:o}", "row", (json_int_t)e->row, "instanceId",
+                                  e->instance_ids[k], "state", text_or_null(in ? in->status : NULL),
+                                  "privateIp", text_or_null(in ? in->private_ip : NULL), "publicIp",
+                                  text_or_null(in ? in->public_ip : NULL));
+            if (!o || json_array_append_new(arr, o)) {
+                json_decref(arr);
+                return NULL;
+            }
+        }
+    }
+    return arr;
+}
+
 /* Write errors on stdout are not looked at here: main() reports them (exit 74). */
 static void print_text(const struct ledger *l, const struct failures *f)
 {
@@ -218,6 +301,9 @@ static void print_text(const struct ledger *l, const struct failures *f)
     printf("rows       %zu: %zu done, %zu failed, %zu in doubt (pending)\n", c.tokens, c.done,
            c.failed, c.in_doubt);
     printf("instances  %zu created\n", c.instances);
+    struct inst_counts ic;
+    count_instances(l, &ic);
+    print_instances_text(l, &ic);
     print_failures_text(f);
     print_in_doubt_text(l, c.in_doubt);
 }
@@ -296,7 +382,16 @@ static int print_json(const struct ledger *l, const struct failures *f, const st
         (json_int_t)c.tokens, "done", (json_int_t)c.done, "failed", (json_int_t)c.failed,
         "in_doubt", (json_int_t)c.in_doubt, "instances", (json_int_t)c.instances, "failures",
         failures_json(f), "in_doubt_rows", in_doubt_json(l), "torn_tail", torn_json(d));
-    int rc = o && counts && json_object_update(o, counts) == 0 ? 0 : ERR_NOMEM;
+    struct inst_counts ic;
+    count_instances(l, &ic);
+    json_t *servers = json_pack("{s:I,s:I,s:I,s:o}", "running", (json_int_t)ic.running, "error",
+                                (json_int_t)ic.error, "pending", (json_int_t)ic.pending,
+                                "instances", instances_json(l));
+    int rc = o && counts && servers && json_object_update(o, counts) == 0 &&
+                     json_object_set(o, "servers", servers) == 0
+                 ? 0
+                 : ERR_NOMEM;
+    json_decref(servers);
     if (rc == 0) { /* a write error shows on stdout: main() reports it */
         json_dumpf(o, stdout, JSON_COMPACT);
         fputc('\n', stdout);
