@@ -121,4 +121,35 @@ PY
 rc timeout 60 "$BUILD/cpsbatch" wait "$LEDGER2" "${POLL[@]}" >"$WORK/wait3.out" 2>&1
 check_grep "wait again: all final from the ledger" "90 instances: [0-9]+ running, [0-9]+ error, 0 still pending; 0 describe calls" "$WORK/wait3.out"
 
+# status after an interrupted run: the rows never sent, by row number.
+JOB3="$WORK/job3.csv"
+LEDGER3="$WORK/job3.ledger.jsonl"
+make_job "$JOB3" 100
+sim_reset
+sim_faults '{"create_seconds":0,"rate_limit":0}'
+spawn PID "$BUILD/cpsbatch" run "$JOB3" --endpoint "$SIM_URL" --rate 10 --burst 1 \
+    --progress never >"$WORK/run3.out" 2>&1
+wait_until 60 "10 creates" sim_count_ge creates 10
+kill -9 "$PID"
+reap "$PID" 30
+rc "$BUILD/cpsbatch" status "$LEDGER3" --json >"$WORK/status3.json" 2>&1
+check_eq "status (interrupted): exit 0" "$RC" 0
+check "status --json: the unsent rows are the rows without a record" python3 - "$LEDGER3" \
+    "$WORK/status3.json" <<'PY'
+import json, sys
+sent = {r["row"] for r in map(json.loads, open(sys.argv[1])) if r["type"] == "intent"}
+ns = json.load(open(sys.argv[2]))["not_sent"]
+want = sorted(set(range(2, 102)) - sent)
+assert ns["csv_rows"] == 100, ns
+assert ns["rows"] == want and ns["count"] == len(want) and 0 < len(want) < 100, (ns, len(sent))
+PY
+rc "$BUILD/cpsbatch" status "$LEDGER3" >"$WORK/status3.out" 2>&1
+check_grep "status: not sent, by row number" "^not sent +[0-9]+ of the CSV's 100 rows: rows [0-9]+, " "$WORK/status3.out"
+echo "cn-north-1,cn-north-1a,cps.c.normal,standard,os-1,r1,r10,basic,extra,Test#Passw0rd,1" >>"$JOB3"
+rc "$BUILD/cpsbatch" status "$LEDGER3" >"$WORK/status4.out" 2>&1
+check_grep "status: a changed CSV is not counted against" "not sent +unknown: .*changed" "$WORK/status4.out"
+rc "$BUILD/cpsbatch" status "$LEDGER3" --csv "$JOB3" --json >"$WORK/status5.json" 2>&1
+check_eq "status --csv: counts against the CSV as it is" \
+    "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["not_sent"]["csv_rows"])' "$WORK/status5.json")" 101
+
 finish
