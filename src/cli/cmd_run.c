@@ -577,29 +577,35 @@ static void catch_signals(void)
     signals_catch(SIGNALS_SECOND_EXITS);
 }
 
-/* What waiting after the sends found (run --wait). */
+/* What waiting found (run --wait). */
 struct run_wait {
     bool done; /* waited */
+    struct waiter_config cfg;
     struct waiter_stats st;
     long skipped;
     int rc;
 };
 
-/* Wait with the run's transport, bucket and budget: one rate for creates and describes. */
-static void wait_after(struct run *r, struct port port, struct request_maker *m,
-                       struct ratelimit *bucket, struct retrybudget *budget, struct run_wait *w)
+/* run --wait: a waiter on the run's transport, bucket and budget (one rate for creates and
+ * describes), holding the ledger's done instances; the engine adds the new ones as rows are
+ * done and drives it. NULL without --wait or on failure (w->rc). */
+static struct waiter *wait_begin(struct run *r, struct port port, struct request_maker *m,
+                                 struct ratelimit *bucket, struct retrybudget *budget,
+                                 struct run_wait *w)
 {
+    if (!r->o.wait.wait)
+        return NULL;
     struct waitrun wr = {.ledger = r->ledger,
                          .port = port,
                          .maker = m,
                          .bucket = bucket,
                          .budget = budget,
                          .concurrency = r->o.concurrency,
-                         .drain_us = (int64_t)(r->o.drain_s * 1e6),
-                         .region = NULL,
-                         .live = runview_live(r->o.progress, stderr)};
-    w->done = true;
-    w->rc = waitrun(&wr, &r->o.wait, &w->st, &w->skipped);
+                         .drain_us = (int64_t)(r->o.drain_s * 1e6)};
+    struct waiter *waiter = NULL;
+    w->rc = waitrun_begin(&wr, &r->o.wait, &w->cfg, &w->st, &waiter, &w->skipped);
+    w->done = waiter != NULL;
+    return waiter;
 }
 
 static int send_rows(struct run *r, struct engine_stats *st, struct runview *view,
@@ -625,6 +631,9 @@ static int send_rows(struct run *r, struct engine_stats *st, struct runview *vie
     rc = rc ? rc : transport_global_init();
     rc = rc ? rc : transport_new(&tc, &t);
     rc = rc ? rc : request_maker_new(r->endpoint, ak, sk, &m);
+    struct waiter *waiter = rc ? NULL : wait_begin(r, transport_port(t), m, &bucket, &budget, w);
+    rc = rc ? rc : w->rc;
+    view->wait_stats = waiter ? &w->st : NULL;
     if (!rc) {
         struct engine_config ec = {.rate = r->o.rate,
                                    .burst = r->o.burst,
@@ -637,14 +646,15 @@ static int send_rows(struct run *r, struct engine_stats *st, struct runview *vie
                                    .progress = runview_progress,
                                    .progress_ctx = view,
                                    .bucket = &bucket,
-                                   .budget = &budget};
+                                   .budget = &budget,
+                                   .waiter = waiter};
         catch_signals();
         rc = engine_run(&ec, next_row, r, r->ledger, transport_port(t), m, st);
         say_if_changed(&r->jo);
-        if (!rc && r->o.wait.wait && !st->interrupted && !st->auth_stopped) {
-            runview_summary(view, st, &r->counts, r->refused, -1, false, NULL);
-            wait_after(r, transport_port(t), m, &bucket, &budget, w);
-        }
+    }
+    if (waiter) {
+        w->rc = waiter_end(waiter);
+        view->wait_stats = NULL;
     }
     request_maker_free(m);
     transport_free(t);

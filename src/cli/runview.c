@@ -100,6 +100,9 @@ void runview_progress(void *ctx, const struct engine_stats *s)
             "\r\033[K%6.1fs  done %ld/%ld  failed %ld  in flight %ld  retrying %ld%s  rate %s  "
             "ETA %s",
             elapsed, s->done, v->to_send, s->failed, s->inflight, s->waiting, next, rate, eta);
+    if (v->wait_stats)
+        fprintf(v->err, "  servers: creating %ld  running %ld  error %ld", v->wait_stats->pending,
+                v->wait_stats->running, v->wait_stats->failed);
     fflush(v->err);
     v->drawn = true;
 }
@@ -133,8 +136,6 @@ void runview_summary(struct runview *v, const struct engine_stats *s, const stru
     if (v->drawn)
         fputc('\n', v->err);
     v->drawn = false;
-    if (!out)
-        return;
     if (json) {
         summary_json(v, s, c, refused, status, out);
         return;

@@ -26,6 +26,7 @@ struct runview {
     long to_send; /* rows this run sends */
     long skipped; /* rows already final */
     int64_t start_us;
+    const struct waiter_stats *wait_stats; /* run --wait: shown on the live line while set */
     json_t *wait; /* run --wait: what waiting found, the "wait" member of the JSON summary
                    * (borrowed); NULL when it did not wait */
 };
@@ -49,8 +50,7 @@ bool runview_confirm(struct runview *v);
 /* The engine's progress callback (ctx is the runview). */
 void runview_progress(void *ctx, const struct engine_stats *s);
 
-/* The closing summary on out: a sentence, or one JSON object with json. out NULL: only end
- * the live line (before waiting starts its own). */
+/* The closing summary on out: a sentence, or one JSON object with json. */
 void runview_summary(struct runview *v, const struct engine_stats *s, const struct resume_counts *c,
                      long refused, int status, bool json, FILE *out);
 

@@ -63,7 +63,6 @@ static int add_instances(struct waiter *w, const struct waitrun *wr, int64_t now
             }
         }
     }
-    waiter_close_input(w);
     return 0;
 }
 
@@ -77,32 +76,44 @@ static void live_line(const struct waiter_stats *s, int64_t start)
     fflush(stderr);
 }
 
+int waitrun_begin(const struct waitrun *wr, const struct wait_options *o, struct waiter_config *cfg,
+                  struct waiter_stats *st, struct waiter **out, long *skipped)
+{
+    *cfg = (struct waiter_config){.initial_delay_us = o->initial_us,
+                                  .poll_min_us = o->poll_min_us,
+                                  .poll_max_us = o->poll_max_us,
+                                  .timeout_us = o->timeout_us,
+                                  .notfound_us = o->notfound_us,
+                                  .drain_us = wr->drain_us,
+                                  .concurrency = wr->concurrency,
+                                  .max_attempts = 5,
+                                  .stop = signals_stop_flag(),
+                                  .seed = (uint64_t)clock_now_us(),
+                                  .wall_offset_us = (int64_t)clock_wall() * SEC - clock_now_us(),
+                                  .log = log_line};
+    int64_t now = clock_now_us();
+    *skipped = 0;
+    int rc = waiter_new(cfg, wr->ledger, wr->port, wr->maker, wr->bucket, wr->budget, st, now, out);
+    if (rc)
+        return rc;
+    rc = add_instances(*out, wr, now, skipped);
+    if (rc) {
+        waiter_end(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
 int waitrun(const struct waitrun *wr, const struct wait_options *o, struct waiter_stats *st,
             long *skipped)
 {
-    struct waiter_config cfg = {.initial_delay_us = o->initial_us,
-                                .poll_min_us = o->poll_min_us,
-                                .poll_max_us = o->poll_max_us,
-                                .timeout_us = o->timeout_us,
-                                .notfound_us = o->notfound_us,
-                                .drain_us = wr->drain_us,
-                                .concurrency = wr->concurrency,
-                                .max_attempts = 5,
-                                .stop = signals_stop_flag(),
-                                .seed = (uint64_t)clock_now_us(),
-                                .wall_offset_us = (int64_t)clock_wall() * SEC - clock_now_us(),
-                                .log = log_line};
+    struct waiter_config cfg;
     struct waiter *w;
-    int64_t now = clock_now_us(), start = now, next_live = now;
-    *skipped = 0;
-    int rc = waiter_new(&cfg, wr->ledger, wr->port, wr->maker, wr->bucket, wr->budget, st, now, &w);
+    int rc = waitrun_begin(wr, o, &cfg, st, &w, skipped);
     if (rc)
         return rc;
-    rc = add_instances(w, wr, now, skipped);
-    if (rc) {
-        waiter_end(w);
-        return rc;
-    }
+    int64_t now = clock_now_us(), start = now, next_live = now;
+    waiter_close_input(w, now);
     struct http_response *done[POLL_BATCH];
     bool drawn = false;
     for (;;) {

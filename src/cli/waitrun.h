@@ -33,8 +33,8 @@ void wait_options_default(struct wait_options *o);
         CLIOPT_DURATION("poll-max", &(o)->poll_max_us),                                            \
         CLIOPT_DURATION("not-found-grace", &(o)->notfound_us)
 #define WAIT_HELP                                                                                  \
-    "  --wait-timeout D       give up waiting after D (e.g. 20m; default: no bound); exit 3,\n"    \
-    "                         and `cpsbatch wait LEDGER` resumes waiting\n"                        \
+    "  --wait-timeout D       give up waiting D after the last create (e.g. 20m; default: no\n"    \
+    "                         bound): exit 3, and `cpsbatch wait LEDGER` resumes waiting\n"        \
     "  --poll-initial D       first describeInstances this long after a create (default 5s)\n"     \
     "  --poll-min D           shortest pause between sweeps (default 2s) ...\n"                    \
     "  --poll-max D           ... growing, with jitter, up to this (default 30s)\n"                \
@@ -55,6 +55,12 @@ struct waitrun {
     const char *region; /* for done records without regionId (older ledgers); may be NULL */
     bool live;          /* draw the live line on stderr */
 };
+
+/* A waiter (in *out, its config in *cfg, which must outlive it) holding the instances of the
+ * ledger's done rows that are not final, its input still open: for run --wait, which hands it
+ * to the engine (engine_config.waiter). Returns 0, or ERR_NOMEM (*out NULL). */
+int waitrun_begin(const struct waitrun *wr, const struct wait_options *o, struct waiter_config *cfg,
+                  struct waiter_stats *st, struct waiter **out, long *skipped);
 
 /* Wait for every instance the ledger's done rows made. Returns 0 or the waiter's error (see
  * st->stop_message); *skipped counts instances without a known region. */

@@ -397,6 +397,12 @@ static void finish_done(struct engine *e, struct task *t, const struct outcome *
     }
     t->instances = (long long)n;
     e->st->instances += t->instances;
+    for (size_t i = 0; e->cfg->waiter && i < n; i++) {
+        const char *id = json_string_value(json_array_get(o->instance_ids, i));
+        int wrc = waiter_add(e->cfg->waiter, t->item.token, t->item.region, id, NULL, now);
+        if (wrc == ERR_NOMEM)
+            fail(e, wrc, now);
+    }
     task_end(e, t, TASK_DONE);
 }
 
@@ -680,17 +686,31 @@ int engine_end(struct engine *e)
 static void drive(struct engine *e, const struct engine_config *cfg)
 {
     struct http_response *done[POLL_BATCH];
+    struct waiter *w = cfg->waiter;
     int64_t now = clock_now_us(), next_progress = now + TICK_US;
     for (;;) {
+        /* The waiter first: its few calls per sweep take the bucket's next token before the
+         * rows do, so servers are looked at while rows are still being created. */
+        int64_t wake_w = w ? waiter_advance(w, now) : ENGINE_IDLE;
         int64_t wake = engine_advance(e, now);
-        if (engine_finished(e))
+        bool created = engine_finished(e);
+        if (w && created && !waiter_finished(w)) {
+            waiter_close_input(w, now);
+            wake_w = waiter_advance(w, now);
+        }
+        if (created && (!w || waiter_finished(w)))
             break;
+        wake = wake_w < wake ? wake_w : wake;
         if (wake > now + TICK_US)
             wake = now + TICK_US;
         size_t n = port_poll_until(&e->port, done, POLL_BATCH, wake);
         now = clock_now_us();
-        for (size_t i = 0; i < n; i++)
-            engine_answer(e, done[i], now);
+        for (size_t i = 0; i < n; i++) {
+            if (w && done[i]->id == WAITER_REQUEST_ID)
+                waiter_answer(w, done[i], now);
+            else
+                engine_answer(e, done[i], now);
+        }
         if (cfg->progress && now >= next_progress) {
             cfg->progress(cfg->progress_ctx, e->st);
             next_progress = now + TICK_US;

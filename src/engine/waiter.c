@@ -145,9 +145,12 @@ int waiter_add(struct waiter *w, const char *token, const char *region, const ch
     return 0;
 }
 
-void waiter_close_input(struct waiter *w)
+void waiter_close_input(struct waiter *w, int64_t now)
 {
+    if (w->input_closed)
+        return;
     w->input_closed = true;
+    w->start_us = now;
 }
 
 /* ---- Stopping ------------------------------------------------------------------------------ */
@@ -186,8 +189,8 @@ static void check_stop(struct waiter *w, int64_t now)
     }
     if (stops > 1 && w->drain_deadline > now)
         w->drain_deadline = now;
-    if (w->cfg->timeout_us > 0 && now >= w->start_us + w->cfg->timeout_us && !w->stopping &&
-        w->st->pending > 0) {
+    if (w->cfg->timeout_us > 0 && w->input_closed && now >= w->start_us + w->cfg->timeout_us &&
+        !w->stopping && w->st->pending > 0) {
         w->st->timed_out = true;
         request_stop(w, now);
     }
@@ -355,7 +358,8 @@ int64_t waiter_advance(struct waiter *w, int64_t now)
         /* the next sweep, or the first instance whose initial delay ends */
         wake = w->next_sweep_us;
     }
-    if (w->cfg->timeout_us > 0 && w->st->pending > 0 && w->start_us + w->cfg->timeout_us < wake)
+    if (w->cfg->timeout_us > 0 && w->input_closed && w->st->pending > 0 &&
+        w->start_us + w->cfg->timeout_us < wake)
         wake = w->start_us + w->cfg->timeout_us;
     return wake;
 }

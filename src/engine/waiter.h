@@ -1,6 +1,7 @@
 /* waiter.h - waiting until created servers run: describeInstances in sets, state in the ledger.
  *
- * The instances of done rows are added (waiter_add), at any time; the waiter polls
+ * The instances of done rows are added (waiter_add), at any time (run --wait: the engine adds
+ * them as rows are done, engine.h); the waiter polls
  * describeInstances (GET /v1/regions/{r}/instances, filters.1.name=instanceId with up to
  * WAITER_SET_MAX values, pageSize WAITER_SET_MAX) in SWEEPS: a sweep asks once about every
  * instance that is not final yet and whose initial delay has passed, in sets of up to
@@ -96,8 +97,9 @@ int64_t waiter_advance(struct waiter *w, int64_t now);
 /* One answer (taken, freed) to a request whose id is WAITER_REQUEST_ID. */
 void waiter_answer(struct waiter *w, struct http_response *resp, int64_t now);
 
-/* No more instances will be added (until then an empty waiter is not finished). */
-void waiter_close_input(struct waiter *w);
+/* No more instances will be added (until then an empty waiter is not finished); the timeout
+ * counts from now. Only the first call counts. */
+void waiter_close_input(struct waiter *w, int64_t now);
 
 /* True when every instance is final (input closed), or after a stop, timeout or error once no
  * call is out. */

@@ -196,7 +196,7 @@ static void test_sets_of_100(void)
     fx_start(f);
     add_rows(f, "cn-north-1", 250);
     add_rows(f, "cn-east-2", 30);
-    waiter_close_input(f->w);
+    waiter_close_input(f->w, f->now);
     CHECK_INT(waiter_advance(f->w, f->now), ==, T0 + 5 * SEC); /* the initial delay */
     CHECK_INT(f->port.n_pending, ==, 0);
     f->now = T0 + 5 * SEC;
@@ -253,7 +253,7 @@ static void test_backoff_between_sweeps(void)
     struct fx *f = fx_init("backoff");
     fx_start(f);
     add_rows(f, "cn-north-1", 3);
-    waiter_close_input(f->w);
+    waiter_close_input(f->w, f->now);
     f->now = T0 + 5 * SEC;
     int64_t bounds[] = {2, 4, 8, 8, 8, 8};
     for (int sweep = 0; sweep < 6; sweep++) {
@@ -279,7 +279,7 @@ static void test_not_found_tolerated(void)
     f->cfg.poll_max_us = 2 * SEC; /* sweeps at 5, 7, 9, 11 s */
     fx_start(f);
     add_rows(f, "cn-north-1", 2);
-    waiter_close_input(f->w);
+    waiter_close_input(f->w, f->now);
     int sweeps = 0;
     while (!waiter_finished(f->w) && sweeps < 10) {
         f->now = waiter_advance(f->w, f->now);
@@ -305,7 +305,7 @@ static void test_timeout(void)
     f->cfg.timeout_us = 20 * SEC;
     fx_start(f);
     add_rows(f, "cn-north-1", 5);
-    waiter_close_input(f->w);
+    waiter_close_input(f->w, f->now);
     int guard = 0;
     while (!waiter_finished(f->w) && guard++ < 100) {
         int64_t next = waiter_advance(f->w, f->now);
@@ -330,7 +330,7 @@ static void test_retry_and_auth(void)
     struct fx *f = fx_init("retry");
     fx_start(f);
     add_rows(f, "cn-north-1", 4);
-    waiter_close_input(f->w);
+    waiter_close_input(f->w, f->now);
     f->now = T0 + 5 * SEC;
     waiter_advance(f->w, f->now);
     CHECK_INT(f->port.n_pending, ==, 1);
@@ -352,7 +352,7 @@ static void test_retry_and_auth(void)
     f = fx_init("auth");
     fx_start(f);
     add_rows(f, "cn-north-1", 2);
-    waiter_close_input(f->w);
+    waiter_close_input(f->w, f->now);
     f->now = T0 + 5 * SEC;
     waiter_advance(f->w, f->now);
     fake_port_answer(&f->port, 0, 401, "{\"error\":{\"status\":\"UNAUTHENTICATED\"}}", NULL,
@@ -373,7 +373,7 @@ static void test_final_from_ledger(void)
     CHECK_INT(waiter_add(f->w, "t2", "cn-north-1", "cps-b", "error", f->now), ==, 0);
     CHECK_INT(waiter_add(f->w, "t3", "cn-north-1", "cps-c", "creating", f->now), ==, 0);
     CHECK_INT(waiter_add(f->w, "t4", "cn-north-1", "cps d", NULL, f->now), ==, ERR_INVALID);
-    waiter_close_input(f->w);
+    waiter_close_input(f->w, f->now);
     CHECK_INT(f->st.running, ==, 1);
     CHECK_INT(f->st.failed, ==, 1);
     CHECK_INT(f->st.pending, ==, 1);
