@@ -301,23 +301,24 @@ static bool walk_ids(struct simctx *ctx, const struct filters *fl, struct list_v
     return false;
 }
 
-/* pageNumber / pageSize: a whole number in [1, max], def when absent. -1 when bad. */
-static long long page_arg(const struct simcall *call, const char *key, long long def, long max)
+/* pageNumber / pageSize: a whole number in [min, max], def when absent. -1 when bad. */
+static long long page_arg(const struct simcall *call, const char *key, long long def, long min,
+                          long max)
 {
     const char *s = MHD_lookup_connection_value(call->conn, MHD_GET_ARGUMENT_KIND, key);
     const char *end;
     if (s == NULL)
         return def;
     long v = parse_index(s, &end, max);
-    return *end == '\0' ? v : -1;
+    return *end == '\0' && v >= min ? v : -1;
 }
 
 void simdescribe_instances(struct simctx *ctx, const struct simcall *call, const char *region,
                            const struct sim_faults *k, struct simreply *out)
 {
     struct filters *fl = calloc(1, sizeof *fl);
-    long long page = page_arg(call, "pageNumber", 1, 1000000000L);
-    long long size = page_arg(call, "pageSize", 20, 100);
+    long long page = page_arg(call, "pageNumber", 1, 1, 1000000000L);
+    long long size = page_arg(call, "pageSize", 20, 20, 100); /* the API's bounds */
     if (fl == NULL) {
         fail(ctx, out, 500, "INTERNAL", "cps-sim is out of memory");
         return;
@@ -326,7 +327,7 @@ void simdescribe_instances(struct simctx *ctx, const struct simcall *call, const
     if (page < 0 || size < 0) {
         fail(ctx, out, 400, "INVALID_ARGUMENT",
              page < 0 ? "pageNumber must be a whole number >= 1"
-                      : "pageSize must be a whole number 1..100");
+                      : "pageSize must be a whole number 20..100");
     } else if (!filters_check(fl)) {
         fail(ctx, out, 400, "INVALID_ARGUMENT", fl->error);
     } else {

@@ -18,8 +18,8 @@ void simdescribe_instance(struct simctx *ctx, const struct simcall *call, const 
                           const char *id, const struct sim_faults *k, struct simreply *out);
 
 /* GET /v1/regions/{region}/instances?pageNumber=&pageSize=&filters.N.name=&filters.N.values.M=
- * {"instances":[...],"pageNumber":P,"pageSize":S,"totalCount":N}; 400 for bad paging or an
- * unknown filter. */
+ * {"instances":[...],"pageNumber":P,"pageSize":S,"totalCount":N}; 400 for bad paging (pageSize
+ * 20..100, default 20, as the API) or an unknown filter. */
 void simdescribe_instances(struct simctx *ctx, const struct simcall *call, const char *region,
                            const struct sim_faults *k, struct simreply *out);
 
