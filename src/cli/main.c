@@ -34,12 +34,13 @@ static const struct command commands[] = {
 /* The README's "Exit status" table. */
 static const char exit_statuses[] =
     "\nExit status (every command):\n"
-    "   0  success: every row done, the file valid, the ledger shown or exported\n"
-    "   1  finished; some rows failed permanently\n"
+    "   0  success: every row done, the file valid, the ledger shown or exported (with\n"
+    "      --wait and wait: every server running)\n"
+    "   1  finished; some rows failed permanently (or, waiting, some servers in error)\n"
     "   2  usage error, or a refusal that says why (another endpoint's or share's ledger,\n"
     "      an endpoint not allowed, no credentials)\n"
     "   3  incomplete: some rows are not final (interrupted, retries exhausted, credentials\n"
-    "      rejected); run the same command again to resume\n"
+    "      rejected; waiting: servers still pending); run the same command again to resume\n"
     "   4  a load threshold failed\n"
     "  65  invalid input: a bad CSV (nothing was sent), a corrupt ledger\n"
     "  66  an input file cannot be read (CSV, ledger, password file)\n"
