@@ -387,6 +387,42 @@ static void test_final_from_ledger(void)
     CHECK_INT(fx_end(f), ==, 0);
 }
 
+static int logged;
+
+static void count_log(void *ctx, const char *line)
+{
+    (void)ctx;
+    CHECK(strstr(line, "\"weird\"") != NULL);
+    logged++;
+}
+
+static const char *weird(const char *id)
+{
+    (void)id;
+    return "weird";
+}
+
+/* A status the waiter does not know is pending, and named once however many show it. */
+static void test_unknown_status(void)
+{
+    struct fx *f = fx_init("unknown");
+    f->cfg.log = count_log;
+    fx_start(f);
+    add_rows(f, "cn-north-1", 3);
+    waiter_close_input(f->w, f->now);
+    f->now = T0 + 5 * SEC;
+    waiter_advance(f->w, f->now);
+    answer_all(f, weird);
+    CHECK_INT(logged, ==, 1);
+    CHECK_INT(f->st.pending, ==, 3);
+    f->now = waiter_advance(f->w, f->now);
+    waiter_advance(f->w, f->now);
+    answer_all(f, all_running);
+    CHECK_INT(logged, ==, 1);
+    CHECK(waiter_finished(f->w));
+    CHECK_INT(fx_end(f), ==, 0);
+}
+
 int main(void)
 {
     if (tmpdir_make(dir, sizeof(dir), "test_waiter"))
@@ -397,5 +433,6 @@ int main(void)
     test_timeout();
     test_retry_and_auth();
     test_final_from_ledger();
+    test_unknown_status();
     return check_done();
 }
