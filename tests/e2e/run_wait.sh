@@ -121,6 +121,17 @@ PY
 rc timeout 60 "$BUILD/cpsbatch" wait "$LEDGER2" "${POLL[@]}" >"$WORK/wait3.out" 2>&1
 check_grep "wait again: all final from the ledger" "90 instances: [0-9]+ running, [0-9]+ error, 0 still pending; 0 describe calls" "$WORK/wait3.out"
 
+# A ledger a run holds is not waited on (exit 75); a sandbox batch needs --endpoint (exit 2).
+if command -v flock >/dev/null; then
+    rc flock "$LEDGER2" timeout 60 "$BUILD/cpsbatch" wait "$LEDGER2" >"$WORK/locked.out" 2>&1
+    check_eq "wait on a locked ledger: exit 75" "$RC" 75
+fi
+sed '1s/"endpoint":"[^"]*"/"endpoint":"sandbox"/' "$LEDGER2" >"$WORK/sandbox.ledger.jsonl"
+chmod 600 "$WORK/sandbox.ledger.jsonl"
+rc timeout 60 "$BUILD/cpsbatch" wait "$WORK/sandbox.ledger.jsonl" >"$WORK/sb.out" 2>&1
+check_eq "wait on a sandbox batch: exit 2" "$RC" 2
+check_grep "wait on a sandbox batch: says to give --endpoint" "give --endpoint" "$WORK/sb.out"
+
 # status after an interrupted run: the rows never sent, by row number.
 JOB3="$WORK/job3.csv"
 LEDGER3="$WORK/job3.ledger.jsonl"
