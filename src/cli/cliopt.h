@@ -23,7 +23,7 @@
 #include "runview.h"
 
 /* Options one command may have, --help included. */
-#define CLIOPT_MAX 32
+#define CLIOPT_MAX 48
 
 enum cliopt_kind {
     CLIOPT_KIND_SET,      /* no value; bool *dest = true */

@@ -3,11 +3,12 @@
  * Output columns: the CSV's own (the password column blanked; outcome columns of an earlier
  * export dropped), then clientToken (unless the CSV has one; every valid row's token is
  * written, given or derived), then the outcome as '#' columns, which a job ignores: #status
- * (done, failed, in doubt, not sent, invalid), #instanceIds (";"-joined), #error, #requestId,
- * #attempts. So the export is itself a job: run again, every row replays its token and the API
- * answers with the first result. Rows are matched to the ledger by their token, derived again
- * from the ledger's salt exactly as `run` derived it. The ledger is opened read-only, so this
- * works while a run is writing. With -o the file appears whole (written aside, then renamed).
+ * (done, failed, in doubt, not sent, invalid), #instanceIds (";"-joined), #state, #privateIps,
+ * #publicIps (per instance, ";"-joined, as `wait` recorded them), #error, #requestId, #attempts. So
+ * the export is itself a job: run again, every row replays its token and the API answers with the
+ * first result. Rows are matched to the ledger by their token, derived again from the ledger's salt
+ * exactly as `run` derived it. The ledger is opened read-only, so this works while a run is
+ * writing. With -o the file appears whole (written aside, then renamed).
  */
 #include "cmd_export.h"
 
@@ -30,7 +31,8 @@
 static const char usage[] =
     "usage: cpsbatch export LEDGER [-o OUT.csv] [--csv JOB.csv] [options]\n"
     "Print the job's rows with each one's outcome, as a job that can be run again: the CSV's\n"
-    "columns (password blanked), clientToken, then #status, #instanceIds, #error, #requestId,\n"
+    "columns (password blanked), clientToken, then #status, #instanceIds, #state, #privateIps,\n"
+    "#publicIps (per instance, as `run --wait` or `wait` recorded them), #error, #requestId,\n"
     "#attempts ('#' columns are ignored on input). UTF-8, separated as the CSV is.\n"
     "\n"
     "  -o, --output FILE      write to FILE (default: standard output)\n"
@@ -95,8 +97,9 @@ static void end_line(const struct export *x)
     fputs(x->crlf ? "\r\n" : "\n", x->out);
 }
 
-static const char *const outcome_columns[] = {"#status", "#instanceIds", "#error", "#requestId",
-                                              "#attempts"};
+static const char *const outcome_columns[] = {"#status",     "#instanceIds", "#state",
+                                              "#privateIps", "#publicIps",   "#error",
+                                              "#requestId",  "#attempts"};
 #define OUTCOME_COLUMNS (sizeof(outcome_columns) / sizeof(outcome_columns[0]))
 
 /* A column of an earlier export's outcome: replaced, not repeated. */
@@ -142,6 +145,20 @@ static const char *state_name(const struct ledger_entry *e)
     }
 }
 
+/* The instances' states or addresses (which: 0 status, 1 private, 2 public), ';' between
+ * instances as in #instanceIds; "" when nothing of them is recorded (not waited for). */
+static void put_instance_column(const struct export *x, const struct ledger_entry *e, int which)
+{
+    char out[4096] = "";
+    for (size_t i = 0; e && e->instances && i < e->n_instance_ids; i++) {
+        const struct ledger_instance *in = &e->instances[i];
+        const char *v = which == 0 ? in->status : which == 1 ? in->private_ip : in->public_ip;
+        size_t used = strlen(out);
+        snprintf(out + used, sizeof(out) - used, "%s%s", i ? ";" : "", v ? v : "");
+    }
+    put_field(x, out, false);
+}
+
 /* #error: "HTTP 400 INVALID_ARGUMENT: message" for failed rows, and in-doubt rows' last try
  * (also a transport error such as "Timeout was reached"). */
 static void put_outcome(const struct export *x, const struct ledger_entry *e)
@@ -157,6 +174,8 @@ static void put_outcome(const struct export *x, const struct ledger_entry *e)
         snprintf(attempts, sizeof(attempts), "%d", e->attempts);
     put_field(x, state_name(e), false);
     put_field(x, ids, false);
+    for (int which = 0; which < 3; which++)
+        put_instance_column(x, e, which);
     put_field(x, error, false);
     put_field(x, e && e->request_id ? e->request_id : "", false);
     put_field(x, attempts, false);

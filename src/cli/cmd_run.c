@@ -37,6 +37,7 @@
 #include "signals.h"
 #include "strmap.h"
 #include "target.h"
+#include "waitrun.h"
 
 static const char usage[] =
     "usage: cpsbatch run JOB.csv [options]\n"
@@ -72,11 +73,15 @@ static const char usage[] =
     "  --yes                  do not ask for confirmation\n"
     "  --progress WHEN        auto (on a terminal), always or never\n"
     "  --json                 print the summary as JSON on stdout\n"
-    "  --insecure-http        allow http:// to a host that is not loopback\n" TARGET_CA_HELP
-        JOBCLI_HELP "  -h, --help             this text\n"
+    "  --insecure-http        allow http:// to a host that is not loopback\n"
+    "  --wait                 then wait until the servers run (describeInstances through the\n"
+    "                         same rate limit), recording state and addresses in the "
+    "ledger\n" WAIT_HELP TARGET_CA_HELP JOBCLI_HELP "  -h, --help             this text\n"
     "\n"
-    "Exit status: 0 every row done, 1 some rows failed, 2 usage error, 3 incomplete (run\n"
-    "again to resume), 65 invalid input (nothing sent) or a corrupt ledger, 66 unreadable\n"
+    "Exit status: 0 every row done (with --wait: and every server running), 1 some rows\n"
+    "failed (or servers ended in error), 2 usage error, 3 incomplete (run again to resume;\n"
+    "with --wait: servers still pending, `cpsbatch wait LEDGER` goes on waiting), 65 invalid input "
+    "(nothing sent) or a corrupt ledger, 66 unreadable\n"
     "input, 73 the ledger cannot be created, 74 the ledger cannot be written (a full disk:\n"
     "make room, run again), 75 another run holds the ledger, 70 out of memory.\n";
 
@@ -90,6 +95,7 @@ struct run_options {
     enum runview_progress progress;
     struct jobcli cli;
     struct target_ca ca;
+    struct wait_options wait;
 };
 
 /* ---- Options ---------------------------------------------------------------------------- */
@@ -116,6 +122,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
                               .adapt = true,
                               .preflight = true,
                               .progress = RUNVIEW_AUTO};
+    wait_options_default(&o->wait);
     /* One option a line, in the order getopt names them when one is ambiguous. */
     /* clang-format off */
     const struct cliopt opts[] = {
@@ -139,7 +146,9 @@ static int parse_options(int argc, char **argv, struct run_options *o)
         CLIOPT_SET("json", &o->json),
         CLIOPT_SET("insecure-http", &o->insecure_http),
         TARGET_CA_OPTIONS(&o->ca),
-        CLIOPT_CUSTOM("shard", o, take_shard)};
+        CLIOPT_CUSTOM("shard", o, take_shard),
+        CLIOPT_SET("wait", &o->wait.wait),
+        WAIT_OPTIONS(&o->wait)};
     /* clang-format on */
     const struct cliopt_command cmd = {
         .name = "run", .usage = usage, .opts = opts, .nopts = sizeof(opts) / sizeof(opts[0])};
@@ -148,7 +157,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
         fputs("cpsbatch: --sandbox and --endpoint exclude each other\n", stderr);
         rc = ERR_INVALID;
     }
-    return rc;
+    return rc ? rc : o->wait.wait ? wait_options_check(&o->wait) : 0;
 }
 
 /* ---- The source: read once, spooled for the second pass ------------------------------------- */
@@ -586,8 +595,43 @@ static void catch_signals(void)
     signals_catch(SIGNALS_SECOND_EXITS);
 }
 
-static int send_rows(struct run *r, struct engine_stats *st, struct runview *view)
+/* What waiting found (run --wait). */
+struct run_wait {
+    bool done; /* waited */
+    struct waiter_config cfg;
+    struct waiter_stats st;
+    long skipped;
+    int rc;
+};
+
+/* run --wait: a waiter on the run's transport, bucket and budget (one rate for creates and
+ * describes), holding the ledger's done instances; the engine adds the new ones as rows are
+ * done and drives it. NULL without --wait or on failure (w->rc). */
+static struct waiter *wait_begin(struct run *r, struct port port, struct request_maker *m,
+                                 struct ratelimit *bucket, struct retrybudget *budget,
+                                 struct run_wait *w)
 {
+    if (!r->o.wait.wait)
+        return NULL;
+    struct waitrun wr = {.ledger = r->ledger,
+                         .port = port,
+                         .maker = m,
+                         .bucket = bucket,
+                         .budget = budget,
+                         .concurrency = r->o.concurrency,
+                         .drain_us = (int64_t)(r->o.drain_s * 1e6)};
+    struct waiter *waiter = NULL;
+    w->rc = waitrun_begin(&wr, &r->o.wait, &w->cfg, &w->st, &waiter, &w->skipped);
+    w->done = waiter != NULL;
+    return waiter;
+}
+
+static int send_rows(struct run *r, struct engine_stats *st, struct runview *view,
+                     struct run_wait *w)
+{
+    struct ratelimit bucket;
+    struct retrybudget budget;
+    double burst = r->o.burst > 0 ? r->o.burst : (r->o.rate > 1 ? r->o.rate : 1);
     struct transport_config tc = {.workers = 2,
                                   .timeout_ms = (long)(r->o.timeout_s * 1000),
                                   .connect_timeout_ms = 10000,
@@ -597,10 +641,15 @@ static int send_rows(struct run *r, struct engine_stats *st, struct runview *vie
     struct transport *t = NULL;
     struct request_maker *m = NULL;
     const char *ak = access_key(r), *sk = secret_key(r);
-    int rc = second_pass(&r->jo, &r->job);
+    int rc = ratelimit_init(&bucket, r->o.rate, burst, clock_now_us());
+    rc = rc ? rc : retrybudget_init(&budget, RETRYBUDGET_DEFAULT_CAPACITY);
+    rc = rc ? rc : second_pass(&r->jo, &r->job);
     rc = rc ? rc : transport_global_init();
     rc = rc ? rc : transport_new(&tc, &t);
     rc = rc ? rc : request_maker_new(r->endpoint, ak, sk, &m);
+    struct waiter *waiter = rc ? NULL : wait_begin(r, transport_port(t), m, &bucket, &budget, w);
+    rc = rc ? rc : w->rc;
+    view->wait_stats = waiter ? &w->st : NULL;
     if (!rc) {
         struct engine_config ec = {.rate = r->o.rate,
                                    .burst = r->o.burst,
@@ -611,10 +660,17 @@ static int send_rows(struct run *r, struct engine_stats *st, struct runview *vie
                                    .drain_us = (int64_t)(r->o.drain_s * 1e6),
                                    .stop = signals_stop_flag(),
                                    .progress = runview_progress,
-                                   .progress_ctx = view};
+                                   .progress_ctx = view,
+                                   .bucket = &bucket,
+                                   .budget = &budget,
+                                   .waiter = waiter};
         catch_signals();
         rc = engine_run(&ec, next_row, r, r->ledger, transport_port(t), m, st);
         say_if_changed(&r->jo);
+    }
+    if (waiter) {
+        w->rc = waiter_end(waiter);
+        view->wait_stats = NULL;
     }
     request_maker_free(m);
     transport_free(t);
@@ -642,13 +698,21 @@ static int run_batch(struct run *r)
     runview_plan(&view, &r->plan, &r->counts, count_strays(r), r->endpoint, r->ledger_path);
     if (!r->o.yes && !endpoint_is_loopback(r->endpoint) && !runview_confirm(&view))
         return EXIT_USAGE;
-    int rc = send_rows(r, &st, &view);
+    struct run_wait w = {0};
+    int rc = send_rows(r, &st, &view, &w);
     int status = exit_status(r, &st);
     if (rc) {
         fprintf(stderr, "cpsbatch: %s\n", st.stop_message[0] ? st.stop_message : err_str(rc));
         status = exit_for_err(rc, st.ledger_failed ? EXIT_WRITING : EXIT_SENDING);
     }
+    int wait_status = w.done ? waitrun_exit(&w.st, w.rc) : EXIT_DONE;
+    if (status == EXIT_DONE || (status == EXIT_FAILED && wait_status == EXIT_INCOMPLETE))
+        status = wait_status;
+    view.wait = w.done ? waitrun_json(&w.st, w.skipped) : NULL;
     runview_summary(&view, &st, &r->counts, r->refused, status, r->o.json, stdout);
+    if (w.done && !r->o.json)
+        waitrun_summary(&w.st, w.skipped, stdout);
+    json_decref(view.wait);
     return status;
 }
 

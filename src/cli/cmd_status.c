@@ -11,18 +11,26 @@
 #include "err.h"
 #include "exitcode.h"
 #include "ledger.h"
+#include "unsent.h"
 
 enum {
-    EXAMPLE_ROWS = 5,   /* rows shown per failure group */
-    IN_DOUBT_SHOWN = 10 /* in-doubt rows shown */
+    EXAMPLE_ROWS = 5,    /* rows shown per failure group */
+    IN_DOUBT_SHOWN = 10, /* in-doubt rows shown */
+    UNSENT_SHOWN = 40    /* unsent row numbers shown */
 };
 
 static const char usage[] =
-    "usage: cpsbatch status LEDGER [--json]\n"
+    "usage: cpsbatch status LEDGER [--csv JOB.csv] [--json]\n"
     "Show what a ledger says: rows done, failed and in doubt (pending: sent, outcome not\n"
     "recorded; a rerun resends them with the same token), instances created, failures grouped\n"
-    "by HTTP status, API status and message. Safe while a run is writing the ledger.\n"
+    "by HTTP status, API status and message, each server's state and addresses (as `run\n"
+    "--wait` or `wait` recorded them), and the rows of the job CSV not sent yet (when the CSV\n"
+    "the ledger names is readable and unchanged, or given with --csv). Safe while a run is\n"
+    "writing the ledger.\n"
     "\n"
+    "  --csv FILE             count unsent rows against this CSV (default: the ledger's, if\n"
+    "                         unchanged)\n"
+    "  --region R             region for rows without regionId, as the run had it\n"
     "  --json                 one JSON object instead of text\n"
     "  -h, --help             this text\n"
     "\n"
@@ -45,13 +53,15 @@ struct failures {
 };
 
 /* 0 go on, 1 help shown, -1 usage error. */
-static int parse_args(int argc, char **argv, bool *json, const char **path)
+static int parse_args(int argc, char **argv, bool *json, const char **path, const char **csv,
+                      struct jobcli *cli)
 {
-    const struct cliopt opts[] = {CLIOPT_SET("json", json)};
+    const struct cliopt opts[] = {CLIOPT_SET("json", json), CLIOPT_STRING("csv", csv),
+                                  CLIOPT_STRING("region", &cli->region)};
     const struct cliopt_command cmd = {.name = "status",
                                        .usage = usage,
                                        .opts = opts,
-                                       .nopts = 1,
+                                       .nopts = sizeof(opts) / sizeof(opts[0]),
                                        .bad_option = CLIOPT_HINT_USAGE,
                                        .bad_operands = CLIOPT_HINT_USAGE};
     int rc = cliopt_parse(&cmd, argc, argv, path);
@@ -126,6 +136,7 @@ static int collect_failures(const struct ledger *l, size_t n_failed, struct fail
     if (!failed || !f->groups) {
         free(failed);
         free(f->groups);
+        f->groups = NULL;
         return ERR_NOMEM;
     }
     size_t k = 0;
@@ -209,15 +220,114 @@ static void print_in_doubt_text(const struct ledger *l, size_t in_doubt)
         printf("  ... and %zu more\n", in_doubt - shown);
 }
 
+static json_t *text_or_null(const char *s);
+
+/* ---- Instances: what waiting recorded (state records) ---------------------------------------- */
+
+struct inst_counts {
+    size_t running, error, pending; /* pending: no final state recorded (or never waited for) */
+};
+
+static const struct ledger_instance *instance_of(const struct ledger_entry *e, size_t k)
+{
+    return e->instances && e->instances[k].status ? &e->instances[k] : NULL;
+}
+
+static void count_instances(const struct ledger *l, struct inst_counts *c)
+{
+    memset(c, 0, sizeof(*c));
+    for (size_t i = 0; i < ledger_size(l); i++) {
+        const struct ledger_entry *e = ledger_entry_at(l, i);
+        for (size_t k = 0; e->state == LEDGER_DONE && k < e->n_instance_ids; k++) {
+            const struct ledger_instance *in = instance_of(e, k);
+            const char *status = in ? in->status : NULL;
+            if (!ledger_status_final(status))
+                c->pending++;
+            else if (ledger_status_failed(status))
+                c->error++;
+            else
+                c->running++;
+        }
+    }
+}
+
+static void print_instances_text(const struct ledger *l, const struct inst_counts *c)
+{
+    printf("servers    %zu running, %zu error, %zu pending (no final state recorded: "
+           "`cpsbatch wait LEDGER`)\n",
+           c->running, c->error, c->pending);
+    if (c->error == 0)
+        return;
+    printf("\nservers in error:\n");
+    size_t shown = 0;
+    for (size_t i = 0; i < ledger_size(l) && shown < IN_DOUBT_SHOWN; i++) {
+        const struct ledger_entry *e = ledger_entry_at(l, i);
+        for (size_t k = 0; e->state == LEDGER_DONE && k < e->n_instance_ids; k++) {
+            const struct ledger_instance *in = instance_of(e, k);
+            if (!in || !ledger_status_failed(in->status) || shown >= IN_DOUBT_SHOWN)
+                continue;
+            printf("  row %-8lld ", e->row);
+            put_clean(e->instance_ids[k]);
+            fputs("  ", stdout);
+            put_clean(in->status);
+            if (in->private_ip) {
+                fputs("  ", stdout);
+                put_clean(in->private_ip);
+            }
+            putchar('\n');
+            shown++;
+        }
+    }
+    if (c->error > shown)
+        printf("  ... and %zu more\n", c->error - shown);
+}
+
+/* Every instance: row, id, state and addresses (null when not recorded). */
+static json_t *instances_json(const struct ledger *l)
+{
+    json_t *arr = json_array(); /* new */
+    for (size_t i = 0; arr && i < ledger_size(l); i++) {
+        const struct ledger_entry *e = ledger_entry_at(l, i);
+        for (size_t k = 0; e->state == LEDGER_DONE && k < e->n_instance_ids; k++) {
+            const struct ledger_instance *in = instance_of(e, k);
+            json_t *o = json_pack("{s:I,s:s,s:o,s:o,s:o}", "row", (json_int_t)e->row, "instanceId",
+                                  e->instance_ids[k], "state", text_or_null(in ? in->status : NULL),
+                                  "privateIp", text_or_null(in ? in->private_ip : NULL), "publicIp",
+                                  text_or_null(in ? in->public_ip : NULL));
+            if (!o || json_array_append_new(arr, o)) {
+                json_decref(arr);
+                return NULL;
+            }
+        }
+    }
+    return arr;
+}
+
+static void print_unsent_text(const struct unsent *u)
+{
+    if (!u->known) {
+        printf("not sent   unknown: %s\n", u->why);
+        return;
+    }
+    printf("not sent   %ld of the CSV's %ld rows", u->count, u->valid_rows);
+    for (long i = 0; i < u->count && i < UNSENT_SHOWN; i++)
+        printf("%s%ld", i ? ", " : ": rows ", u->rows[i]);
+    printf("%s\n", u->count > UNSENT_SHOWN ? ", ..." : "");
+}
+
 /* Write errors on stdout are not looked at here: main() reports them (exit 74). */
-static void print_text(const struct ledger *l, const struct failures *f)
+static void print_text(const struct ledger *l, const struct failures *f, const struct unsent *u)
 {
     struct ledger_counts c;
     ledger_counts(l, &c);
     print_header_text(l);
     printf("rows       %zu: %zu done, %zu failed, %zu in doubt (pending)\n", c.tokens, c.done,
            c.failed, c.in_doubt);
+    print_unsent_text(u);
     printf("instances  %zu created\n", c.instances);
+    struct inst_counts ic;
+    count_instances(l, &ic);
+    print_instances_text(l, &ic);
     print_failures_text(f);
     print_in_doubt_text(l, c.in_doubt);
 }
@@ -286,7 +396,19 @@ static json_t *header_json(const struct ledger *l)
                      text_or_null(ledger_first_time(l)), "last", text_or_null(ledger_last_time(l)));
 }
 
-static int print_json(const struct ledger *l, const struct failures *f, const struct ledger_diag *d)
+static json_t *unsent_json(const struct unsent *u)
+{
+    if (!u->known)
+        return json_pack("{s:n,s:n,s:s}", "count", "rows", "why", u->why);
+    json_t *rows = json_array();
+    for (long i = 0; rows && i < u->count; i++)
+        json_array_append_new(rows, json_integer(u->rows[i]));
+    return json_pack("{s:I,s:o,s:I}", "count", (json_int_t)u->count, "rows", rows, "csv_rows",
+                     (json_int_t)u->valid_rows);
+}
+
+static int print_json(const struct ledger *l, const struct failures *f, const struct ledger_diag *d,
+                      const struct unsent *u)
 {
     struct ledger_counts c;
     ledger_counts(l, &c);
@@ -296,7 +418,17 @@ static int print_json(const struct ledger *l, const struct failures *f, const st
         (json_int_t)c.tokens, "done", (json_int_t)c.done, "failed", (json_int_t)c.failed,
         "in_doubt", (json_int_t)c.in_doubt, "instances", (json_int_t)c.instances, "failures",
         failures_json(f), "in_doubt_rows", in_doubt_json(l), "torn_tail", torn_json(d));
-    int rc = o && counts && json_object_update(o, counts) == 0 ? 0 : ERR_NOMEM;
+    struct inst_counts ic;
+    count_instances(l, &ic);
+    json_t *servers = json_pack("{s:I,s:I,s:I,s:o}", "running", (json_int_t)ic.running, "error",
+                                (json_int_t)ic.error, "pending", (json_int_t)ic.pending,
+                                "instances", instances_json(l));
+    int rc = o && counts && servers && json_object_update(o, counts) == 0 &&
+                     json_object_set(o, "servers", servers) == 0 &&
+                     json_object_set_new(o, "not_sent", unsent_json(u)) == 0
+                 ? 0
+                 : ERR_NOMEM;
+    json_decref(servers);
     if (rc == 0) { /* a write error shows on stdout: main() reports it */
         json_dumpf(o, stdout, JSON_COMPACT);
         fputc('\n', stdout);
@@ -311,8 +443,9 @@ static int print_json(const struct ledger *l, const struct failures *f, const st
 int cmd_status(int argc, char **argv)
 {
     bool json = false;
-    const char *path = NULL;
-    int rc = parse_args(argc, argv, &json, &path);
+    const char *path = NULL, *csv = NULL;
+    struct jobcli cli = {0};
+    int rc = parse_args(argc, argv, &json, &path, &csv, &cli);
     if (rc)
         return rc > 0 ? EXIT_DONE : EXIT_USAGE;
     struct ledger *l;
@@ -325,14 +458,18 @@ int cmd_status(int argc, char **argv)
     struct ledger_counts c;
     ledger_counts(l, &c);
     struct failures f;
+    struct unsent u = {0};
     rc = collect_failures(l, c.failed, &f);
+    rc = rc ? rc : unsent_scan(l, csv, &cli, &u);
     if (rc == 0) {
         if (json)
-            rc = print_json(l, &f, &diag);
+            rc = print_json(l, &f, &diag, &u);
         else
-            print_text(l, &f);
-        free(f.groups);
+            print_text(l, &f, &u);
     }
+    free(f.groups);
+    unsent_release(&u);
+    jobcli_release(&cli);
     ledger_close(l);
     if (rc)
         fprintf(stderr, "cpsbatch: status: %s\n", err_str(rc));

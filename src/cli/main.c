@@ -13,6 +13,7 @@
 #include "cmd_sign.h"
 #include "cmd_status.h"
 #include "cmd_validate.h"
+#include "cmd_wait.h"
 #include "exitcode.h"
 
 struct command {
@@ -25,6 +26,7 @@ static const struct command commands[] = {
     {"validate", cmd_validate, "check every row of a job CSV; send nothing"},
     {"catalog", cmd_catalog, "what the API offers: zones, device types, OS and RAID ids"},
     {"run", cmd_run, "provision every row; rerun the same command to resume"},
+    {"wait", cmd_wait, "wait until a batch's servers run; records their state and addresses"},
     {"status", cmd_status, "what a ledger says: done, failed, in doubt, instances"},
     {"export", cmd_export, "the job's rows with each one's outcome and instance ids"},
     {"load", cmd_load, "load-test an endpoint at a fixed arrival rate"},
@@ -34,12 +36,13 @@ static const struct command commands[] = {
 /* The README's "Exit status" table. */
 static const char exit_statuses[] =
     "\nExit status (every command):\n"
-    "   0  success: every row done, the file valid, the ledger shown or exported\n"
-    "   1  finished; some rows failed permanently\n"
+    "   0  success: every row done, the file valid, the ledger shown or exported (with\n"
+    "      --wait and wait: every server running)\n"
+    "   1  finished; some rows failed permanently (or, waiting, some servers in error)\n"
     "   2  usage error, or a refusal that says why (another endpoint's or share's ledger,\n"
     "      an endpoint not allowed, no credentials)\n"
     "   3  incomplete: some rows are not final (interrupted, retries exhausted, credentials\n"
-    "      rejected); run the same command again to resume\n"
+    "      rejected; waiting: servers still pending); run the same command again to resume\n"
     "   4  a load threshold failed\n"
     "  65  invalid input: a bad CSV (nothing was sent), a corrupt ledger\n"
     "  66  an input file cannot be read (CSV, ledger, password file)\n"

@@ -100,6 +100,9 @@ void runview_progress(void *ctx, const struct engine_stats *s)
             "\r\033[K%6.1fs  done %ld/%ld  failed %ld  in flight %ld  retrying %ld%s  rate %s  "
             "ETA %s",
             elapsed, s->done, v->to_send, s->failed, s->inflight, s->waiting, next, rate, eta);
+    if (v->wait_stats)
+        fprintf(v->err, "  servers: creating %ld  running %ld  error %ld", v->wait_stats->pending,
+                v->wait_stats->running, v->wait_stats->failed);
     fflush(v->err);
     v->drawn = true;
 }
@@ -120,6 +123,8 @@ static void summary_json(const struct runview *v, const struct engine_stats *s,
         json_object_set_new(o, "unrecorded", json_integer(s->unrecorded));
     if (o && s->stop_message[0])
         json_object_set_new(o, "stop_message", json_string(s->stop_message));
+    if (o && v->wait)
+        json_object_set(o, "wait", v->wait);
     json_dumpf(o, out, JSON_COMPACT | JSON_PRESERVE_ORDER);
     fputc('\n', out);
     json_decref(o);
@@ -130,6 +135,7 @@ void runview_summary(struct runview *v, const struct engine_stats *s, const stru
 {
     if (v->drawn)
         fputc('\n', v->err);
+    v->drawn = false;
     if (json) {
         summary_json(v, s, c, refused, status, out);
         return;

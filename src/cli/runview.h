@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "engine.h"
 #include "plan.h"
 #include "resume.h"
@@ -24,6 +26,9 @@ struct runview {
     long to_send; /* rows this run sends */
     long skipped; /* rows already final */
     int64_t start_us;
+    const struct waiter_stats *wait_stats; /* run --wait: shown on the live line while set */
+    json_t *wait; /* run --wait: what waiting found, the "wait" member of the JSON summary
+                   * (borrowed); NULL when it did not wait */
 };
 
 /* "auto", "always", "never"; false (after a message) for anything else. */

@@ -245,3 +245,46 @@ int request_make_get(struct request_maker *m, const char *path_query, time_t now
     *out = r;
     return 0;
 }
+
+int request_make_describe(struct request_maker *m, const char *region, const char *query,
+                          time_t now_wall, struct http_request **out)
+{
+    struct target *t = target_for(m, region);
+    if (!t)
+        return ERR_INVALID;
+    char date[17], nonce[TOKEN_LEN + 1];
+    int rc = sign_format_date(now_wall, date);
+    rc = rc ? rc : token_random(nonce);
+    if (rc)
+        return rc;
+    struct sign_request s = {.method = "GET",
+                             .host = m->base.host,
+                             .path = t->path,
+                             .query = query,
+                             .content_type = "application/json",
+                             .date = date,
+                             .nonce = nonce,
+                             .region = t->region,
+                             .service = "cps"};
+    struct sign_result sig;
+    rc = signing_key(m, t, date);
+    rc = rc ? rc : sign_compute_with_key(&s, m->access_key, t->key, &sig);
+    if (rc)
+        return rc;
+    size_t len = strlen(t->url) + strlen(query) + 2;
+    char *url = malloc(len);
+    struct http_request *r = NULL;
+    if (url) {
+        snprintf(url, len, "%s?%s", t->url, query);
+        r = http_request_new("GET", url);
+        free(url);
+    }
+    rc = r ? add_headers(r, &s, sig.authorization) : ERR_NOMEM;
+    sign_result_release(&sig);
+    if (rc) {
+        http_request_free(r);
+        return rc;
+    }
+    *out = r;
+    return 0;
+}

@@ -52,9 +52,9 @@ struct engine {
     struct port port;
     struct request_maker *maker;
     struct engine_stats *st;
-    struct ratelimit bucket;
+    struct ratelimit own_bucket, *bucket; /* cfg->bucket, or own_bucket */
     struct adapt adapt;
-    struct retrybudget budget;
+    struct retrybudget own_budget, *budget; /* cfg->budget, or own_budget */
     struct heap waiting; /* tasks in WAITING, keyed by when they may be sent again */
     uint64_t rng;
     bool source_done, stopping, cut_off;
@@ -344,13 +344,13 @@ static int next_task(struct engine *e, int64_t now, struct task **out)
 static int launch(struct engine *e, int64_t now)
 {
     while (!e->stopping && e->st->inflight < e->cfg->concurrency) {
-        if (ratelimit_wait_us(&e->bucket, now) > 0)
+        if (ratelimit_wait_us(e->bucket, now) > 0)
             return 0;
         struct task *t;
         int rc = next_task(e, now, &t);
         if (rc || !t)
             return rc;
-        ratelimit_take(&e->bucket, now);
+        ratelimit_take(e->bucket, now);
         rc = send_task(e, t, now);
         if (rc) {
             task_end(e, t, TASK_IN_DOUBT);
@@ -373,7 +373,7 @@ static int64_t next_launch(const struct engine *e, int64_t now)
         heap_peek(&e->waiting, &when, NULL);
     if (when == ENGINE_IDLE)
         return when;
-    int64_t token = now + ratelimit_wait_us(&e->bucket, now);
+    int64_t token = now + ratelimit_wait_us(e->bucket, now);
     return when > token ? when : token;
 }
 
@@ -385,11 +385,11 @@ static void finish_done(struct engine *e, struct task *t, const struct outcome *
     const char **ids = malloc((n ? n : 1) * sizeof(*ids));
     for (size_t i = 0; ids && i < n; i++)
         ids[i] = json_string_value(json_array_get(o->instance_ids, i));
-    int rc = ids ? ledger_append_done(e->ledger, t->item.token, t->item.row, ids, n,
-                                      o->request_id[0] ? o->request_id : NULL, t->attempts)
+    int rc = ids ? ledger_append_done_in(e->ledger, t->item.token, t->item.row, t->item.region, ids,
+                                         n, o->request_id[0] ? o->request_id : NULL, t->attempts)
                  : ERR_NOMEM;
     free(ids);
-    retrybudget_release_on_success(&e->budget, t->retry_cost);
+    retrybudget_release_on_success(e->budget, t->retry_cost);
     if (rc) { /* done, but not recorded: in doubt, as the ledger says */
         ledger_failed(e, rc, now);
         task_end(e, t, TASK_IN_DOUBT);
@@ -397,6 +397,12 @@ static void finish_done(struct engine *e, struct task *t, const struct outcome *
     }
     t->instances = (long long)n;
     e->st->instances += t->instances;
+    for (size_t i = 0; e->cfg->waiter && i < n; i++) {
+        const char *id = json_string_value(json_array_get(o->instance_ids, i));
+        int wrc = waiter_add(e->cfg->waiter, t->item.token, t->item.region, id, NULL, now);
+        if (wrc == ERR_NOMEM)
+            fail(e, wrc, now);
+    }
     task_end(e, t, TASK_DONE);
 }
 
@@ -445,9 +451,9 @@ static void adapt_to(struct engine *e, const struct outcome *o, const struct htt
     else
         adapt_on_throttle(&e->adapt, r->t_sent, now);
     double rate = adapt_rate(&e->adapt);
-    if (rate != ratelimit_rate(&e->bucket))
-        ratelimit_set_rate(&e->bucket, rate, now);
-    e->st->rate = ratelimit_rate(&e->bucket);
+    if (rate != ratelimit_rate(e->bucket))
+        ratelimit_set_rate(e->bucket, rate, now);
+    e->st->rate = ratelimit_rate(e->bucket);
 }
 
 /* May t be sent again? Takes the budget's cost when it may. */
@@ -456,7 +462,7 @@ static bool retry_allowed(struct engine *e, struct task *t, const struct outcome
     if (e->stopping)
         return false;
     if (t->attempts >= e->cfg->max_attempts ||
-        !retrybudget_acquire(&e->budget, o->timeout, &t->retry_cost)) {
+        !retrybudget_acquire(e->budget, o->timeout, &t->retry_cost)) {
         e->st->exhausted++;
         return false;
     }
@@ -619,15 +625,17 @@ bool engine_finished(const struct engine *e)
 static int engine_init(struct engine *e, const struct engine_config *cfg, int64_t now)
 {
     double burst = cfg->burst > 0 ? cfg->burst : (cfg->rate > 1 ? cfg->rate : 1);
-    int rc = ratelimit_init(&e->bucket, cfg->rate, burst, now);
+    e->bucket = cfg->bucket ? cfg->bucket : &e->own_bucket;
+    e->budget = cfg->budget ? cfg->budget : &e->own_budget;
+    int rc = cfg->bucket ? 0 : ratelimit_init(e->bucket, cfg->rate, burst, now);
     rc = rc ? rc : adapt_init(&e->adapt, cfg->rate, now);
-    rc = rc ? rc : retrybudget_init(&e->budget, RETRYBUDGET_DEFAULT_CAPACITY);
+    rc = rc ? rc : cfg->budget ? 0 : retrybudget_init(e->budget, RETRYBUDGET_DEFAULT_CAPACITY);
     e->rng = cfg->seed;
     if (!rc && !e->rng && RAND_bytes((unsigned char *)&e->rng, sizeof(e->rng)) != 1)
         rc = ERR_IO;
     if (!e->rng)
         e->rng = 1; /* xorshift must not start at 0 */
-    e->st->rate = ratelimit_rate(&e->bucket);
+    e->st->rate = ratelimit_rate(e->bucket);
     return rc;
 }
 
@@ -678,17 +686,31 @@ int engine_end(struct engine *e)
 static void drive(struct engine *e, const struct engine_config *cfg)
 {
     struct http_response *done[POLL_BATCH];
+    struct waiter *w = cfg->waiter;
     int64_t now = clock_now_us(), next_progress = now + TICK_US;
     for (;;) {
+        /* The waiter first: its few calls per sweep take the bucket's next token before the
+         * rows do, so servers are looked at while rows are still being created. */
+        int64_t wake_w = w ? waiter_advance(w, now) : ENGINE_IDLE;
         int64_t wake = engine_advance(e, now);
-        if (engine_finished(e))
+        bool created = engine_finished(e);
+        if (w && created && !waiter_finished(w)) {
+            waiter_close_input(w, now);
+            wake_w = waiter_advance(w, now);
+        }
+        if (created && (!w || waiter_finished(w)))
             break;
+        wake = wake_w < wake ? wake_w : wake;
         if (wake > now + TICK_US)
             wake = now + TICK_US;
         size_t n = port_poll_until(&e->port, done, POLL_BATCH, wake);
         now = clock_now_us();
-        for (size_t i = 0; i < n; i++)
-            engine_answer(e, done[i], now);
+        for (size_t i = 0; i < n; i++) {
+            if (w && done[i]->id == WAITER_REQUEST_ID)
+                waiter_answer(w, done[i], now);
+            else
+                engine_answer(e, done[i], now);
+        }
         if (cfg->progress && now >= next_progress) {
             cfg->progress(cfg->progress_ctx, e->st);
             next_progress = now + TICK_US;

@@ -78,8 +78,11 @@
 #include "field.h" /* FIELD_REGION_ID_MAX, through job */
 #include "ledger.h"
 #include "port.h"
+#include "ratelimit.h"
+#include "retrybudget.h"
 #include "request.h"
 #include "token.h"
+#include "waiter.h"
 
 /* The states of a task (the diagram above). */
 enum task_state {
@@ -139,12 +142,19 @@ struct engine_config {
                                   * more cuts off at once; may be NULL */
     engine_progress_fn progress; /* engine_run: about every 200 ms, and at the end; may be NULL */
     void *progress_ctx;
-    int64_t wall_offset_us;    /* wall clock (us since the epoch) minus the monotonic `now`;
-                                * engine_run sets it from the clocks */
-    uint64_t seed;             /* of the backoff jitter; 0 = from RAND_bytes */
-    int64_t max_retry_wait_us; /* a Retry-After longer than this leaves the row in doubt (the
-                                * attempt record says why) instead of waiting; 0 =
-                                * ENGINE_MAX_RETRY_WAIT_DEFAULT_US */
+    int64_t wall_offset_us;     /* wall clock (us since the epoch) minus the monotonic `now`;
+                                 * engine_run sets it from the clocks */
+    uint64_t seed;              /* of the backoff jitter; 0 = from RAND_bytes */
+    int64_t max_retry_wait_us;  /* a Retry-After longer than this leaves the row in doubt (the
+                                 * attempt record says why) instead of waiting; 0 =
+                                 * ENGINE_MAX_RETRY_WAIT_DEFAULT_US */
+    struct ratelimit *bucket;   /* the bucket to take from, shared with the waiter (waiter.h),
+                                 * already made with rate and burst; NULL = the engine's own */
+    struct retrybudget *budget; /* likewise the retry budget; NULL = the engine's own */
+    struct waiter *waiter;      /* run --wait: gets the instances of every row made done, and
+                                 * engine_run drives it beside the engine through the same port
+                                 * (its answers carry WAITER_REQUEST_ID) until it is finished
+                                 * too; NULL = none */
 };
 
 #define ENGINE_MAX_RETRY_WAIT_DEFAULT_US (300 * INT64_C(1000000))
@@ -188,9 +198,10 @@ int engine_end(struct engine *e);
 
 /* ---- The driver ----------------------------------------------------------------------------- */
 
-/* Run until the source is empty and every row is final or left in doubt, or until a stop, on
- * the real clock (cfg->wall_offset_us is ignored: taken from the clocks). Borrowed: ledger,
- * the port's impl, maker. Returns as engine_end() (see *stats). */
+/* Run until the source is empty and every row is final or left in doubt (and, with
+ * cfg->waiter, until the waiter is finished: its input is closed when the rows are), or until a
+ * stop, on the real clock (cfg->wall_offset_us is ignored: taken from the clocks). Borrowed:
+ * ledger, the port's impl, maker. Returns as engine_end() (see *stats). */
 int engine_run(const struct engine_config *cfg, engine_source_fn source, void *source_ctx,
                struct ledger *ledger, struct port port, struct request_maker *maker,
                struct engine_stats *stats);

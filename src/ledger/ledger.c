@@ -717,6 +717,13 @@ int ledger_append_done(struct ledger *l, const char *token, long long row,
                        const char *const *instance_ids, size_t n_ids, const char *request_id,
                        int attempts)
 {
+    return ledger_append_done_in(l, token, row, NULL, instance_ids, n_ids, request_id, attempts);
+}
+
+int ledger_append_done_in(struct ledger *l, const char *token, long long row, const char *region,
+                          const char *const *instance_ids, size_t n_ids, const char *request_id,
+                          int attempts)
+{
     enum { IDS_ON_STACK = 16 };
     struct ledger_str stack_ids[IDS_ON_STACK], *ids = stack_ids;
     if (n_ids > IDS_ON_STACK && !(ids = malloc(n_ids * sizeof(*ids))))
@@ -732,7 +739,8 @@ int ledger_append_done(struct ledger *l, const char *token, long long row,
                               .ids = ids,
                               .n_ids = n_ids,
                               .request_id = opt_str(request_id),
-                              .attempts = attempts};
+                              .attempts = attempts,
+                              .region = opt_str(region)};
     if (rc == 0)
         rc = append_record(l, &r);
     if (ids != stack_ids)
@@ -750,6 +758,20 @@ int ledger_append_failed(struct ledger *l, const char *token, long long row, int
                               .status = opt_str(status),
                               .message = opt_str(message),
                               .request_id = opt_str(request_id)};
+    return append_record(l, &r);
+}
+
+int ledger_append_state(struct ledger *l, const char *token, const char *instance_id,
+                        const char *status, const char *private_ip, const char *public_ip)
+{
+    struct ledger_record r = {.type = LEDGER_R_STATE,
+                              .token = opt_str(token),
+                              .instance_id = opt_str(instance_id),
+                              .status = opt_str(status),
+                              .private_ip = opt_str(private_ip),
+                              .public_ip = opt_str(public_ip)};
+    if (!instance_id || !*instance_id || !status || !*status)
+        return ERR_INVALID;
     return append_record(l, &r);
 }
 

@@ -40,12 +40,20 @@
  *     ("UNAVAILABLE", "RATE_LIMIT"), omitted when there was none; wait_ms the backoff chosen
  *     before the next try; error (optional) says what went wrong ("timeout", "connection reset").
  *
- *   {"type":"done","token":K,"row":R,"instanceIds":[I,...],"requestId":Q,"attempts":N,"t":T}
- *     Final: the create succeeded. requestId is omitted when the response had none.
+ *   {"type":"done","token":K,"row":R,"instanceIds":[I,...],"requestId":Q,"attempts":N,
+ *    "regionId":G,"t":T}
+ *     Final: the create succeeded. requestId is omitted when the response had none; regionId
+ *     (the region the instances are in, for describeInstances) is absent in older ledgers.
  *
  *   {"type":"failed","token":K,"row":R,"http":C,"status":S,"message":M,"requestId":Q,"t":T}
  *     Final: the API refused the row for good. status, message and requestId are omitted when
  *     the response lacked them.
+ *
+ *   {"type":"state","token":K,"instanceId":I,"status":S,"privateIp":P,"publicIp":Q,"t":T}
+ *     What describeInstances said of instance I (one of K's done record) when its status
+ *     changed: "creating", "running", "error", ... or "notfound" (the API kept not knowing
+ *     it). privateIp and publicIp are omitted when the API gave none. The last one wins; it
+ *     does not change the token's state. Ledgers without state records read as before.
  *
  * Passwords are never written: the append functions below take no request, only its digest,
  * so the ledger never receives a password in the first place.
@@ -222,6 +230,14 @@ int ledger_append_done(struct ledger *l, const char *token, long long row,
                        int attempts);
 int ledger_append_failed(struct ledger *l, const char *token, long long row, int http,
                          const char *status, const char *message, const char *request_id);
+/* ledger_append_done with the instances' region (NULL: not written). */
+int ledger_append_done_in(struct ledger *l, const char *token, long long row, const char *region,
+                          const char *const *instance_ids, size_t n_ids, const char *request_id,
+                          int attempts);
+/* A state record: instance_id (one of the token's done record) now has status; the
+ * addresses may be NULL. Written by the waiter when an instance's status changes. */
+int ledger_append_state(struct ledger *l, const char *token, const char *instance_id,
+                        const char *status, const char *private_ip, const char *public_ip);
 
 /* ---- Reading --------------------------------------------------------------------------------- */
 

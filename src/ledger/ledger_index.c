@@ -196,6 +196,8 @@ static void clear_outcome(struct ledger_entry *e)
     e->request_id = NULL;
     e->instance_ids = NULL;
     e->n_instance_ids = 0;
+    e->instances = NULL;
+    e->region = NULL;
 }
 
 static int copy_ids(struct ledger_index *ix, struct ledger_entry *e, const struct ledger_record *r)
@@ -251,7 +253,9 @@ static int apply_done(struct ledger_index *ix, struct ledger_entry *e,
     e->row = r->row;
     e->attempts = (int)r->attempts;
     e->state = LEDGER_DONE;
-    int rc = copy_request_id(ix, e, r);
+    int rc = 0;
+    e->region = intern(ix, r->region, &rc);
+    rc = rc ? rc : copy_request_id(ix, e, r);
     return rc ? rc : copy_ids(ix, e, r);
 }
 
@@ -269,6 +273,47 @@ static int apply_failed(struct ledger_index *ix, struct ledger_entry *e,
     return rc ? rc : copy_request_id(ix, e, r);
 }
 
+/* state: the state of one of a done token's instances; any other token's, or an instance id
+ * its done record does not list, changes nothing (the writer never writes one). */
+static int apply_state(struct ledger_index *ix, struct ledger_entry *e,
+                       const struct ledger_record *r)
+{
+    size_t i = 0;
+    while (i < e->n_instance_ids &&
+           (strlen(e->instance_ids[i]) != r->instance_id.n ||
+            memcmp(e->instance_ids[i], r->instance_id.p, r->instance_id.n)))
+        i++;
+    if (e->state != LEDGER_DONE || i == e->n_instance_ids)
+        return 0;
+    if (!e->instances) {
+        e->instances = arena_alloc(ix, e->n_instance_ids * sizeof(*e->instances),
+                                   alignof(struct ledger_instance));
+        if (!e->instances)
+            return ERR_NOMEM;
+        memset(e->instances, 0, e->n_instance_ids * sizeof(*e->instances));
+    }
+    int rc = 0;
+    struct ledger_instance *in = &e->instances[i];
+    in->status = intern(ix, r->status, &rc);
+    in->private_ip = r->private_ip.p ? ledger_index_strdup(ix, r->private_ip) : NULL;
+    in->public_ip = r->public_ip.p ? ledger_index_strdup(ix, r->public_ip) : NULL;
+    in->t = ledger_index_strdup(ix, r->t);
+    return rc || (r->private_ip.p && !in->private_ip) || (r->public_ip.p && !in->public_ip) ||
+                   !in->t
+               ? ERR_NOMEM
+               : 0;
+}
+
+bool ledger_status_final(const char *status)
+{
+    return status && (strcmp(status, "running") == 0 || ledger_status_failed(status));
+}
+
+bool ledger_status_failed(const char *status)
+{
+    return status && (strcmp(status, "error") == 0 || strcmp(status, "notfound") == 0);
+}
+
 int ledger_index_apply(struct ledger_index *ix, const struct ledger_record *r)
 {
     if (r->type == LEDGER_R_BATCH)
@@ -283,6 +328,7 @@ int ledger_index_apply(struct ledger_index *ix, const struct ledger_record *r)
     case LEDGER_R_ATTEMPT: rc = apply_attempt(ix, e, r); break;
     case LEDGER_R_DONE: rc = apply_done(ix, e, r); break;
     case LEDGER_R_FAILED: rc = apply_failed(ix, e, r); break;
+    case LEDGER_R_STATE: rc = apply_state(ix, e, r); break;
     case LEDGER_R_BATCH: break;
     }
     count(ix, e, +1);

@@ -28,6 +28,19 @@ enum ledger_state {
     LEDGER_FAILED
 };
 
+/* What the last state record of one instance said (ledger.h, "state"). NULL members: none
+ * said (no state record yet, or no address). */
+struct ledger_instance {
+    const char *status; /* "creating", "running", "error", "notfound", ... */
+    const char *private_ip, *public_ip;
+    const char *t; /* when the state was recorded */
+};
+
+/* Statuses that end waiting for an instance: "running" (success), "error" and "notfound"
+ * (failures: the API's error state, or an instance the API kept not knowing). */
+bool ledger_status_final(const char *status);
+bool ledger_status_failed(const char *status);
+
 /* One token's state after replay: what its records say, the last one winning. */
 struct ledger_entry {
     const char *token;
@@ -40,8 +53,11 @@ struct ledger_entry {
     const char *status;              /* last attempt's or failed's API status, or NULL */
     const char *message;             /* failed's message or last attempt's error, or NULL */
     const char *request_id;          /* done's or failed's requestId, or NULL */
+    const char *region;              /* done's regionId, or NULL */
     const char *const *instance_ids; /* done only: n_instance_ids ids */
     size_t n_instance_ids;
+    struct ledger_instance *instances; /* done only: n_instance_ids states, or NULL when
+                                        * no state record concerned this token yet */
 };
 
 /* What went wrong last for e, one line: "HTTP 503 UNAVAILABLE: message", "HTTP 500", or the

@@ -38,6 +38,10 @@ enum member_key {
     K_CSV_SHA256,
     K_ENDPOINT,
     K_SHARD,
+    K_INSTANCE_ID,
+    K_PRIVATE_IP,
+    K_PUBLIC_IP,
+    K_REGION,
     K_COUNT,
     K_UNKNOWN = K_COUNT
 };
@@ -67,6 +71,10 @@ static const struct {
     [K_CSV_SHA256] = {"csv_sha256", 10},
     [K_ENDPOINT] = {"endpoint", 8},
     [K_SHARD] = {"shard", 5},
+    [K_INSTANCE_ID] = {"instanceId", 10},
+    [K_PRIVATE_IP] = {"privateIp", 9},
+    [K_PUBLIC_IP] = {"publicIp", 8},
+    [K_REGION] = {"regionId", 8},
 };
 
 static enum member_key key_lookup(const char *name, size_t len)
@@ -80,7 +88,7 @@ static enum member_key key_lookup(const char *name, size_t len)
 
 static const char *const type_names[] = {
     [LEDGER_R_BATCH] = "batch", [LEDGER_R_INTENT] = "intent", [LEDGER_R_ATTEMPT] = "attempt",
-    [LEDGER_R_DONE] = "done",   [LEDGER_R_FAILED] = "failed",
+    [LEDGER_R_DONE] = "done",   [LEDGER_R_FAILED] = "failed", [LEDGER_R_STATE] = "state",
 };
 
 /* ---- The member table both lexers fill ------------------------------------------------------- */
@@ -318,6 +326,7 @@ static const struct rule type_rules[][RULES_MAX] = {
                        {K_IDS, KIND_STRINGS, true},
                        {K_REQUEST_ID, KIND_STRING, false},
                        {K_ATTEMPTS, KIND_INT, true},
+                       {K_REGION, KIND_STRING, false},
                        {K_T, KIND_STRING, true}},
     [LEDGER_R_FAILED] = {{K_TOKEN, KIND_STRING, true},
                          {K_ROW, KIND_INT, true},
@@ -326,6 +335,12 @@ static const struct rule type_rules[][RULES_MAX] = {
                          {K_MESSAGE, KIND_STRING, false},
                          {K_REQUEST_ID, KIND_STRING, false},
                          {K_T, KIND_STRING, true}},
+    [LEDGER_R_STATE] = {{K_TOKEN, KIND_STRING, true},
+                        {K_INSTANCE_ID, KIND_STRING, true},
+                        {K_STATUS, KIND_STRING, true},
+                        {K_PRIVATE_IP, KIND_STRING, false},
+                        {K_PUBLIC_IP, KIND_STRING, false},
+                        {K_T, KIND_STRING, true}},
 };
 
 static const char *const kind_names[] = {
@@ -443,6 +458,10 @@ static void fill_record(const struct ledger_parser *p, const struct members *ms,
     r->csv_sha256 = str_of(ms, K_CSV_SHA256);
     r->endpoint = str_of(ms, K_ENDPOINT);
     r->shard = str_of(ms, K_SHARD);
+    r->instance_id = str_of(ms, K_INSTANCE_ID);
+    r->private_ip = str_of(ms, K_PRIVATE_IP);
+    r->public_ip = str_of(ms, K_PUBLIC_IP);
+    r->region = str_of(ms, K_REGION);
     r->row = int_of(ms, K_ROW);
     r->n = int_of(ms, K_N);
     r->http = int_of(ms, K_HTTP);
@@ -602,6 +621,7 @@ static void build_body(struct builder *b, const struct ledger_record *r)
         put_ids(b, r);
         put_str(b, "requestId", r->request_id);
         put_int(b, "attempts", r->attempts);
+        put_str(b, "regionId", r->region);
         break;
     case LEDGER_R_FAILED:
         put_int(b, "row", r->row);
@@ -609,6 +629,12 @@ static void build_body(struct builder *b, const struct ledger_record *r)
         put_str(b, "status", r->status);
         put_str(b, "message", r->message);
         put_str(b, "requestId", r->request_id);
+        break;
+    case LEDGER_R_STATE:
+        put_str(b, "instanceId", r->instance_id);
+        put_str(b, "status", r->status);
+        put_str(b, "privateIp", r->private_ip);
+        put_str(b, "publicIp", r->public_ip);
         break;
     }
     put_str(b, "t", r->t);

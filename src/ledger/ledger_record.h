@@ -41,7 +41,8 @@ enum ledger_rtype {
     LEDGER_R_INTENT,
     LEDGER_R_ATTEMPT,
     LEDGER_R_DONE,
-    LEDGER_R_FAILED
+    LEDGER_R_FAILED,
+    LEDGER_R_STATE
 };
 
 struct ledger_str {
@@ -61,6 +62,8 @@ struct ledger_record {
     long long v; /* batch */
     unsigned char salt[32];
     struct ledger_str created, csv, csv_sha256, endpoint, shard; /* shard: {NULL,0} if none */
+    struct ledger_str instance_id, private_ip, public_ip;        /* state */
+    struct ledger_str region;                                    /* done (optional) */
 };
 
 #define LEDGER_WHY_MAX 200

@@ -45,6 +45,7 @@ static const char usage[] =
     "  --seed N                      repeatable fault sequence\n"
     "  --all-calls                   faults on every API call, not only createInstances\n"
     "  --create-seconds S            instances are 'creating' S seconds (default 2)\n"
+    "  --p-error P                   share of instances that end in 'error', not 'running'\n"
     "  --verify-signatures           check JDCLOUD2-HMAC-SHA256 with the keys in\n"
     "                                JDCLOUD_ACCESS_KEY / JDCLOUD_SECRET_KEY (401 otherwise)\n"
     "  --clock YYYYMMDDThhmmssZ      fixed 'now' for the signature date check\n";
@@ -92,6 +93,7 @@ static const struct option options[] = {
     {"retry-after", required_argument, NULL, OPT_KNOB},
     {"quota", required_argument, NULL, OPT_KNOB},
     {"create-seconds", required_argument, NULL, OPT_KNOB},
+    {"p-error", required_argument, NULL, OPT_KNOB},
     {"clock", required_argument, NULL, OPT_KNOB},
     {"all-calls", no_argument, NULL, OPT_KNOB},
     {"verify-signatures", no_argument, NULL, OPT_KNOB},

@@ -335,8 +335,8 @@ static enum MHD_Result on_headers(struct simreq *rq, const char *url, const char
     rq->start_us = clock_now_us();
     snprintf(rq->method, sizeof rq->method, "%s", method);
     rq->phase = PHASE_BODY;
-    if (!simapi_is_admin(url) && simapi_is_create(method, url))
-        simstate_arrival(s->ctx.state, rq->start_us);
+    if (!simapi_is_admin(url))
+        simstate_arrival(s->ctx.state, rq->start_us, simapi_is_create(method, url));
     const char *cl =
         MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl && strtoull(cl, NULL, 10) > s->max_body) {

@@ -431,11 +431,11 @@ static void dispatch(struct simctx *ctx, const struct simcall *call, const struc
     case SIMSTATE_API_CREATE: create_instances(ctx, call, r, k, out); break;
     case SIMSTATE_API_DESCRIBE_INSTANCE:
         if (region_known(ctx, r, out))
-            simdescribe_instance(ctx, call, r->region, r->arg, k->create_seconds, out);
+            simdescribe_instance(ctx, call, r->region, r->arg, k, out);
         break;
     case SIMSTATE_API_DESCRIBE_INSTANCES:
         if (region_known(ctx, r, out))
-            simdescribe_instances(ctx, call, r->region, k->create_seconds, out);
+            simdescribe_instances(ctx, call, r->region, k, out);
         break;
     case SIMSTATE_API_UNKNOWN:
         snprintf(msg, sizeof msg, "no API at %.8s %.120s", call->method, call->url);

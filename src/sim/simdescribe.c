@@ -1,5 +1,5 @@
 /* simdescribe.c - describeInstance and describeInstances: an instance as the API shows it
- * (status "creating" until create_seconds have passed, then "running"), pages, and the
+ * (status "creating" until create_seconds have passed, then "running" or "error"), pages, and the
  * filters instanceId, status, deviceType, az, name and subnetId. */
 #include "simdescribe.h"
 
@@ -21,9 +21,13 @@ static void fail(struct simctx *ctx, struct simreply *out, int code, const char 
     simreply_error(out, &ctx->ids, code, status, message, NULL);
 }
 
-static const char *instance_status(const struct simorder *o, int64_t now_us, double create_s)
+static const char *instance_status(struct simctx *ctx, const struct simorder *o, uint64_t serial,
+                                   int64_t now_us, const struct sim_faults *k)
 {
-    return (double)(now_us - o->created_us) >= create_s * 1e6 ? "running" : "creating";
+    if ((double)(now_us - o->created_us) < k->create_seconds * 1e6)
+        return "creating";
+    uint64_t h = serial ^ simstate_key(ctx->state);
+    return simfault_rng_unit(&h) < k->p_error ? "error" : "running";
 }
 
 static void put_text(struct buf *b, const struct simorder *o, enum field_id f)
@@ -74,7 +78,7 @@ static const enum field_id instance_fields[] = {
 };
 
 static void put_instance(struct buf *b, struct simctx *ctx, const struct simorder *o,
-                         uint64_t serial, int64_t now_us, double create_s)
+                         uint64_t serial, int64_t now_us, const struct sim_faults *k)
 {
     char id[SIMSTATE_ID_LEN + 1];
     simstate_id(ctx->state, serial, id);
@@ -88,7 +92,7 @@ static void put_instance(struct buf *b, struct simctx *ctx, const struct simorde
     if (o->bandwidth >= 0)
         buf_addf(b, ",\"bandwidth\":%lld", o->bandwidth);
     buf_addf(b, ",\"status\":\"%s\",\"privateIp\":\"10.%u.%u.%u\"",
-             instance_status(o, now_us, create_s), (unsigned)(serial >> 16) & 255,
+             instance_status(ctx, o, serial, now_us, k), (unsigned)(serial >> 16) & 255,
              (unsigned)(serial >> 8) & 255, (unsigned)serial & 255);
     if (public_ip)
         buf_addf(b, ",\"publicIp\":\"116.196.%u.%u\"", (unsigned)(serial >> 8) & 255,
@@ -103,7 +107,7 @@ struct one_visit {
     struct simctx *ctx;
     const char *region;
     int64_t now_us;
-    double create_s;
+    const struct sim_faults *k;
     struct buf *b;
     bool found;
 };
@@ -114,20 +118,20 @@ static bool visit_one(void *arg, const struct simorder *o, uint64_t serial)
     if (strcmp(simstate_order_text(o, FIELD_REGION_ID), v->region) != 0)
         return false;
     buf_addstr(v->b, ",\"result\":{\"instance\":");
-    put_instance(v->b, v->ctx, o, serial, v->now_us, v->create_s);
+    put_instance(v->b, v->ctx, o, serial, v->now_us, v->k);
     buf_addstr(v->b, "}}");
     v->found = true;
     return false;
 }
 
 void simdescribe_instance(struct simctx *ctx, const struct simcall *call, const char *region,
-                          const char *id, double create_s, struct simreply *out)
+                          const char *id, const struct sim_faults *k, struct simreply *out)
 {
     struct buf b;
     buf_init(&b, SIMBUF_MAX);
     buf_addch(&b, '{');
     simreply_request_id(&ctx->ids, &b);
-    struct one_visit v = {ctx, region, call->now_us, create_s, &b, false};
+    struct one_visit v = {ctx, region, call->now_us, k, &b, false};
     uint64_t serial;
     if (simstate_serial(ctx->state, id, &serial))
         simstate_find(ctx->state, serial, visit_one, &v);
@@ -215,7 +219,7 @@ struct list_visit {
     const char *region;
     const struct filters *fl;
     int64_t now_us;
-    double create_s;
+    const struct sim_faults *k;
     long long skip, take; /* matches to pass over, then to write */
     long long total;
     struct buf *b;
@@ -238,7 +242,7 @@ static const char *filter_value(const struct list_visit *v, const struct simorde
         return id;
     }
     if (strcmp(name, "status") == 0)
-        return instance_status(o, v->now_us, v->create_s);
+        return instance_status(v->ctx, o, serial, v->now_us, v->k);
     for (int f = 0; f < FIELD_N; f++)
         if (strcmp(field_json_key((enum field_id)f), name) == 0)
             return simstate_order_text(o, (enum field_id)f);
@@ -265,7 +269,7 @@ static bool visit_list(void *arg, const struct simorder *o, uint64_t serial)
         return true;
     if (v->total >= v->skip && v->total < v->skip + v->take) {
         buf_addstr(v->b, v->total > v->skip ? "," : "");
-        put_instance(v->b, v->ctx, o, serial, v->now_us, v->create_s);
+        put_instance(v->b, v->ctx, o, serial, v->now_us, v->k);
     }
     v->total++;
     return true;
@@ -297,23 +301,24 @@ static bool walk_ids(struct simctx *ctx, const struct filters *fl, struct list_v
     return false;
 }
 
-/* pageNumber / pageSize: a whole number in [1, max], def when absent. -1 when bad. */
-static long long page_arg(const struct simcall *call, const char *key, long long def, long max)
+/* pageNumber / pageSize: a whole number in [min, max], def when absent. -1 when bad. */
+static long long page_arg(const struct simcall *call, const char *key, long long def, long min,
+                          long max)
 {
     const char *s = MHD_lookup_connection_value(call->conn, MHD_GET_ARGUMENT_KIND, key);
     const char *end;
     if (s == NULL)
         return def;
     long v = parse_index(s, &end, max);
-    return *end == '\0' ? v : -1;
+    return *end == '\0' && v >= min ? v : -1;
 }
 
 void simdescribe_instances(struct simctx *ctx, const struct simcall *call, const char *region,
-                           double create_s, struct simreply *out)
+                           const struct sim_faults *k, struct simreply *out)
 {
     struct filters *fl = calloc(1, sizeof *fl);
-    long long page = page_arg(call, "pageNumber", 1, 1000000000L);
-    long long size = page_arg(call, "pageSize", 20, 100);
+    long long page = page_arg(call, "pageNumber", 1, 1, 1000000000L);
+    long long size = page_arg(call, "pageSize", 20, 20, 100); /* the API's bounds */
     if (fl == NULL) {
         fail(ctx, out, 500, "INTERNAL", "cps-sim is out of memory");
         return;
@@ -322,7 +327,7 @@ void simdescribe_instances(struct simctx *ctx, const struct simcall *call, const
     if (page < 0 || size < 0) {
         fail(ctx, out, 400, "INVALID_ARGUMENT",
              page < 0 ? "pageNumber must be a whole number >= 1"
-                      : "pageSize must be a whole number 1..100");
+                      : "pageSize must be a whole number 20..100");
     } else if (!filters_check(fl)) {
         fail(ctx, out, 400, "INVALID_ARGUMENT", fl->error);
     } else {
@@ -331,8 +336,7 @@ void simdescribe_instances(struct simctx *ctx, const struct simcall *call, const
         buf_addch(&b, '{');
         simreply_request_id(&ctx->ids, &b);
         buf_addstr(&b, ",\"result\":{\"instances\":[");
-        struct list_visit v = {ctx,  region, fl, call->now_us, create_s, (page - 1) * size,
-                               size, 0,      &b};
+        struct list_visit v = {ctx, region, fl, call->now_us, k, (page - 1) * size, size, 0, &b};
         if (!walk_ids(ctx, fl, &v))
             simstate_each(ctx->state, visit_list, &v);
         buf_addf(&b, "],\"pageNumber\":%lld,\"pageSize\":%lld,\"totalCount\":%lld}}", page, size,

@@ -155,7 +155,7 @@ static const struct knob knobs[] = {
     KNOB(retry_after, KNOB_RETRY), KNOB(quota, KNOB_QUOTA),
     KNOB(seed, KNOB_SEED),         KNOB(create_seconds, KNOB_SECONDS),
     KNOB(all_calls, KNOB_BOOL),    KNOB(verify_signatures, KNOB_BOOL),
-    KNOB(clock, KNOB_CLOCK),
+    KNOB(clock, KNOB_CLOCK),       KNOB(p_error, KNOB_PROB),
 };
 #define KNOB_N (sizeof knobs / sizeof knobs[0])
 

@@ -36,6 +36,8 @@ struct sim_faults {
     long long quota;        /* instances that may exist; -1 = unlimited (429 QUOTA_EXCEEDED) */
     long long seed;         /* the RNG seed in use (read-only here; see simfault_set) */
     double create_seconds;  /* an instance is "creating" this long, then "running" */
+    double p_error;         /* share of instances that end in "error" instead of "running"
+                             * (decided per instance id, the same at every describe) */
     bool all_calls;         /* faults also on describe and catalog calls, not only on create */
     bool verify_signatures; /* check JDCLOUD2-HMAC-SHA256 on every API call */
     long long clock;        /* fixed "now" (epoch seconds) for the date check; 0 = real clock */

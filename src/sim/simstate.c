@@ -32,6 +32,13 @@ struct shard {
     size_t n;
 };
 
+/* Arrivals counted in BIN_US bins from the first one. */
+struct arrivals {
+    _Atomic int64_t t0_us;    /* first arrival, 0 = none yet */
+    _Atomic int64_t last_bin; /* highest bin used, -1 = none */
+    _Atomic uint32_t *bins;   /* BINS counts */
+};
+
 struct simstate {
     struct shard shards[SHARDS];
     pthread_mutex_t ilock;
@@ -43,10 +50,44 @@ struct simstate {
     _Atomic uint64_t counters[SIMSTATE_COUNTER_N];
     _Atomic uint64_t by_api[SIMSTATE_API_N];
     _Atomic uint64_t by_status[600];
-    _Atomic int64_t t0_us;    /* first arrival, 0 = none yet */
-    _Atomic int64_t last_bin; /* highest bin used, -1 = none */
-    _Atomic uint32_t *bins;   /* BINS counts */
+    struct arrivals creates, calls; /* createInstances; every API call */
 };
+
+/* ---- arrivals ---- */
+
+static bool arrivals_init(struct arrivals *a)
+{
+    a->bins = calloc(BINS, sizeof *a->bins);
+    atomic_store(&a->last_bin, -1);
+    return a->bins != NULL;
+}
+
+static void arrivals_reset(struct arrivals *a)
+{
+    int64_t last = atomic_exchange(&a->last_bin, -1);
+    for (int64_t i = 0; i <= last; i++)
+        atomic_store(&a->bins[i], 0);
+    atomic_store(&a->t0_us, 0);
+}
+
+static void arrivals_add(struct arrivals *a, int64_t now_us)
+{
+    int64_t t0 = atomic_load_explicit(&a->t0_us, memory_order_relaxed);
+    if (t0 == 0) {
+        int64_t zero = 0;
+        if (atomic_compare_exchange_strong(&a->t0_us, &zero, now_us))
+            t0 = now_us;
+        else
+            t0 = zero;
+    }
+    int64_t bin = now_us > t0 ? (now_us - t0) / BIN_US : 0;
+    if (bin >= BINS)
+        bin = BINS - 1;
+    atomic_fetch_add_explicit(&a->bins[bin], 1, memory_order_relaxed);
+    int64_t last = atomic_load_explicit(&a->last_bin, memory_order_relaxed);
+    while (bin > last && !atomic_compare_exchange_weak(&a->last_bin, &last, bin))
+        ;
+}
 
 /* ---- orders ---- */
 
@@ -119,8 +160,9 @@ int simstate_new(uint64_t key, struct simstate **out)
     struct simstate *st = calloc(1, sizeof *st);
     if (st == NULL)
         return ERR_NOMEM;
-    st->bins = calloc(BINS, sizeof *st->bins);
-    if (st->bins == NULL) {
+    if (!arrivals_init(&st->creates) || !arrivals_init(&st->calls)) {
+        free(st->creates.bins);
+        free(st->calls.bins);
         free(st);
         return ERR_NOMEM;
     }
@@ -130,7 +172,6 @@ int simstate_new(uint64_t key, struct simstate **out)
     st->key = key & ID_MASK;
     st->inv1 = inverse_odd(ID_C1);
     st->inv2 = inverse_odd(ID_C2);
-    atomic_store(&st->last_bin, -1);
     *out = st;
     return 0;
 }
@@ -162,7 +203,8 @@ void simstate_free(struct simstate *st)
         pthread_mutex_destroy(&st->shards[i].lock);
     }
     pthread_mutex_destroy(&st->ilock);
-    free(st->bins);
+    free(st->creates.bins);
+    free(st->calls.bins);
     free(st);
 }
 
@@ -174,10 +216,8 @@ static void reset_counts(struct simstate *st)
         atomic_store(&st->by_api[i], 0);
     for (int i = 0; i < 600; i++)
         atomic_store(&st->by_status[i], 0);
-    int64_t last = atomic_exchange(&st->last_bin, -1);
-    for (int64_t i = 0; i <= last; i++)
-        atomic_store(&st->bins[i], 0);
-    atomic_store(&st->t0_us, 0);
+    arrivals_reset(&st->creates);
+    arrivals_reset(&st->calls);
 }
 
 uint64_t simstate_key(const struct simstate *st)
@@ -487,23 +527,11 @@ void simstate_count_status(struct simstate *st, int status)
         atomic_fetch_add_explicit(&st->by_status[status], 1, memory_order_relaxed);
 }
 
-void simstate_arrival(struct simstate *st, int64_t now_us)
+void simstate_arrival(struct simstate *st, int64_t now_us, bool is_create)
 {
-    int64_t t0 = atomic_load_explicit(&st->t0_us, memory_order_relaxed);
-    if (t0 == 0) {
-        int64_t zero = 0;
-        if (atomic_compare_exchange_strong(&st->t0_us, &zero, now_us))
-            t0 = now_us;
-        else
-            t0 = zero;
-    }
-    int64_t bin = now_us > t0 ? (now_us - t0) / BIN_US : 0;
-    if (bin >= BINS)
-        bin = BINS - 1;
-    atomic_fetch_add_explicit(&st->bins[bin], 1, memory_order_relaxed);
-    int64_t last = atomic_load_explicit(&st->last_bin, memory_order_relaxed);
-    while (bin > last && !atomic_compare_exchange_weak(&st->last_bin, &last, bin))
-        ;
+    if (is_create)
+        arrivals_add(&st->creates, now_us);
+    arrivals_add(&st->calls, now_us);
 }
 
 /* ---- stats ---- */
@@ -555,13 +583,13 @@ static void stats_counts(struct simstate *st, struct buf *b)
 }
 
 /* The most arrivals in any w consecutive bins. */
-static uint64_t max_window(struct simstate *st, int64_t last, int64_t w)
+static uint64_t max_window(struct arrivals *a, int64_t last, int64_t w)
 {
     uint64_t window = 0, max = 0;
     for (int64_t i = 0; i <= last; i++) {
-        window += atomic_load_explicit(&st->bins[i], memory_order_relaxed);
+        window += atomic_load_explicit(&a->bins[i], memory_order_relaxed);
         if (i >= w)
-            window -= atomic_load_explicit(&st->bins[i - w], memory_order_relaxed);
+            window -= atomic_load_explicit(&a->bins[i - w], memory_order_relaxed);
         max = window > max ? window : max;
     }
     return max;
@@ -572,19 +600,23 @@ static uint64_t max_window(struct simstate *st, int64_t last, int64_t w)
  * inside some 101 bins (an upper bound). */
 static void stats_arrivals(struct simstate *st, struct buf *b)
 {
-    int64_t last = atomic_load(&st->last_bin);
+    int64_t last = atomic_load(&st->creates.last_bin);
     uint64_t second = 0;
     buf_addstr(b, ",\"arrivals_per_s\":[");
     for (int64_t i = 0; i <= last; i++) {
-        second += atomic_load_explicit(&st->bins[i], memory_order_relaxed);
+        second += atomic_load_explicit(&st->creates.bins[i], memory_order_relaxed);
         if (i % 100 == 99 || i == last) {
             buf_addf(b, "%s%llu", i >= 100 ? "," : "", (unsigned long long)second);
             second = 0;
         }
     }
     buf_addf(b, "],\"arrivals_bin_ms\":%d,\"arrivals_max_1s\":%llu", BIN_US / 1000,
-             (unsigned long long)max_window(st, last, 100));
-    buf_addf(b, ",\"arrivals_max_1s_upper\":%llu", (unsigned long long)max_window(st, last, 101));
+             (unsigned long long)max_window(&st->creates, last, 100));
+    buf_addf(b, ",\"arrivals_max_1s_upper\":%llu",
+             (unsigned long long)max_window(&st->creates, last, 101));
+    last = atomic_load(&st->calls.last_bin);
+    buf_addf(b, ",\"calls_max_1s_upper\":%llu",
+             (unsigned long long)max_window(&st->calls, last, 101));
 }
 
 /* "tokens":{token:1,...} or, with ids, "token_ids":{token:[ids],...}. */

@@ -155,8 +155,8 @@ void simstate_each(struct simstate *st, simstate_visit_fn fn, void *ctx);
 void simstate_count(struct simstate *st, enum simstate_counter c);
 void simstate_count_api(struct simstate *st, enum simstate_api api);
 void simstate_count_status(struct simstate *st, int status);
-/* A createInstances arrived at now_us (monotonic). */
-void simstate_arrival(struct simstate *st, int64_t now_us);
+/* An API call (is_create: a createInstances) arrived at now_us (monotonic). */
+void simstate_arrival(struct simstate *st, int64_t now_us, bool is_create);
 
 /* Write the stats object of GET /__sim/stats into b:
  * {"requests":N,                       API calls received (not /__sim/ ones)
@@ -171,6 +171,8 @@ void simstate_arrival(struct simstate *st, int64_t now_us);
  *  "arrivals_max_1s":N,                most arrivals in 100 consecutive 10 ms bins (a lower
  *                                      bound of the most in any 1 s window)
  *  "arrivals_max_1s_upper":N,          most in 101 consecutive bins (an upper bound)
+ *  "calls_max_1s_upper":N,             the same upper bound over every API call (creates,
+ *                                      describes, catalog calls)
  *  "tokens":{"<token>":1,...},         per clientToken, the times it created (with_tokens)
  *  "token_ids":{"<token>":["cps-..."]}} per clientToken, the ids it created (with_tokens)
  */

@@ -23,7 +23,7 @@ instances=$(sim_stat "['instances']")
 rc "$BUILD/cpsbatch" export "$WORK/job.ledger.jsonl" -o "$WORK/out.csv" 2>"$WORK/export.err"
 check_eq "export: exit 0" "$RC" 0
 check "export: header is the job's, then clientToken and the # outcome columns" \
-    grep -qx 'regionId,az,deviceType,imageType,osTypeId,sysRaidTypeId,dataRaidTypeId,networkType,name,password,count,clientToken,#status,#instanceIds,#error,#requestId,#attempts' \
+    grep -qx 'regionId,az,deviceType,imageType,osTypeId,sysRaidTypeId,dataRaidTypeId,networkType,name,password,count,clientToken,#status,#instanceIds,#state,#privateIps,#publicIps,#error,#requestId,#attempts' \
     <(head -n 1 "$WORK/out.csv")
 check_no_grep "export: no password" "$PW" "$WORK/out.csv"
 
@@ -76,7 +76,7 @@ check_eq "BOM+CRLF+';' input: the export starts with a BOM" \
 check_eq "BOM+CRLF+';' input: every line of the export ends CRLF" \
     "$(grep -c $'\r$' "$WORK/excel-out.csv")" 4
 check_grep "BOM+CRLF+';' input: the export is separated by ';'" \
-    ';count;clientToken;#status;#instanceIds;#error;#requestId;#attempts.$' "$WORK/excel-out.csv"
+    ';count;clientToken;#status;#instanceIds;#state;#privateIps;#publicIps;#error;#requestId;#attempts.$' "$WORK/excel-out.csv"
 rc "$BUILD/cpsbatch" validate "$WORK/excel-out.csv" --password-env PW >"$WORK/v.out" 2>&1
 check_eq "BOM+CRLF+';' input: the export validates ($(cat "$WORK/v.out"))" "$RC" 0
 iconv -f utf-8 -t utf-16le "$WORK/excel-in.csv" >"$WORK/u16.csv" # the BOM becomes FF FE

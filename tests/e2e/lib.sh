@@ -265,7 +265,7 @@ ledger, rows, stats = sys.argv[1], int(sys.argv[2]), json.load(open(sys.argv[3])
 last, done = {}, {}
 for line in open(ledger):
     r = json.loads(line)
-    if r["type"] == "batch":
+    if r["type"] in ("batch", "state"):
         continue
     last[r["token"]] = r["type"]
     if r["type"] == "done":

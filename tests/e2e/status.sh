@@ -118,7 +118,7 @@ expect_status 2 "$bin" status
 expect_status 2 "$bin" status "$L" "$L"
 expect_status 2 "$bin" status --bogus "$L"
 expect_status 0 "$bin" status --help
-has "$dir/out" "usage: cpsbatch status LEDGER [--json]"
+has "$dir/out" "usage: cpsbatch status LEDGER [--csv JOB.csv] [--json]"
 
 # Messages come from the API: control characters must not reach the terminal.
 {

@@ -288,7 +288,7 @@ static void test_too_many_options(void)
     struct capture err;
     capture_begin(&err, stderr);
     CHECK_INT(cliopt_parse(&cmd, 2, argv, &operand), ==, ERR_RANGE);
-    CHECK_STR(capture_end(&err), "cpsbatch test: more than 31 options\n");
+    CHECK_STR(capture_end(&err), "cpsbatch test: more than 47 options\n");
     CHECK(operand == NULL);
 }
 

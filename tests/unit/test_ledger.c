@@ -281,6 +281,39 @@ static void test_round_trip(void)
     ledger_close(l);
 }
 
+/* State records: the last one of each instance wins, a ledger without them reads as before,
+ * regionId of done records comes back. */
+static void test_state_records(void)
+{
+    struct ledger *l = create("state.jsonl", 0);
+    if (!l)
+        return;
+    const char *ids[] = {"cps-1", "cps-2"};
+    CHECK_INT(ledger_append_done_in(l, "tok-s", 2, "cn-north-1", ids, 2, NULL, 1), ==, 0);
+    const struct ledger_entry *e = ledger_find(l, "tok-s");
+    CHECK(e && e->instances == NULL && e->region && strcmp(e->region, "cn-north-1") == 0);
+    CHECK_INT(ledger_append_state(l, "tok-s", "cps-2", "creating", "10.0.0.2", NULL), ==, 0);
+    CHECK_INT(ledger_append_state(l, "tok-s", "cps-2", "running", "10.0.0.2", "1.2.3.4"), ==, 0);
+    CHECK_INT(ledger_append_state(l, "tok-s", "cps-9", "running", NULL, NULL), ==, 0); /* ignored */
+    CHECK_INT(ledger_append_state(l, "tok-s", "cps-1", NULL, NULL, NULL), ==, ERR_INVALID);
+    CHECK_INT(ledger_close(l), ==, 0);
+    CHECK_INT(ledger_open_readonly(path_of("state.jsonl"), NULL, &l, NULL), ==, 0);
+    e = l ? ledger_find(l, "tok-s") : NULL;
+    CHECK(e && e->state == LEDGER_DONE && e->instances);
+    if (e && e->instances) {
+        CHECK(e->instances[0].status == NULL);
+        CHECK_STR(e->instances[1].status, "running");
+        CHECK_STR(e->instances[1].private_ip, "10.0.0.2");
+        CHECK_STR(e->instances[1].public_ip, "1.2.3.4");
+        CHECK_STR(e->region, "cn-north-1");
+    }
+    CHECK(ledger_status_final("running") && ledger_status_final("error") &&
+          ledger_status_final("notfound") && !ledger_status_final("creating") &&
+          !ledger_status_final(NULL));
+    CHECK(ledger_status_failed("error") && !ledger_status_failed("running"));
+    ledger_close(l);
+}
+
 static void test_append_invalid(void)
 {
     struct ledger *l = create("invalid.jsonl", 0);
@@ -857,6 +890,11 @@ static const char *const corpus[] = {
     "",
     "{\"type\":\"intent\",\"token\":\"k\",\"row\":1,\"spec_sha256\":\"xyz\",\"t\":\"x\"}",
     "{\"type\":\"intent\",\"token\":\"k\",\"row\":true,\"spec_sha256\":\"00\",\"t\":\"x\"}",
+    "{\"type\":\"state\",\"token\":\"abc\",\"instanceId\":\"cps-1\",\"status\":\"running\","
+    "\"privateIp\":\"10.0.0.1\",\"publicIp\":\"116.196.0.1\",\"t\":\"x\"}",
+    "{\"type\":\"state\",\"token\":\"abc\",\"instanceId\":\"cps-1\",\"t\":\"x\"}",
+    "{\"type\":\"done\",\"token\":\"abc\",\"row\":12,\"instanceIds\":[\"cps-1\"],\"attempts\":1,"
+    "\"regionId\":\"cn-north-1\",\"t\":\"x\"}",
 };
 
 static void test_fast_path_agrees(void)
@@ -1016,6 +1054,7 @@ int main(void)
     test_shard_header();
     test_not_found();
     test_round_trip();
+    test_state_records();
     test_append_invalid();
     test_torn_tails();
     test_corrupt();

@@ -237,7 +237,7 @@ static void test_json(void)
     defaults(&back);
     CHECK_INT(simfault_from_json(&back, o, &reseed, msg, sizeof msg), ==, 0);
     CHECK(same_knobs(&k, &back));
-    CHECK_INT(json_object_size(o), ==, 17);
+    CHECK_INT(json_object_size(o), ==, 18);
     json_decref(o);
     CHECK_INT(simfault_check(&k, msg, sizeof msg), ==, 0);
     k.jitter_ms = -1;

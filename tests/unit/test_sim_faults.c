@@ -336,7 +336,7 @@ static void test_signatures(void)
     signed_call("PUT", SIMTEST_CREATE, "", body, AK, SK, now, body, &r);
     CHECK_INT(r.status, ==, 200);
     simtest_release(&r);
-    signed_call("GET", "/v1/regions/cn-north-1/instances", "pageSize=5&pageNumber=1", "", AK, SK,
+    signed_call("GET", "/v1/regions/cn-north-1/instances", "pageSize=20&pageNumber=1", "", AK, SK,
                 now, "", &r);
     CHECK_INT(r.status, ==, 200);
     simtest_release(&r);
@@ -356,10 +356,10 @@ static void test_signatures(void)
     expect_401(&r, "signature");
     signed_call("PUT", SIMTEST_CREATE, "", body, AK, SK, stale, body, &r);
     expect_401(&r, "x-jdcloud-date");
-    signed_call("GET", "/v1/regions/cn-north-1/instances", "pageSize=5", "", AK, SK, now, "", &r);
+    signed_call("GET", "/v1/regions/cn-north-1/instances", "pageSize=20", "", AK, SK, now, "", &r);
     CHECK_INT(r.status, ==, 200);
     simtest_release(&r);
-    signed_call("GET", "/v1/regions/cn-north-1/instances", "pageSize=5", "", AK, SK, now, "", &r);
+    signed_call("GET", "/v1/regions/cn-north-1/instances", "pageSize=20", "", AK, SK, now, "", &r);
     simtest_release(&r);
     json_t *s = simtest_stats(port);
     CHECK_INT(json_integer_value(json_object_get(json_object_get(s, "by_status"), "401")), ==, 5);

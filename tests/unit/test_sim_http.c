@@ -258,7 +258,7 @@ static void test_describe_instances(void)
     CHECK_INT(simtest_faults(port, "{\"create_seconds\":1000}"), ==, 200);
     simtest_call(port, "POST", "/__sim/reset", NULL, &r);
     simtest_release(&r);
-    simtest_create(port, "list-big", 20, &r);
+    simtest_create(port, "list-big", 50, &r);
     json_t *ids = ids_of(&r);
     simtest_release(&r);
     simtest_body(body, sizeof body, "east", 5);
@@ -268,19 +268,19 @@ static void test_describe_instances(void)
     CHECK_INT(r.status, ==, 200);
     simtest_release(&r);
     json_t *res = list("", 200);
-    CHECK_INT(json_integer_value(json_object_get(res, "totalCount")), ==, 20);
-    CHECK_INT(json_array_size(json_object_get(res, "instances")), ==, 20);
+    CHECK_INT(json_integer_value(json_object_get(res, "totalCount")), ==, 50);
+    CHECK_INT(json_array_size(json_object_get(res, "instances")), ==, 20); /* the default size */
     CHECK_INT(json_integer_value(json_object_get(res, "pageNumber")), ==, 1);
     json_decref(res);
-    res = list("?pageNumber=2&pageSize=8", 200);
+    res = list("?pageNumber=2&pageSize=20", 200);
     json_t *page = json_object_get(res, "instances");
-    CHECK_INT(json_array_size(page), ==, 8);
+    CHECK_INT(json_array_size(page), ==, 20);
     CHECK_STR(json_string_value(json_object_get(json_array_get(page, 0), "instanceId")),
-              json_string_value(json_array_get(ids, 8)));
-    CHECK_INT(json_integer_value(json_object_get(res, "totalCount")), ==, 20);
+              json_string_value(json_array_get(ids, 20)));
+    CHECK_INT(json_integer_value(json_object_get(res, "totalCount")), ==, 50);
     json_decref(res);
-    res = list("?pageNumber=3&pageSize=8", 200);
-    CHECK_INT(json_array_size(json_object_get(res, "instances")), ==, 4);
+    res = list("?pageNumber=3&pageSize=20", 200);
+    CHECK_INT(json_array_size(json_object_get(res, "instances")), ==, 10);
     json_decref(res);
     res = list("?pageNumber=9", 200);
     CHECK_INT(json_array_size(json_object_get(res, "instances")), ==, 0);
@@ -297,14 +297,22 @@ static void test_describe_instances(void)
               json_string_value(json_array_get(ids, 1)));
     json_decref(res);
     res = list("?filters.1.name=status&filters.1.values.1=creating", 200);
-    CHECK_INT(json_integer_value(json_object_get(res, "totalCount")), ==, 20);
+    CHECK_INT(json_integer_value(json_object_get(res, "totalCount")), ==, 50);
     json_decref(res);
     res = list("?filters.1.name=status&filters.1.values.1=running", 200);
     CHECK_INT(json_integer_value(json_object_get(res, "totalCount")), ==, 0);
     json_decref(res);
     CHECK_INT(simtest_faults(port, "{\"create_seconds\":0}"), ==, 200);
     res = list("?filters.1.name=status&filters.1.values.1=running&filters.1.values.2=x", 200);
-    CHECK_INT(json_integer_value(json_object_get(res, "totalCount")), ==, 20);
+    CHECK_INT(json_integer_value(json_object_get(res, "totalCount")), ==, 50);
+    json_decref(res);
+    CHECK_INT(simtest_faults(port, "{\"p_error\":1}"), ==, 200); /* every one ends in error */
+    res = list("?filters.1.name=status&filters.1.values.1=error", 200);
+    CHECK_INT(json_integer_value(json_object_get(res, "totalCount")), ==, 50);
+    json_decref(res);
+    CHECK_INT(simtest_faults(port, "{\"p_error\":0}"), ==, 200);
+    res = list("?filters.1.name=status&filters.1.values.1=error", 200);
+    CHECK_INT(json_integer_value(json_object_get(res, "totalCount")), ==, 0);
     json_decref(res);
     snprintf(q, sizeof q,
              "?filters.1.name=instanceId&filters.1.values.1=%s"
@@ -316,6 +324,7 @@ static void test_describe_instances(void)
     json_decref(list("?filters.1.name=color&filters.1.values.1=red", 400));
     json_decref(list("?filters.2.name=status&filters.2.values.1=running", 400));
     json_decref(list("?pageSize=0", 400));
+    json_decref(list("?pageSize=19", 400));
     json_decref(list("?pageSize=101", 400));
     json_decref(list("?pageNumber=x", 400));
     json_decref(ids);

@@ -187,7 +187,7 @@ static void test_reset(void)
     CHECK_INT(f.seen, ==, 70000); /* across a chunk boundary */
     CHECK(simstate_find(st, first + 69999, visit, &f));
     simstate_count_status(st, 200);
-    simstate_arrival(st, 5000000);
+    simstate_arrival(st, 5000000, true);
     simstate_reset(st);
     CHECK(!simstate_find(st, first, visit, &f));
     f.seen = 0;
@@ -215,10 +215,10 @@ static void test_stats_shape(void)
     CHECK_INT(simstate_new(3, &st), ==, 0);
     int64_t t0 = 10000000;
     for (int i = 0; i < 30; i++)
-        simstate_arrival(st, t0 + i * 1000); /* 30 in the first 30 ms */
+        simstate_arrival(st, t0 + i * 1000, true); /* 30 in the first 30 ms */
     for (int i = 0; i < 5; i++)
-        simstate_arrival(st, t0 + 2500000 + i); /* 5 in second 2 */
-    simstate_arrival(st, t0 + 2950000);
+        simstate_arrival(st, t0 + 2500000 + i, true); /* 5 in second 2 */
+    simstate_arrival(st, t0 + 2950000, true);
     simstate_count(st, SIMSTATE_REQUESTS);
     simstate_count_status(st, 503);
     simstate_count_status(st, 503);
@@ -258,11 +258,11 @@ static void test_window_bounds(void)
     struct simstate *st;
     CHECK_INT(simstate_new(3, &st), ==, 0);
     int64_t t0 = 5000000;
-    simstate_arrival(st, t0);
+    simstate_arrival(st, t0, true);
     for (int i = 0; i < 20; i++)
-        simstate_arrival(st, t0 + 9990);
+        simstate_arrival(st, t0 + 9990, true);
     for (int i = 0; i < 20; i++)
-        simstate_arrival(st, t0 + 1009000);
+        simstate_arrival(st, t0 + 1009000, true);
     struct buf b;
     buf_init(&b, SIMBUF_MAX);
     simstate_stats(st, false, &b);

@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# Waiting: run --wait until every server runs or ends in error, as cps-sim says; describe calls
+# in sets of up to 100 ids; one rate for creates and describes; kill -9 while waiting, then
+# `cpsbatch wait` finishes without a create; --wait-timeout; status and export show states.
+set -euo pipefail
+. "$SRC/tests/e2e/lib.sh"
+export JDCLOUD_ACCESS_KEY=AKE2ETESTKEY JDCLOUD_SECRET_KEY=SKE2ETESTSECRET
+
+RATE=20
+POLL=(--poll-initial 1s --poll-min 1s --poll-max 2s)
+JOB="$WORK/job.csv"
+LEDGER="$WORK/job.ledger.jsonl"
+make_job "$JOB" 200 # 300 instances
+start_sim --create-seconds 2 --p-error 0.2 --rate-limit 40 --all-calls --seed 7
+
+rc timeout 240 "$BUILD/cpsbatch" run "$JOB" --endpoint "$SIM_URL" --rate $RATE --burst 1 --wait \
+    "${POLL[@]}" --progress never --json >"$WORK/run.json" 2>"$WORK/run.err"
+check_eq "run --wait: exit 1 (some servers ended in error)" "$RC" 1
+check "run --wait: exactly once" exactly_once "$LEDGER" 200
+sim_stats >"$WORK/stats.json"
+# cps-sim's own view of every instance, 100 a page.
+for page in 1 2 3 4; do
+    curl -sf -m 30 "$SIM_URL/v1/regions/cn-north-1/instances?pageSize=100&pageNumber=$page"
+    echo
+done >"$WORK/sim_instances.jsonl"
+check "run --wait: every instance running or error, as cps-sim says" python3 - "$LEDGER" \
+    "$WORK/sim_instances.jsonl" "$WORK/run.json" <<'PY'
+import json, sys
+ledger, pages, summary = sys.argv[1], sys.argv[2], json.load(open(sys.argv[3]))
+sim = {}
+for line in open(pages):
+    if line.strip():
+        for i in json.loads(line)["result"]["instances"]:
+            sim[i["instanceId"]] = i
+state, ids = {}, []
+for r in map(json.loads, open(ledger)):
+    if r["type"] == "done":
+        ids += r["instanceIds"]
+    if r["type"] == "state":
+        state[r["instanceId"]] = r
+assert len(ids) == 300 and len(sim) == 300, (len(ids), len(sim))
+for i in ids:
+    s = state[i]
+    assert s["status"] in ("running", "error"), s
+    assert s["status"] == sim[i]["status"], (s, sim[i]["status"])
+    assert s["privateIp"] == sim[i]["privateIp"], s
+    assert s.get("publicIp") == sim[i].get("publicIp"), s
+errors = sum(1 for i in ids if state[i]["status"] == "error")
+assert 0 < errors < 300, errors
+w = summary["wait"]
+assert w["instances"] == 300 and w["running"] == 300 - errors and w["error"] == errors, w
+assert w["pending"] == 0 and summary["exit"] == 1, summary
+PY
+python3 - "$WORK/run.json" "$WORK/stats.json" >"$WORK/figures" <<'PY'
+import json, sys
+w, st = json.load(open(sys.argv[1]))["wait"], json.load(open(sys.argv[2]))
+print(w["max_sweep_calls"], w["sweeps"], w["retries"], st["by_api"].get("describeInstances", 0),
+      st["calls_max_1s_upper"])
+PY
+read -r max_sweep sweeps retries describes calls_max <"$WORK/figures"
+check_num "describe calls per sweep <= ceil(300/100)" "$max_sweep" "<=" 3
+check_num "describe calls in all <= sweeps x 3 + retries" "$describes" "<=" $((sweeps * 3 + retries))
+check_num "server-side arrivals (creates and describes) in any 1 s <= rate + burst + 1" \
+    "$calls_max" "<=" $((RATE + 2))
+
+# status and export: per instance state and addresses.
+rc "$BUILD/cpsbatch" status "$LEDGER" >"$WORK/status.out" 2>&1
+check_grep "status: instances running and in error" "servers +[0-9]+ running, [0-9]+ error, 0 pending" "$WORK/status.out"
+rc "$BUILD/cpsbatch" export "$LEDGER" -o "$WORK/out.csv" 2>/dev/null
+check_eq "export: exit status" "$RC" 0
+check "export: #state, #privateIps, #publicIps" python3 - "$WORK/out.csv" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+assert len(rows) == 200
+for r in rows:
+    n = len(r["#instanceIds"].split(";"))
+    states = r["#state"].split(";")
+    assert len(states) == n and set(states) <= {"running", "error"}, r
+    assert len(r["#privateIps"].split(";")) == n and r["#privateIps"].startswith("10."), r
+    assert len(r["#publicIps"].split(";")) == n, r
+PY
+
+# kill -9 while waiting, then `cpsbatch wait` finishes and creates nothing.
+JOB2="$WORK/job2.csv"
+LEDGER2="$WORK/job2.ledger.jsonl"
+make_job "$JOB2" 60
+sim_reset
+sim_faults '{"create_seconds":600}'
+spawn PID "$BUILD/cpsbatch" run "$JOB2" --endpoint "$SIM_URL" --rate 0 --wait \
+    "${POLL[@]}" --progress never >"$WORK/run2.out" 2>&1
+describes_ge() { [ "$(sim_stat "['by_api'].get('describeInstances', 0)")" -ge "$1" ]; }
+wait_until 120 "60 creates" sim_count_ge creates 60
+wait_until 120 "waiting under way" describes_ge 2
+kill -9 "$PID"
+reap "$PID" 30
+check_eq "kill -9: 60 creates" "$(sim_count creates)" 60
+create_calls=$(sim_stat "['by_api'].get('createInstances', 0)")
+rc timeout 120 "$BUILD/cpsbatch" wait "$LEDGER2" --wait-timeout 2s "${POLL[@]}" \
+    >"$WORK/wait1.out" 2>&1
+check_eq "wait --wait-timeout: exit 3 (still pending)" "$RC" 3
+check_grep "wait --wait-timeout: says how to go on" "cpsbatch wait LEDGER" "$WORK/wait1.out"
+sim_faults '{"create_seconds":0}'
+rc timeout 120 "$BUILD/cpsbatch" wait "$LEDGER2" "${POLL[@]}" --json >"$WORK/wait2.json" 2>&1
+check_num "wait: exit 0 or 1 (running, or some in error)" "$RC" "<=" 1
+check_eq "wait: no create" "$(sim_count creates)" 60
+check_eq "wait: no createInstances call" "$(sim_stat "['by_api'].get('createInstances', 0)")" \
+    "$create_calls"
+check "wait: every instance final" python3 - "$LEDGER2" "$WORK/wait2.json" <<'PY'
+import json, sys
+state, ids = {}, []
+for r in map(json.loads, open(sys.argv[1])):
+    if r["type"] == "done":
+        ids += r["instanceIds"]
+    if r["type"] == "state":
+        state[r["instanceId"]] = r["status"]
+assert len(ids) == 90, len(ids)
+assert all(state.get(i) in ("running", "error") for i in ids), [state.get(i) for i in ids][:5]
+w = json.load(open(sys.argv[2]))
+assert w["pending"] == 0 and w["instances"] == 90, w
+PY
+rc timeout 60 "$BUILD/cpsbatch" wait "$LEDGER2" "${POLL[@]}" >"$WORK/wait3.out" 2>&1
+check_grep "wait again: all final from the ledger" "90 instances: [0-9]+ running, [0-9]+ error, 0 still pending; 0 describe calls" "$WORK/wait3.out"
+
+# A ledger a run holds is not waited on (exit 75); a sandbox batch needs --endpoint (exit 2).
+if command -v flock >/dev/null; then
+    rc flock "$LEDGER2" timeout 60 "$BUILD/cpsbatch" wait "$LEDGER2" >"$WORK/locked.out" 2>&1
+    check_eq "wait on a locked ledger: exit 75" "$RC" 75
+fi
+sed '1s/"endpoint":"[^"]*"/"endpoint":"sandbox"/' "$LEDGER2" >"$WORK/sandbox.ledger.jsonl"
+chmod 600 "$WORK/sandbox.ledger.jsonl"
+rc timeout 60 "$BUILD/cpsbatch" wait "$WORK/sandbox.ledger.jsonl" >"$WORK/sb.out" 2>&1
+check_eq "wait on a sandbox batch: exit 2" "$RC" 2
+check_grep "wait on a sandbox batch: says to give --endpoint" "give --endpoint" "$WORK/sb.out"
+
+# status after an interrupted run: the rows never sent, by row number.
+JOB3="$WORK/job3.csv"
+LEDGER3="$WORK/job3.ledger.jsonl"
+make_job "$JOB3" 100
+sim_reset
+sim_faults '{"create_seconds":0,"rate_limit":0}'
+spawn PID "$BUILD/cpsbatch" run "$JOB3" --endpoint "$SIM_URL" --rate 10 --burst 1 \
+    --progress never >"$WORK/run3.out" 2>&1
+wait_until 60 "10 creates" sim_count_ge creates 10
+kill -9 "$PID"
+reap "$PID" 30
+rc "$BUILD/cpsbatch" status "$LEDGER3" --json >"$WORK/status3.json" 2>&1
+check_eq "status (interrupted): exit 0" "$RC" 0
+check "status --json: the unsent rows are the rows without a record" python3 - "$LEDGER3" \
+    "$WORK/status3.json" <<'PY'
+import json, sys
+sent = {r["row"] for r in map(json.loads, open(sys.argv[1])) if r["type"] == "intent"}
+ns = json.load(open(sys.argv[2]))["not_sent"]
+want = sorted(set(range(2, 102)) - sent)
+assert ns["csv_rows"] == 100, ns
+assert ns["rows"] == want and ns["count"] == len(want) and 0 < len(want) < 100, (ns, len(sent))
+PY
+rc "$BUILD/cpsbatch" status "$LEDGER3" >"$WORK/status3.out" 2>&1
+check_grep "status: not sent, by row number" "^not sent +[0-9]+ of the CSV's 100 rows: rows [0-9]+, " "$WORK/status3.out"
+echo "cn-north-1,cn-north-1a,cps.c.normal,standard,os-1,r1,r10,basic,extra,Test#Passw0rd,1" >>"$JOB3"
+rc "$BUILD/cpsbatch" status "$LEDGER3" >"$WORK/status4.out" 2>&1
+check_grep "status: a changed CSV is not counted against" "not sent +unknown: .*changed" "$WORK/status4.out"
+rc "$BUILD/cpsbatch" status "$LEDGER3" --csv "$JOB3" --json >"$WORK/status5.json" 2>&1
+check_eq "status --csv: counts against the CSV as it is" \
+    "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["not_sent"]["csv_rows"])' "$WORK/status5.json")" 101
+
+finish
