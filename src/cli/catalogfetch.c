@@ -7,6 +7,7 @@
 
 #include "backoff.h"
 #include "clock.h"
+#include "ratelimit.h"
 #include "err.h"
 #include "request.h"
 #include "transport.h"
@@ -30,6 +31,7 @@ struct fetcher {
     struct transport *t;
     struct request_maker *m;
     unsigned seed;
+    struct ratelimit bucket; /* f->rate, when it is set */
     char *msg;
     size_t msglen;
 };
@@ -128,6 +130,11 @@ static int64_t submit_due(struct fetcher *fe, struct call *calls, size_t n, int 
         if (c->due_us > now || transport_inflight(fe->t) >= FETCH_IN_FLIGHT) {
             next = c->due_us < next ? c->due_us : next;
             continue;
+        }
+        if (fe->f->rate > 0 && !ratelimit_take(&fe->bucket, now)) {
+            int64_t when = now + ratelimit_wait_us(&fe->bucket, now);
+            next = when < next ? when : next;
+            break; /* the rate says: not yet */
         }
         struct http_request *req;
         *rc = request_make_get(fe->m, c->path, clock_wall(), &req);
@@ -361,6 +368,8 @@ int catalog_fetch(const struct catalog_fetch *f, struct catalog **out, char *msg
     json_t *root = json_object();
     size_t zones = 0;
     int rc = root ? transport_global_init() : ERR_NOMEM;
+    if (!rc && f->rate > 0)
+        rc = ratelimit_init(&fe.bucket, f->rate, f->burst > 0 ? f->burst : 1, clock_now_us());
     rc = rc ? rc : request_maker_new(f->endpoint, f->access_key, f->secret_key, &fe.m);
     rc = rc ? rc : fetch_regions(&fe, root);
     rc = rc ? rc : fetch_device_types(&fe, root, &zones);

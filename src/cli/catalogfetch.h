@@ -1,8 +1,9 @@
 /* catalogfetch.h - the catalog (catalog.h) read from the API: describeRegiones, then
  * describeDeviceTypes per zone, then describeOS and describeDeviceRaids (system and data) per
  * device type of each region. Each distinct call is made once; the calls of a step go
- * together over the transport (a few in flight at once), each retried on 429, 5xx and
- * transport failures with backoff.h's jittered backoff (a Retry-After as the minimum wait).
+ * together over the transport (a few in flight at once, within the rate given), each retried on
+ * 429, 5xx and transport failures with backoff.h's jittered backoff (a Retry-After as the minimum
+ * wait).
  */
 #ifndef CPSBATCH_CATALOGFETCH_H
 #define CPSBATCH_CATALOGFETCH_H
@@ -16,6 +17,7 @@ struct catalog_fetch {
     const char *endpoint, *access_key, *secret_key;
     const char *ca_file, *ca_dir; /* the CAs to trust (target.h), or NULL */
     long timeout_ms;              /* per request; 0: 30 s */
+    double rate, burst;           /* calls per second and burst (ratelimit.h); rate 0: no limit */
     const char *region, *az, *device_type;
 };
 

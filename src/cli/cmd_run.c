@@ -453,11 +453,20 @@ static const char *secret_key(const struct run *r)
 }
 
 /* The pre-flight: the endpoint's catalog, read once, checks every row of the scan. */
+/* --burst, else the rate (at least 1). */
+static double run_burst(const struct run_options *o)
+{
+    return o->burst > 0 ? o->burst : (o->rate > 1 ? o->rate : 1);
+}
+
 static int preflight(struct run *r)
 {
     if (!r->o.preflight)
         return 0;
-    int rc = preflight_fetch(r->endpoint, access_key(r), secret_key(r), &r->o.ca, &r->catalog);
+    /* Its calls count against the rate as the creates do: the API limits them all (the
+     * built-in sandbox, in this process, limits nothing). */
+    int rc = preflight_fetch(r->endpoint, access_key(r), secret_key(r), &r->o.ca,
+                             r->sim ? 0 : r->o.rate, run_burst(&r->o), &r->catalog);
     r->jo.catalog = r->catalog;
     return rc;
 }
@@ -631,7 +640,7 @@ static int send_rows(struct run *r, struct engine_stats *st, struct runview *vie
 {
     struct ratelimit bucket;
     struct retrybudget budget;
-    double burst = r->o.burst > 0 ? r->o.burst : (r->o.rate > 1 ? r->o.rate : 1);
+    double burst = run_burst(&r->o);
     struct transport_config tc = {.workers = 2,
                                   .timeout_ms = (long)(r->o.timeout_s * 1000),
                                   .connect_timeout_ms = 10000,

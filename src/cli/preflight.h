@@ -35,9 +35,10 @@ struct preflight {
 int preflight_catalog(const struct preflight *p, const char *profile, const char *region,
                       const char *az, const char *device_type, struct catalog **out);
 
-/* The whole catalog of a running endpoint, with these keys and CAs (borrowed). Returns 0 with
- * *out, or a negative code after saying why and that --no-preflight skips the check. */
+/* The whole catalog of a running endpoint, with these keys and CAs (borrowed), its calls
+ * within rate and burst (a run's --rate: 0, no limit). Returns 0 with *out, or a negative code
+ * after saying why and that --no-preflight skips the check. */
 int preflight_fetch(const char *endpoint, const char *access_key, const char *secret_key,
-                    const struct target_ca *ca, struct catalog **out);
+                    const struct target_ca *ca, double rate, double burst, struct catalog **out);
 
 #endif
