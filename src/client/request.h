@@ -39,13 +39,6 @@ int request_make_create(struct request_maker *m, const char *region, const char 
 int request_make_get(struct request_maker *m, const char *path_query, time_t now_wall,
                      struct http_request **out);
 
-/* A signed describeInstances request: GET .../v1/regions/{region}/instances?query, query as
- * sent and signed (already in the signer's form: unreserved characters only, e.g.
- * "filters.1.name=instanceId&filters.1.values.1=cps-...&pageNumber=1&pageSize=100").
- * Returns as request_make_create. */
-int request_make_describe(struct request_maker *m, const char *region, const char *query,
-                          time_t now_wall, struct http_request **out);
-
 /* The URL of createInstances for region: endpoint + /v1/regions/{region}/instances. Borrowed,
  * valid until request_maker_free; any number of regions. NULL when region is not a valid
  * regionId (field_ident_ok: FIELD_REGION_ID_MAX characters of a-z 0-9 -) or out of memory. */

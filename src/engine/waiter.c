@@ -280,9 +280,12 @@ static bool any_in_call(const struct waiter *w)
 
 static int send_call(struct waiter *w, struct wcall *c, int64_t now)
 {
+    const char *region = w->v[c->idx[0]].region;
+    if (!field_ident_ok(FIELD_REGION_ID, region))
+        return ERR_INVALID; /* it goes into the path: a regionId, nothing else */
     struct buf q;
     buf_init(&q, 64 * 1024);
-    int rc = buf_addstr(&q, "filters.1.name=instanceId");
+    int rc = buf_addf(&q, "/v1/regions/%s/instances?filters.1.name=instanceId", region);
     for (int i = 0; i < c->n && !rc; i++)
         rc = buf_addf(&q, "&filters.1.values.%d=%s", i + 1, w->v[c->idx[i]].id);
     rc = rc ? rc : buf_addf(&q, "&pageNumber=1&pageSize=%d", WAITER_SET_MAX);
@@ -291,8 +294,8 @@ static int send_call(struct waiter *w, struct wcall *c, int64_t now)
         return rc;
     }
     struct http_request *r;
-    rc = request_make_describe(w->maker, w->v[c->idx[0]].region, buf_str(&q),
-                               (time_t)((now + w->cfg->wall_offset_us) / 1000000), &r);
+    rc = request_make_get(w->maker, buf_str(&q), (time_t)((now + w->cfg->wall_offset_us) / 1000000),
+                          &r);
     buf_release(&q);
     if (rc)
         return rc;
