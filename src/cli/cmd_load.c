@@ -374,10 +374,11 @@ static int report(struct load_test *t)
 int cmd_load(int argc, char **argv)
 {
     struct load_test t = {0};
+    /* as typed: before getopt permutes argv */
+    cmdline_format("cpsbatch", argc, (const char *const *)argv, t.command, sizeof(t.command));
     int rc = parse_options(argc, argv, &t.o);
     if (rc)
         return rc > 0 ? EXIT_DONE : EXIT_USAGE;
-    cmdline_format("cpsbatch", argc, (const char *const *)argv, t.command, sizeof(t.command));
     int status = EXIT_USAGE;
     if (check_endpoint(&t.o) || jobcli_prepare(&t.o.cli, t.o.csv, &t.jo))
         goto out;
