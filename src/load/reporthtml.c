@@ -60,7 +60,7 @@ static const char page_head[] =
     "th,td{padding:3px 10px;text-align:right;border-bottom:1px solid #ddd}\n"
     "th:first-child,td:first-child{text-align:left}\n"
     "#context th{text-align:left;white-space:nowrap;vertical-align:top}\n"
-    "#context td{text-align:left;overflow-wrap:anywhere;word-break:break-all}\n"
+    "#context td{text-align:left;overflow-wrap:anywhere}\n"
     "code{font-size:13px}\n"
     ".fail{color:#b00000;font-weight:bold}.ok{color:#007000}\n"
     "figure{margin:14px 0 22px;break-inside:avoid;page-break-inside:avoid}\n"
