@@ -53,9 +53,8 @@ static const char usage[] =
     "Give the same --region and --password-env/--password-file as the run had, so rows match.\n"
     "\n"
     "Exit status: 0 written, 2 usage error (also: ledgers that are not shares of one split),\n"
-    "65 corrupt ledger or invalid CSV, 66 no such or\n"
-    "unreadable ledger or CSV, 73 OUT cannot be created, 74 OUT or standard output cannot be\n"
-    "written (a full disk), 70 out of memory.\n";
+    "65 corrupt ledger or invalid CSV, 66 no such or unreadable ledger or CSV, 73 OUT cannot\n"
+    "be created, 74 OUT or standard output cannot be written (a full disk), 70 out of memory.\n";
 
 /* Stands in for the password of rows that have none: the token does not depend on it. */
 #define PLACEHOLDER_PASSWORD "Export#Placeholder1"
