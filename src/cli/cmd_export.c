@@ -516,7 +516,10 @@ int cmd_export(int argc, char **argv)
 {
     struct export x = {0};
     int rc = parse(argc, argv, &x);
-    int status = rc > 0 ? EXIT_DONE : rc < 0 ? EXIT_USAGE : export_all(&x);
+    int status = rc == ERR_NOMEM ? EXIT_SOFTWARE
+                 : rc > 0        ? EXIT_DONE
+                 : rc < 0        ? EXIT_USAGE
+                                 : export_all(&x);
     for (size_t i = 0; i < x.n_shares; i++)
         ledger_close(x.shares[i].ledger);
     free(x.shares);
