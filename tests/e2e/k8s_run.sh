@@ -148,6 +148,12 @@ PY
 check_eq "every row in the sheet, done, with its share's token and ids" \
     "$(cat "$WORK/sheet.out")" "$ROWS rows, 0 bad: []"
 
+# The CSV from a pipe: read once, spooled, passed over once per share; the same sheet.
+rc "$BUILD/cpsbatch" export "$(ledger_of 0)" "${more[@]}" --csv - <"$JOB" >"$WORK/piped.csv" \
+    2>/dev/null
+check_eq "export of all shares, the CSV from a pipe: exit status" "$RC" 0
+check "the same sheet" cmp -s "$WORK/piped.csv" "$WORK/all.csv"
+
 # Some of the shares: their rows only. Ledgers of no one split: refused.
 rc "$BUILD/cpsbatch" export "$(ledger_of 0)" --ledger "$(ledger_of 1)" -o "$WORK/two.csv" \
     2>"$WORK/two.err"
