@@ -725,7 +725,7 @@ static int run_batch(struct run *r)
         fprintf(stderr, "cpsbatch: %s\n", st.stop_message[0] ? st.stop_message : err_str(rc));
         status = exit_for_err(rc, st.ledger_failed ? EXIT_WRITING : EXIT_SENDING);
     }
-    int wait_status = w.done ? waitrun_exit(&w.st, w.rc) : EXIT_DONE;
+    int wait_status = w.done ? waitrun_exit(&w.st, w.rc, w.skipped) : EXIT_DONE;
     if (status == EXIT_DONE || (status == EXIT_FAILED && wait_status == EXIT_INCOMPLETE))
         status = wait_status;
     view.wait = w.done ? waitrun_json(&w.st, w.skipped) : NULL;

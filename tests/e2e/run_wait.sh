@@ -131,6 +131,26 @@ PY
 rc timeout 60 "$BUILD/cpsbatch" wait "$LEDGER2" "${POLL[@]}" >"$WORK/wait3.out" 2>&1
 check_grep "wait again: all final from the ledger" "90 instances: [0-9]+ running, [0-9]+ error, 0 still pending; 0 describe calls" "$WORK/wait3.out"
 
+# Done records that do not say their region (older ledgers): not waited for without --region,
+# which is not "every server runs" (exit 3); with --region they are.
+python3 - "$LEDGER2" "$WORK/noregion.ledger.jsonl" <<'PY'
+import json, sys
+with open(sys.argv[2], "w") as out:
+    for r in map(json.loads, open(sys.argv[1])):
+        if r["type"] == "state":
+            continue
+        r.pop("regionId", None)
+        out.write(json.dumps(r, separators=(",", ":")) + "\n")
+PY
+chmod 600 "$WORK/noregion.ledger.jsonl"
+rc timeout 60 "$BUILD/cpsbatch" wait "$WORK/noregion.ledger.jsonl" "${POLL[@]}" >"$WORK/nr.out" 2>&1
+check_eq "wait, no region known: exit 3 (not waited for)" "$RC" 3
+check_grep "wait, no region known: says to give --region" "90 instances not waited for.*give --region" "$WORK/nr.out"
+rc timeout 60 "$BUILD/cpsbatch" wait "$WORK/noregion.ledger.jsonl" --region cn-north-1 \
+    "${POLL[@]}" >"$WORK/nr2.out" 2>&1
+check_num "wait --region: exit 0 or 1" "$RC" "<=" 1
+check_grep "wait --region: all 90 waited for" "90 instances: [0-9]+ running, [0-9]+ error, 0 still pending" "$WORK/nr2.out"
+
 # A ledger a run holds is not waited on (exit 75); a sandbox batch needs --endpoint (exit 2).
 if command -v flock >/dev/null; then
     rc flock "$LEDGER2" timeout 60 "$BUILD/cpsbatch" wait "$LEDGER2" >"$WORK/locked.out" 2>&1
