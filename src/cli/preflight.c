@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "catalogfetch.h"
+#include "clock.h"
 #include "endpoint.h"
 #include "err.h"
 #include "sandbox.h"
@@ -55,7 +56,11 @@ int preflight_catalog(const struct preflight *p, const char *profile, const char
     f.secret_key = cr.secret_key ? cr.secret_key : "none";
     f.ca_file = ca.file;
     f.ca_dir = ca.dir;
-    rc = fetch(&f, out);
+    /* Within run's default rate, through the engine's bucket: the API limits these calls too. */
+    struct ratelimit bucket;
+    rc = ratelimit_init(&bucket, PREFLIGHT_RATE, PREFLIGHT_RATE, clock_now_us());
+    f.bucket = &bucket;
+    rc = rc ? rc : fetch(&f, out);
     creds_release(&cr);
     return rc;
 }

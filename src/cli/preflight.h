@@ -31,9 +31,14 @@ struct preflight {
     "  --sandbox              ask the built-in emulator (cps-sim's catalog)\n"                     \
     "  --insecure-http        allow http:// to a host that is not loopback\n" TARGET_CA_HELP
 
+/* Calls per second (and burst) of `catalog` and `validate --preflight` to an endpoint: run's
+ * default --rate. */
+#define PREFLIGHT_RATE 10
+
 /* The catalog from p (file, sandbox or endpoint; the keys of profile, NULL: the default
- * order), kept to the region, zone and device type given (each NULL: all). Returns 0 with
- * *out, or a negative code after saying why (exit_for_err(rc, EXIT_READING) is the status). */
+ * order), kept to the region, zone and device type given (each NULL: all); an endpoint's calls
+ * within PREFLIGHT_RATE. Returns 0 with *out, or a negative code after saying why
+ * (exit_for_err(rc, EXIT_READING) is the status). */
 int preflight_catalog(const struct preflight *p, const char *profile, const char *region,
                       const char *az, const char *device_type, struct catalog **out);
 
