@@ -219,7 +219,7 @@ static void put_row(struct export *x, struct job *j, const struct job_row *r)
 static int write_rows(struct export *x, struct job_options *jo)
 {
     struct job *j;
-    int rc = jobcli_open_source(&x->cli, jo, NULL);
+    int rc = jobcli_open_source(&x->cli, jo, NULL, false);
     rc = rc ? rc : job_open(jo, jobcli_report, NULL, &j);
     if (rc)
         return rc;

@@ -185,7 +185,7 @@ static int check_stream(const struct run_options *o)
 static int open_source(struct run_options *o, struct job_options *jo)
 {
     const char *tmp = getenv("TMPDIR");
-    return jobcli_open_source(&o->cli, jo, tmp && *tmp ? tmp : "/tmp");
+    return jobcli_open_source(&o->cli, jo, tmp && *tmp ? tmp : "/tmp", true);
 }
 
 /* A pass after the check: the spooled bytes again. */
