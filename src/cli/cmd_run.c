@@ -82,7 +82,8 @@ static const char usage[] =
     "failed (or servers ended in error), 2 usage error, 3 incomplete (run again to resume;\n"
     "with --wait: servers still pending, `cpsbatch wait LEDGER` goes on waiting), 65 invalid input "
     "(nothing sent) or a corrupt ledger, 66 unreadable\n"
-    "input, 73 the ledger cannot be created, 74 the ledger cannot be written (a full disk:\n"
+    "input, 73 the ledger (or the CSV's spool in $TMPDIR) cannot be created, 74 the ledger cannot "
+    "be written (a full disk:\n"
     "make room, run again), 75 another run holds the ledger, 70 out of memory.\n";
 
 struct run_options {
@@ -751,8 +752,8 @@ int cmd_run(int argc, char **argv)
     rc = r.ledger_path ? check_split(&r) : ERR_NOMEM;
     rc = rc ? rc : check_stream(&r.o);
     rc = rc ? rc : open_source(&r.o, &r.jo);
-    if (rc) {
-        status = exit_for_err(rc, EXIT_READING);
+    if (rc) { /* a spool that cannot be made in $TMPDIR: 73, as a ledger that cannot be */
+        status = exit_for_err(rc, r.o.cli.spool_failed ? EXIT_CREATING : EXIT_READING);
         goto out;
     }
     if (r.o.dry_run) {

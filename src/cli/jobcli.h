@@ -38,6 +38,7 @@ struct jobcli {
     char *password;                                              /* owned, wiped on release */
     char *profile_region;                                        /* owned */
     struct source *source;                                       /* owned: jobcli_open_source */
+    bool spool_failed; /* jobcli_open_source failed making the spool (exit 73, not 66) */
 };
 
 /* Resolve secrets and defaults into o for the CSV at path, and check --encoding (a name iconv
