@@ -30,7 +30,9 @@ struct report_info {
     int64_t warmup_us;
     bool replay_tokens;
     bool interrupted;
-    uint64_t sent_total; /* warmup included */
+    uint64_t sent_total;       /* warmup included */
+    unsigned shard_k, shard_n; /* load --shard K/N; 0/0: the whole schedule (or a merge) */
+    size_t merged;             /* reports merged into this one (report merge); 0 for a run */
     const struct threshold *thresholds;
     size_t nthresholds;
     const struct threshold_values *values; /* what the thresholds were judged on */
