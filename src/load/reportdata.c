@@ -18,9 +18,8 @@ const size_t reportdata_ncounts = sizeof(reportdata_counts) / sizeof(reportdata_
         name, offsetof(struct loadstats_second, field)                                             \
     }
 const struct reportdata_count reportdata_second_counts[] = {
-    SECOND_COUNT("sent", sent),
-    SECOND_COUNT("ok", ok),
-    SECOND_COUNT("err", err),
+    SECOND_COUNT("sent", sent), SECOND_COUNT("ok", ok), SECOND_COUNT("err", err),
+    SECOND_COUNT("inflight_max", inflight_max), /* merged: the shares' sum, an upper bound */
 };
 const size_t reportdata_nsecond_counts =
     sizeof(reportdata_second_counts) / sizeof(reportdata_second_counts[0]);
@@ -97,6 +96,31 @@ static json_t *shard(const struct report_info *info)
     return json_pack("{s:i,s:i}", "k", (int)info->shard_k, "n", (int)info->shard_n);
 }
 
+/* {"timeout":N,...}: a second's failures by kind. New reference or NULL. */
+static json_t *second_errors(const struct loadstats_second *sec)
+{
+    json_t *o = json_object();
+    for (int i = 0; o && i < LOADSTATS_ERR_N; i++) {
+        if (json_object_set_new(o, loadstats_error_name((enum loadstats_error)i),
+                                count(sec->err_kinds[i]))) {
+            json_decref(o);
+            return NULL;
+        }
+    }
+    return o;
+}
+
+/* What html's context block shows: the command line, the CSV's digest, when and where. */
+static json_t *context(const struct report_info *info)
+{
+    return json_pack("{s:o,s:o,s:I,s:I,s:I,s:I}", "command",
+                     info->command ? json_string(info->command) : json_null(), "csv_sha256",
+                     info->csv_sha256 ? json_string(info->csv_sha256) : json_null(),
+                     "started_unix_us", (json_int_t)info->started_unix_us, "cores",
+                     (json_int_t)info->cores, "duration_us", (json_int_t)info->duration_us,
+                     "requests", (json_int_t)info->requests);
+}
+
 /* The counts of every entry of doc's timeline, and its histogram. 0 or ERR_NOMEM. */
 static int seconds(json_t *doc, const struct loadstats *s)
 {
@@ -109,6 +133,8 @@ static int seconds(json_t *doc, const struct loadstats *s)
             rc |=
                 json_object_set_new(e, reportdata_second_counts[c].name,
                                     count(reportdata_count_get(sec, &reportdata_second_counts[c])));
+        rc |= json_object_set_new(e, "errors", second_errors(sec));
+        rc |= json_object_set_new(e, "inflight_us", json_real(sec->inflight_us));
         if (!s->second_hists_lost)
             rc |= json_object_set_new(e, "hist", reportdata_hist(&sec->hist));
         if (rc)
@@ -127,6 +153,7 @@ int reportdata_add(json_t *doc, const struct report_info *info, const struct loa
     rc |= json_object_set_new(doc, "shard", shard(info));
     rc |= json_object_set_new(doc, "merged_reports", count(info->merged));
     rc |= json_object_set_new(doc, "span_us", span(s));
+    rc |= json_object_set_new(doc, "context", context(info));
     rc |= json_object_set_new(doc, "counts", counts(s));
     rc |= json_object_set_new(doc, "histograms", histograms(s));
     return rc ? ERR_NOMEM : seconds(doc, s);

@@ -10,10 +10,13 @@
  *   "shard": {"k","n"} | null, "merged_reports": N (0 for a run)
  *   "span_us": {"first_send","last_send","last_done"}   us after the start, null when none
  *   "counts": {"sent","late_sends","requests","ok","errors","status_other"}
+ *   "context": {"command","csv_sha256","started_unix_us","cores","duration_us","requests"}
+ *                              (the HTML report's context; duration_us/requests as planned)
  *   "histograms": {"layout": {"sub_bucket_bits","max_us","counters"},
  *                  "latency": H, "service": H}
- *   every timeline entry: its counts as below, and "hist": H (the corrected latencies completed
- *   in that second; left out of every entry when memory ran out)
+ *   every timeline entry: its counts as below, "errors": {kind: N} (its failures by kind),
+ *   "inflight_us" (requests in flight integrated over the second), and "hist": H (the corrected
+ * latencies completed in that second; left out of every entry when memory ran out)
  *
  *   H = {"count","overflow","sum","min","max","buckets":[[index,count],...]}   (us; hist.h)
  *

@@ -8,6 +8,12 @@
 #include "err.h"
 #include "reportdata.h"
 
+/* The earlier of two times, 0 being "none". */
+static int64_t earliest(int64_t a, int64_t b)
+{
+    return !a ? b : !b ? a : a < b ? a : b;
+}
+
 /* ---- The settings ------------------------------------------------------------------------- */
 
 /* The distinct values of a string member, joined by ", " (NULL when none is set). */
@@ -69,10 +75,15 @@ static int merge_info(const struct report_doc *docs, const char *const *names, s
     struct report_info *info = &out->info;
     int rc = join_distinct(docs, n, offsetof(struct report_doc, endpoint), &out->endpoint);
     rc = rc ? rc : join_distinct(docs, n, offsetof(struct report_doc, csv), &out->csv);
+    rc = rc ? rc : join_distinct(docs, n, offsetof(struct report_doc, command), &out->command);
+    rc =
+        rc ? rc : join_distinct(docs, n, offsetof(struct report_doc, csv_sha256), &out->csv_sha256);
     if (rc)
         return rc;
     info->endpoint = out->endpoint ? out->endpoint : "(unknown)";
     info->csv = out->csv;
+    info->command = out->command;
+    info->csv_sha256 = out->csv_sha256;
     for (size_t i = 0; i < n; i++) {
         const struct report_info *in = &docs[i].info;
         info->target_rate += in->target_rate;
@@ -83,6 +94,11 @@ static int merge_info(const struct report_doc *docs, const char *const *names, s
         info->interrupted |= in->interrupted;
         info->sent_total += in->sent_total;
         info->merged += in->merged ? in->merged : 1;
+        info->started_unix_us = earliest(info->started_unix_us, in->started_unix_us);
+        info->cores += in->cores; /* the generators' machines together */
+        info->duration_us =
+            in->duration_us > info->duration_us ? in->duration_us : info->duration_us;
+        info->requests = in->requests > info->requests ? in->requests : info->requests;
     }
     if (notes && out->endpoint && strchr(out->endpoint, ','))
         fprintf(notes, "cpsbatch: note: the reports tested different endpoints: %s\n",
@@ -93,12 +109,6 @@ static int merge_info(const struct report_doc *docs, const char *const *names, s
 }
 
 /* ---- The figures -------------------------------------------------------------------------- */
-
-/* The earlier of two times, 0 being "none". */
-static int64_t earliest(int64_t a, int64_t b)
-{
-    return !a ? b : !b ? a : a < b ? a : b;
-}
 
 static void merge_counts(struct loadstats *s, const struct loadstats *in)
 {
@@ -159,6 +169,9 @@ static int merge_timeline(struct loadstats *s, const struct report_doc *docs, si
             for (size_t c = 0; c < reportdata_nsecond_counts; c++)
                 *reportdata_count_at(&to[t], &reportdata_second_counts[c]) +=
                     reportdata_count_get(&in->timeline[t], &reportdata_second_counts[c]);
+            for (int k = 0; k < LOADSTATS_ERR_N; k++)
+                to[t].err_kinds[k] += in->timeline[t].err_kinds[k];
+            to[t].inflight_us += in->timeline[t].inflight_us;
             if (in->timeline[t].p99_us > to[t].p99_us)
                 to[t].p99_us = in->timeline[t].p99_us; /* the bound, without histograms */
         }

@@ -10,8 +10,12 @@
  * per-second histograms; when a report lacks them, from that report on every merged second's
  * p99 is the largest of the shares' (an upper bound) and the merged report has none.
  *
- * The settings: target rates and concurrency summed, the endpoint and CSV kept when the same
- * everywhere, else listed ("a, b"); interrupted when any was.
+ * Per second, failures by kind and the in-flight integral are summed (exact); the most in
+ * flight is the sum of the shares' (an upper bound: their peaks need not coincide).
+ *
+ * The settings: target rates, concurrency and cores summed, the endpoint, CSV, its digest and
+ * the command line kept when the same everywhere, else listed ("a, b"); the earliest start;
+ * interrupted when any was.
  */
 #ifndef CPSBATCH_REPORTMERGE_H
 #define CPSBATCH_REPORTMERGE_H

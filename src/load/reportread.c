@@ -266,6 +266,15 @@ static int read_second(const struct reader *r, const json_t *e, const char *wher
     if (!rc && p99 && (!json_is_number(p99) || !((p99_ms = json_number_value(p99)) >= 0)))
         rc = fail(r, where, "p99_ms must be a number >= 0");
     sec->p99_us = !rc && p99 ? llround(p99_ms * 1e3) : 0;
+    json_t *errors;
+    rc = rc ? rc : get_object(r, e, where, "errors", false, &errors);
+    for (int i = 0; !rc && i < LOADSTATS_ERR_N; i++)
+        rc = get_count(r, errors, where, loadstats_error_name((enum loadstats_error)i), false,
+                       &sec->err_kinds[i]);
+    json_t *inflight = json_object_get(e, "inflight_us");
+    if (!rc && inflight && (!json_is_number(inflight) || !(json_number_value(inflight) >= 0)))
+        rc = fail(r, where, "inflight_us must be a number >= 0");
+    sec->inflight_us = inflight ? json_number_value(inflight) : 0;
     json_t *h = json_object_get(e, "hist");
     char at[64];
     snprintf(at, sizeof(at), "%.40s.hist", where);
@@ -323,6 +332,26 @@ static int read_shard(const struct reader *r, const json_t *doc, struct report_i
     return rc;
 }
 
+static int read_context(const struct reader *r, const json_t *doc, struct report_doc *d)
+{
+    json_t *o;
+    int64_t v[4] = {0};
+    bool present;
+    static const char *const keys[] = {"started_unix_us", "cores", "duration_us", "requests"};
+    int rc = get_object(r, doc, "", "context", false, &o);
+    rc = rc ? rc : get_string(r, o, "command", &d->command);
+    rc = rc ? rc : get_string(r, o, "csv_sha256", &d->csv_sha256);
+    for (int i = 0; !rc && i < 4; i++)
+        rc = get_integer(r, o, "context", keys[i], &v[i], &present);
+    d->info.command = d->command;
+    d->info.csv_sha256 = d->csv_sha256;
+    d->info.started_unix_us = v[0];
+    d->info.cores = (long)v[1];
+    d->info.duration_us = v[2];
+    d->info.requests = v[3] > 0 ? (uint64_t)v[3] : 0;
+    return rc;
+}
+
 static int read_info(const struct reader *r, const json_t *doc, struct report_doc *d)
 {
     struct report_info *info = &d->info;
@@ -346,7 +375,8 @@ static int read_info(const struct reader *r, const json_t *doc, struct report_do
     uint64_t merged = 0;
     rc = rc ? rc : get_count(r, doc, "", "merged_reports", false, &merged);
     info->merged = (size_t)merged;
-    return rc ? rc : read_shard(r, doc, info);
+    rc = rc ? rc : read_shard(r, doc, info);
+    return rc ? rc : read_context(r, doc, d);
 }
 
 /* ---- The whole ---------------------------------------------------------------------------- */
@@ -428,5 +458,7 @@ void reportread_release(struct report_doc *d)
     loadstats_release(&d->stats);
     free(d->endpoint);
     free(d->csv);
+    free(d->command);
+    free(d->csv_sha256);
     memset(d, 0, sizeof(*d));
 }

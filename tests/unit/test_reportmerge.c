@@ -79,9 +79,12 @@ static void feed(struct loadstats *s, const struct sample *samples, int share, i
         ev[n++] = (struct event){samples[i].done, i, true};
     }
     qsort(ev, n, sizeof(ev[0]), by_time);
+    uint64_t inflight = 0;
     for (size_t k = 0; k < n; k++) {
         const struct sample *x = &samples[ev[k].index];
         CHECK_INT(loadstats_tick(s, ev[k].t), ==, 0);
+        inflight = ev[k].done ? inflight - 1 : inflight + 1;
+        CHECK_INT(loadstats_inflight(s, ev[k].t, inflight), ==, 0);
         if (!ev[k].done) {
             CHECK_INT(loadstats_sent(s, x->due, x->sent), ==, 0);
             continue;
@@ -140,6 +143,9 @@ static void check_same(const struct loadstats *a, const struct loadstats *b)
         CHECK_INT(a->timeline[t].err, ==, b->timeline[t].err);
         CHECK_INT(a->timeline[t].p99_us, ==, b->timeline[t].p99_us);
         CHECK_INT(a->timeline[t].hist.count, ==, b->timeline[t].hist.count);
+        CHECK_DBL(a->timeline[t].inflight_us, ==, b->timeline[t].inflight_us);
+        CHECK(memcmp(a->timeline[t].err_kinds, b->timeline[t].err_kinds,
+                     sizeof(a->timeline[t].err_kinds)) == 0);
     }
 }
 
