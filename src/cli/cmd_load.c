@@ -60,7 +60,8 @@ static const char usage[] =
     "  --shard K/N            send share K of N of the schedule (rate/N, requests/N): its\n"
     "                         global requests K-1, K-1+N, ...; the schedule starts at the next\n"
     "                         whole second, so N shares started in the same second keep it\n"
-    "                         together; merge their JSON reports with 'cpsbatch report merge'\n"
+    "                         together; merge their JSON reports with 'cpsbatch report merge'.\n"
+    "                         index/N: K is $JOB_COMPLETION_INDEX + 1 (a Kubernetes Indexed Job)\n"
     "  --concurrency N        requests in flight at most (default 64; lowered to what\n"
     "                         ulimit -n carries); a request due while all are busy waits,\n"
     "                         and the wait counts in its latency\n"
@@ -135,10 +136,11 @@ static bool take_tokens(void *dest, const char *arg)
 static bool take_shard(void *dest, const char *arg)
 {
     struct load_options *o = dest;
-    if (token_shard_parse(arg, &o->shard_k, &o->shard_n))
+    char why[160];
+    if (token_shard_arg(arg, getenv(TOKEN_SHARD_INDEX_ENV), &o->shard_k, &o->shard_n, why,
+                        sizeof(why)))
         return true;
-    fprintf(stderr, "cpsbatch: --shard '%s': give K/N, 1 <= K <= N <= %d (e.g. 2/4)\n", arg,
-            TOKEN_MAX_SHARDS);
+    fprintf(stderr, "cpsbatch: --shard '%s': %s\n", arg, why);
     return false;
 }
 
