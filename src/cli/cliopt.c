@@ -163,3 +163,21 @@ int cliopt_parse(const struct cliopt_command *c, int argc, char **argv, const ch
         *operand = argv[optind];
     return 0;
 }
+
+int cliopt_parse_operands(const struct cliopt_command *c, int argc, char **argv, size_t min,
+                          size_t max, char ***operands, size_t *n)
+{
+    struct getopt_tables t;
+    int rc = build_tables(c, &t);
+    if (!rc)
+        rc = take_options(c, &t, argc, argv);
+    if (rc)
+        return rc;
+    *operands = argv + optind;
+    *n = (size_t)(argc - optind);
+    if (*n < min || *n > max) {
+        cliopt_hint(c, c->bad_operands);
+        return ERR_INVALID;
+    }
+    return 0;
+}

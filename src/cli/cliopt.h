@@ -95,6 +95,11 @@ struct cliopt_command {
  * program. */
 int cliopt_parse(const struct cliopt_command *c, int argc, char **argv, const char **operand);
 
+/* As cliopt_parse, for a command of min to max operands: *operands points at them in argv
+ * (getopt moves them last), *n says how many. */
+int cliopt_parse_operands(const struct cliopt_command *c, int argc, char **argv, size_t min,
+                          size_t max, char ***operands, size_t *n);
+
 /* Print c's hint h on stderr: for a usage error found after parsing (conflicting options). */
 void cliopt_hint(const struct cliopt_command *c, enum cliopt_hint h);
 

@@ -29,6 +29,7 @@
 #include "report.h"
 #include "signals.h"
 #include "target.h"
+#include "token.h"
 
 #define MAX_THRESHOLDS 32
 #define MAX_TEMPLATES 100000 /* rows kept as templates; later rows are checked, not sent */
@@ -56,6 +57,11 @@ static const char usage[] =
     "  --duration D           how long to measure\n"
     "  --requests N           or how many requests to measure\n"
     "  --warmup D             send for D first without recording (default 0)\n"
+    "  --shard K/N            send share K of N of the schedule (rate/N, requests/N): its\n"
+    "                         global requests K-1, K-1+N, ...; the schedule starts at the next\n"
+    "                         whole second, so N shares started in the same second keep it\n"
+    "                         together; merge their JSON reports with 'cpsbatch report merge'.\n"
+    "                         index/N: K is $JOB_COMPLETION_INDEX + 1 (a Kubernetes Indexed Job)\n"
     "  --concurrency N        requests in flight at most (default 64; lowered to what\n"
     "                         ulimit -n carries); a request due while all are busy waits,\n"
     "                         and the wait counts in its latency\n"
@@ -82,6 +88,7 @@ struct load_options {
     int64_t duration_us, warmup_us;
     uint64_t requests;
     int concurrency;
+    unsigned shard_k, shard_n; /* 0/0: the whole schedule */
     enum report_format format;
     enum runview_progress progress;
     struct threshold thresholds[MAX_THRESHOLDS];
@@ -104,6 +111,13 @@ static bool take_threshold(void *dest, const char *arg)
         fprintf(stderr, "cpsbatch: %s\n", msg);
         return false;
     }
+    if (o->thresholds[o->nthresholds].relative) {
+        fprintf(stderr,
+                "cpsbatch: threshold '%s': a change needs a base report: use it with "
+                "'cpsbatch report diff'\n",
+                arg);
+        return false;
+    }
     o->nthresholds++;
     return true;
 }
@@ -116,6 +130,17 @@ static bool take_tokens(void *dest, const char *arg)
         return true;
     }
     fprintf(stderr, "cpsbatch: --tokens must be fresh or replay, got '%s'\n", arg);
+    return false;
+}
+
+static bool take_shard(void *dest, const char *arg)
+{
+    struct load_options *o = dest;
+    char why[160];
+    if (token_shard_arg(arg, getenv(TOKEN_SHARD_INDEX_ENV), &o->shard_k, &o->shard_n, why,
+                        sizeof(why)))
+        return true;
+    fprintf(stderr, "cpsbatch: --shard '%s': %s\n", arg, why);
     return false;
 }
 
@@ -154,6 +179,7 @@ static int parse_options(int argc, char **argv, struct load_options *o)
         CLIOPT_DURATION("duration", &o->duration_us),
         CLIOPT_COUNT("requests", &o->requests, 1, 1e12),
         CLIOPT_DURATION("warmup", &o->warmup_us),
+        CLIOPT_CUSTOM("shard", o, take_shard),
         CLIOPT_WHOLE("concurrency", &o->concurrency, 1, 4096),
         CLIOPT_NUMBER("timeout", &o->timeout_s, 0.001, 3600),
         CLIOPT_CUSTOM("tokens", o, take_tokens),
@@ -313,7 +339,9 @@ static int drive(struct load_test *t, struct loadview *view)
                              .drain_us = DRAIN_US,
                              .stop = signals_stop_flag(),
                              .progress = loadview_progress,
-                             .progress_ctx = view};
+                             .progress_ctx = view,
+                             .shard_k = t->o.shard_k,
+                             .shard_n = t->o.shard_n};
     struct transport *tr = NULL;
     struct request_maker *m = NULL;
     int rc = loadstats_init(&t->stats, clock_now_us());
@@ -334,6 +362,12 @@ static int drive(struct load_test *t, struct loadview *view)
 
 /* ---- Step 4: the report and the verdict --------------------------------------------------- */
 
+/* The rate this process was to send: its share's. */
+static double share_rate(const struct load_options *o)
+{
+    return o->shard_n ? o->rate / o->shard_n : o->rate;
+}
+
 static int report(struct load_test *t)
 {
     struct threshold_values values;
@@ -347,13 +381,15 @@ static int report(struct load_test *t)
                                .cores = sysconf(_SC_NPROCESSORS_ONLN),
                                .duration_us = t->o.duration_us,
                                .requests = t->o.requests,
-                               .target_rate = t->o.max ? 0 : t->o.rate,
+                               .target_rate = t->o.max ? 0 : share_rate(&t->o),
                                .max = t->o.max,
                                .concurrency = t->o.concurrency,
                                .warmup_us = t->o.warmup_us,
                                .replay_tokens = t->o.replay,
                                .interrupted = t->summary.interrupted,
                                .sent_total = t->summary.sent,
+                               .shard_k = t->o.shard_k,
+                               .shard_n = t->o.shard_n,
                                .thresholds = t->o.thresholds,
                                .nthresholds = t->o.nthresholds,
                                .values = &values};

@@ -9,6 +9,7 @@
 #include "cmd_catalog.h"
 #include "cmd_export.h"
 #include "cmd_load.h"
+#include "cmd_report.h"
 #include "cmd_run.h"
 #include "cmd_sign.h"
 #include "cmd_status.h"
@@ -30,6 +31,7 @@ static const struct command commands[] = {
     {"status", cmd_status, "what a ledger says: done, failed, in doubt, instances"},
     {"export", cmd_export, "the job's rows with each one's outcome and instance ids"},
     {"load", cmd_load, "load-test an endpoint at a fixed arrival rate"},
+    {"report", cmd_report, "merge load reports of shares exactly, or diff two (CI thresholds)"},
     {"sign", cmd_sign, "sign one request (JDCLOUD2-HMAC-SHA256) and print every step"},
 };
 
@@ -43,9 +45,10 @@ static const char exit_statuses[] =
     "      an endpoint not allowed, no credentials)\n"
     "   3  incomplete: some rows are not final (interrupted, retries exhausted, credentials\n"
     "      rejected; waiting: servers still pending); run the same command again to resume\n"
-    "   4  a load threshold failed\n"
-    "  65  invalid input: a bad CSV (nothing was sent), a corrupt ledger\n"
-    "  66  an input file cannot be read (CSV, ledger, password file)\n"
+    "   4  a load threshold failed (load, report merge, report diff)\n"
+    "  65  invalid input: a bad CSV (nothing was sent), a corrupt ledger, a load report\n"
+    "      that report cannot take (the file and member named)\n"
+    "  66  an input file cannot be read (CSV, ledger, password file, load report)\n"
     "  70  internal error: out of memory\n"
     "  73  an output cannot be created (the ledger: no such or unwritable directory, a\n"
     "      dangling symbolic link, a full disk; run's spool of the CSV in $TMPDIR; an\n"

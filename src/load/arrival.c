@@ -8,7 +8,15 @@ void arrival_init(struct arrival *a, int64_t t0_us, double rate, int64_t warmup_
                           .rate = rate,
                           .warmup_us = warmup_us,
                           .duration_us = duration_us,
-                          .requests = requests};
+                          .requests = requests,
+                          .stride = 1,
+                          .first_measured = UINT64_MAX};
+}
+
+void arrival_shard(struct arrival *a, unsigned k, unsigned n)
+{
+    a->offset = k - 1;
+    a->stride = n;
 }
 
 int64_t arrival_due_us(const struct arrival *a, uint64_t i)
@@ -22,18 +30,36 @@ int64_t arrival_measure_start(const struct arrival *a)
     return a->t0_us + a->warmup_us;
 }
 
-/* Whether a request due at due ends the run rather than being sent. */
-static bool past_end(const struct arrival *a, int64_t due)
+/* The ordinal among the global measured requests of global request g, measured: g - m0 at a
+ * fixed rate (m0 found once, among the stride - 1 requests of other shares before g). A closed
+ * loop has no global schedule: its measured requests are numbered as if m0 were 0. */
+static uint64_t measured_ordinal(struct arrival *a, uint64_t g)
 {
-    if (a->requests)
-        return a->measured >= a->requests;
-    return due >= arrival_measure_start(a) + a->duration_us;
+    if (a->rate <= 0)
+        return a->offset + a->measured * a->stride;
+    if (a->first_measured == UINT64_MAX) {
+        uint64_t m0 = g;
+        while (m0 > 0 && g - m0 < a->stride - 1 &&
+               arrival_due_us(a, m0 - 1) >= arrival_measure_start(a))
+            m0--;
+        a->first_measured = m0;
+    }
+    return g - a->first_measured;
+}
+
+/* Whether global request g, due at due, ends the run rather than being sent. */
+static bool past_end(struct arrival *a, uint64_t g, int64_t due)
+{
+    if (!a->requests)
+        return due >= arrival_measure_start(a) + a->duration_us;
+    return due >= arrival_measure_start(a) && measured_ordinal(a, g) >= a->requests;
 }
 
 enum arrival_state arrival_take(struct arrival *a, int64_t now, int64_t *due_us, bool *measured)
 {
-    int64_t due = a->rate > 0 ? arrival_due_us(a, a->next) : now;
-    if (past_end(a, due))
+    uint64_t g = a->offset + a->next * a->stride;
+    int64_t due = a->rate > 0 ? arrival_due_us(a, g) : now;
+    if (past_end(a, g, due))
         return ARRIVAL_END;
     *due_us = due;
     if (due > now)

@@ -15,6 +15,13 @@
  * The measured phase ends after `duration_us` (a request due at or after t0 + warmup +
  * duration is not sent) or after `requests` measured requests, whichever is set.
  *
+ * Shares (`load --shard K/N`). Share K of N takes the global indices K-1, K-1+N, K-1+2N, ...
+ * of the one schedule: its j-th request is global request g = offset + j * stride, due when g
+ * is, so N generators with the same t0 send exactly the schedule one would. Warmup is a time,
+ * so it splits by itself; `requests` is the global count of measured requests, split by the
+ * same rule (the global measured requests are the `requests` indices from the first measured
+ * one, m0; each share sends those of its own).
+ *
  * Time is a parameter: nothing here reads a clock. Owned by the load scheduler (one thread).
  */
 #ifndef CPSBATCH_ARRIVAL_H
@@ -24,13 +31,15 @@
 #include <stdint.h>
 
 struct arrival {
-    int64_t t0_us;       /* when request 0 is due */
-    double rate;         /* requests per second; 0 = closed loop */
-    int64_t warmup_us;   /* requests due before t0 + warmup are not measured */
-    int64_t duration_us; /* the measured phase's length; 0 = until `requests` were sent */
-    uint64_t requests;   /* measured requests to send; 0 = until the duration is over */
-    uint64_t next;       /* requests taken so far (the index of the next one) */
-    uint64_t measured;   /* of which measured */
+    int64_t t0_us;           /* when request 0 is due */
+    double rate;             /* requests per second; 0 = closed loop */
+    int64_t warmup_us;       /* requests due before t0 + warmup are not measured */
+    int64_t duration_us;     /* the measured phase's length; 0 = until `requests` were sent */
+    uint64_t requests;       /* measured requests to send; 0 = until the duration is over */
+    uint64_t next;           /* requests taken so far (the index of the next one) */
+    uint64_t measured;       /* of which measured */
+    uint64_t offset, stride; /* this generator's j-th request is global offset + j * stride */
+    uint64_t first_measured; /* m0, the first measured global index; UINT64_MAX until known */
 };
 
 enum arrival_state {
@@ -43,7 +52,10 @@ enum arrival_state {
 void arrival_init(struct arrival *a, int64_t t0_us, double rate, int64_t warmup_us,
                   int64_t duration_us, uint64_t requests);
 
-/* When request i is due (fixed rate only). */
+/* Make a share K of N (1 <= k <= n) of the schedule: after arrival_init, before any take. */
+void arrival_shard(struct arrival *a, unsigned k, unsigned n);
+
+/* When global request i is due (fixed rate only). */
 int64_t arrival_due_us(const struct arrival *a, uint64_t i);
 
 /* What to do at now. ARRIVAL_SEND takes the next request: *due_us is its due time and

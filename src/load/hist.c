@@ -13,15 +13,19 @@
 #include "hist.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "err.h"
 
 /* The layout in hist.h assumes the max lies in [2^31, 2^32), i.e. in bucket 21. */
 _Static_assert(HIST_MAX_US >= (INT64_C(1) << 31) && HIST_MAX_US < (INT64_C(1) << 32),
                "HIST_COUNTS_LEN assumes HIST_MAX_US in [2^31, 2^32)");
 
 enum {
-    HIST_SUB_BITS = 10,              /* log2 of the sub-buckets per power of two, and per bucket */
-    HIST_LINEAR = 2 << HIST_SUB_BITS /* values below this have a counter each */
+    HIST_SUB_BITS = HIST_SUB_BUCKET_BITS, /* log2 of the sub-buckets per power of two */
+    HIST_LINEAR = 2 << HIST_SUB_BITS      /* values below this have a counter each */
 };
 
 /* A rank within this of a whole number is that number (see hist_percentile in hist.h). */
@@ -133,6 +137,87 @@ void hist_merge(struct hist *dst, const struct hist *src)
         dst->min = src->min;
     if (src->max > dst->max)
         dst->max = src->max;
+}
+
+int hist_sparse_make(const struct hist *h, struct hist_sparse *out)
+{
+    *out = (struct hist_sparse){.count = h->count,
+                                .overflow = h->overflow,
+                                .sum = h->sum,
+                                .min = hist_min(h),
+                                .max = h->max};
+    size_t n = 0;
+    for (size_t i = 0; h->count && i < HIST_COUNTS_LEN; i++)
+        n += h->counts[i] != 0;
+    if (n == 0)
+        return 0;
+    out->buckets = malloc(n * sizeof(*out->buckets));
+    if (!out->buckets) {
+        *out = (struct hist_sparse){0};
+        return ERR_NOMEM;
+    }
+    for (size_t i = 0; i < HIST_COUNTS_LEN; i++)
+        if (h->counts[i])
+            out->buckets[out->n++] = (struct hist_bucket){(uint32_t)i, h->counts[i]};
+    return 0;
+}
+
+void hist_sparse_release(struct hist_sparse *sp)
+{
+    free(sp->buckets);
+    *sp = (struct hist_sparse){0};
+}
+
+/* What is wrong with the buckets of sp, or NULL. */
+static const char *hist_sparse_fault(const struct hist_sparse *sp)
+{
+    uint64_t total = 0;
+    for (size_t i = 0; i < sp->n; i++) {
+        const struct hist_bucket *b = &sp->buckets[i];
+        if (b->index >= HIST_COUNTS_LEN || (i > 0 && b->index <= sp->buckets[i - 1].index))
+            return "bucket indices must rise and stay below the layout's counters";
+        if (b->count == 0 || total + b->count < total)
+            return "a bucket's count must be above 0 (and the total below 2^64)";
+        total += b->count;
+    }
+    if (total != sp->count)
+        return "the buckets' counts do not add up to count";
+    if (sp->count == 0)
+        return sp->min || sp->max || sp->sum || sp->overflow ? "an empty histogram with values"
+                                                             : NULL;
+    if (sp->min < 1 || sp->max > HIST_MAX_US || sp->min > sp->max ||
+        hist_index_of(sp->min) != sp->buckets[0].index ||
+        hist_index_of(sp->max) != sp->buckets[sp->n - 1].index)
+        return "min and max must lie in the first and the last bucket";
+    if (sp->overflow > sp->count || (sp->overflow && sp->max != HIST_MAX_US))
+        return "overflow must count values recorded as the highest one";
+    double lo = (double)sp->count * (double)sp->min, hi = (double)sp->count * (double)sp->max;
+    if ((double)sp->sum < lo * (1 - 1e-12) || (double)sp->sum > hi * (1 + 1e-12))
+        return "sum must lie between count * min and count * max";
+    return NULL;
+}
+
+int hist_sparse_check(const struct hist_sparse *sp, char *msg, size_t len)
+{
+    const char *fault = hist_sparse_fault(sp);
+    if (fault)
+        snprintf(msg, len, "%s", fault);
+    return fault ? ERR_INVALID : 0;
+}
+
+void hist_sparse_add(struct hist *h, const struct hist_sparse *sp)
+{
+    if (sp->count == 0)
+        return;
+    for (size_t i = 0; i < sp->n; i++)
+        h->counts[sp->buckets[i].index] += sp->buckets[i].count;
+    h->count += sp->count;
+    h->overflow += sp->overflow;
+    h->sum += sp->sum;
+    if (sp->min < h->min)
+        h->min = sp->min;
+    if (sp->max > h->max)
+        h->max = sp->max;
 }
 
 void hist_bins(const struct hist *h, const int64_t *edges, size_t nbins, uint64_t *counts)

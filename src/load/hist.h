@@ -37,6 +37,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The layout's parameters, written beside a histogram saved in a report (a reader refuses
+ * another layout): sub-buckets per power of two are 2^HIST_SUB_BUCKET_BITS. */
+#define HIST_SUB_BUCKET_BITS 10
+
 /* The highest value kept: one hour in microseconds. */
 #define HIST_MAX_US INT64_C(3600000000)
 
@@ -79,6 +83,35 @@ void hist_record_n(struct hist *h, int64_t value_us, uint64_t n);
 /* Add everything recorded in src to dst, as if each of src's values had been recorded into dst.
  * src is only read; dst and src must not be the same histogram. */
 void hist_merge(struct hist *dst, const struct hist *src);
+
+/* --- Saving and restoring (reports): the totals and the counters that are not zero ---------- */
+
+struct hist_bucket {
+    uint32_t index; /* in [0, HIST_COUNTS_LEN) */
+    uint64_t count; /* > 0 */
+};
+
+/* A histogram in little memory: what it takes to rebuild it exactly. */
+struct hist_sparse {
+    uint64_t count, overflow, sum;
+    int64_t min, max;            /* 0 when empty */
+    size_t n;                    /* buckets, by rising index */
+    struct hist_bucket *buckets; /* owned (malloc) */
+};
+
+/* Save h into *out (new; hist_sparse_release). 0 or ERR_NOMEM (then *out is empty). */
+int hist_sparse_make(const struct hist *h, struct hist_sparse *out);
+
+/* Free sp's buckets; sp is then empty. */
+void hist_sparse_release(struct hist_sparse *sp);
+
+/* Whether sp can be the save of a histogram: indices rising and in range, counts > 0 adding up
+ * to count, min and max in the first and last bucket, sum within [count*min, count*max],
+ * overflow only with max == HIST_MAX_US. 0, or ERR_INVALID with what is wrong in msg. */
+int hist_sparse_check(const struct hist_sparse *sp, char *msg, size_t len);
+
+/* Add a checked sp to h, as hist_merge adds a histogram. */
+void hist_sparse_add(struct hist *h, const struct hist_sparse *sp);
 
 /* --- Reading ----------------------------------------------------------------------------- */
 

@@ -2,6 +2,7 @@
 #include "load.h"
 
 #include <stdlib.h>
+#include <time.h>
 
 #include "arrival.h"
 #include "clock.h"
@@ -309,7 +310,10 @@ int load_new(const struct load_config *cfg, struct bodytpl *tpl, size_t n, struc
                                     .next_free = i + 1 < nreq ? &reqs[i + 1] : NULL};
     arrival_init(&l->arrival, now, cfg->max ? 0 : cfg->rate, cfg->warmup_us, cfg->duration_us,
                  cfg->requests);
+    if (cfg->shard_n > 1)
+        arrival_shard(&l->arrival, cfg->shard_k, cfg->shard_n);
     stats->start_us = arrival_measure_start(&l->arrival);
+    stats->start_wall_us = stats->start_us + cfg->wall_offset_us;
     *out = l;
     return 0;
 }
@@ -407,6 +411,15 @@ static int drive(struct load *l, atomic_int *stop)
     }
 }
 
+/* How long after now a share's schedule starts: at the next whole second of the wall clock. */
+static int64_t shard_start_delay(const struct load_config *cfg, int64_t now)
+{
+    if (cfg->shard_n <= 1)
+        return 0;
+    int64_t wall = now + cfg->wall_offset_us;
+    return (1000000 - wall % 1000000) % 1000000;
+}
+
 int load_run(const struct load_config *cfg, struct bodytpl *tpl, size_t n, struct port port,
              struct request_maker *maker, struct loadstats *stats, struct load_summary *summary)
 {
@@ -414,6 +427,10 @@ int load_run(const struct load_config *cfg, struct bodytpl *tpl, size_t n, struc
     int64_t t0 = clock_now_us();
     struct load_config c = *cfg;
     c.wall_offset_us = clock_wall_us() - t0;
+    t0 += shard_start_delay(&c, t0);
+    struct timespec start = {.tv_sec = t0 / 1000000, .tv_nsec = t0 % 1000000 * 1000};
+    while (clock_now_us() < t0 && !(cfg->stop && atomic_load(cfg->stop)))
+        clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &start, NULL); /* EINTR: look again */
     struct load *l;
     int rc = load_new(&c, tpl, n, port, maker, stats, t0, &l);
     if (rc)

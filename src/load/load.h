@@ -84,10 +84,14 @@ struct load_config {
                                 * 2 or more to end the drain at once; may be NULL */
     load_progress_fn progress; /* called about once a second of `now`; may be NULL */
     void *progress_ctx;
-    int64_t wall_offset_us; /* wall clock minus `now`, in microseconds: a request made at now
-                             * is dated now + wall_offset_us (load_run sets it) */
-    uint64_t seed;          /* 0: clientTokens from the system's random source; otherwise from
-                             * a generator seeded with it, the same in every run (tests) */
+    int64_t wall_offset_us;    /* wall clock minus `now`, in microseconds: a request made at now
+                                * is dated now + wall_offset_us (load_run sets it) */
+    uint64_t seed;             /* 0: clientTokens from the system's random source; otherwise from
+                                * a generator seeded with it, the same in every run (tests) */
+    unsigned shard_k, shard_n; /* send share K of N of the schedule (arrival.h); 0/0: all. With
+                                * shares, load_run starts the schedule at the next whole second
+                                * of the wall clock, so shares started in the same second keep
+                                * one schedule together and their timelines align */
 };
 
 struct load_summary {

@@ -36,6 +36,8 @@ void loadstats_release(struct loadstats *s)
     free(s->latency);
     free(s->service);
     free(s->second);
+    for (size_t i = 0; i < s->seconds; i++)
+        hist_sparse_release(&s->timeline[i].hist);
     free(s->timeline);
     memset(s, 0, sizeof(*s));
 }
@@ -62,11 +64,21 @@ static struct loadstats_second *second_at(struct loadstats *s, int64_t t)
     return &s->timeline[i];
 }
 
+/* Keep a closed second's histogram for report merge (out of memory: said in the report). */
+static void keep_second_hist(struct loadstats *s, struct loadstats_second *sec)
+{
+    hist_sparse_release(&sec->hist);
+    if (hist_sparse_make(s->second, &sec->hist))
+        s->second_hists_lost = true;
+}
+
 /* The second the `second` histogram gathers is over: keep its p99, start the next one. */
 static void close_second(struct loadstats *s, size_t next)
 {
-    if (s->current < s->seconds)
+    if (s->current < s->seconds) {
         s->timeline[s->current].p99_us = hist_percentile(s->second, 99);
+        keep_second_hist(s, &s->timeline[s->current]);
+    }
     if (hist_count(s->second))
         hist_reset(s->second);
     s->current = next;

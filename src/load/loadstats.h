@@ -25,6 +25,7 @@
 #ifndef CPSBATCH_LOADSTATS_H
 #define CPSBATCH_LOADSTATS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,7 +50,8 @@ enum loadstats_error {
 
 struct loadstats_second {
     uint64_t sent, ok, err;
-    int64_t p99_us;                      /* 0 when nothing completed in that second */
+    int64_t p99_us;          /* 0 when nothing completed in that second */
+    struct hist_sparse hist; /* owned: the corrected latencies behind p99_us (report merge) */
     uint64_t err_kinds[LOADSTATS_ERR_N]; /* err by kind; sums to err */
     uint64_t inflight_max;               /* requests in flight at most during the second */
     double inflight_us;                  /* requests in flight integrated over the second's
@@ -57,11 +59,12 @@ struct loadstats_second {
 };
 
 struct loadstats {
-    int64_t start_us;     /* the measured phase's start */
-    struct hist *latency; /* owned: corrected latency */
-    struct hist *service; /* owned: uncorrected (service) time */
-    struct hist *second;  /* owned: corrected latency of the current second's completions */
-    uint64_t sent;        /* measured requests sent */
+    int64_t start_us;      /* the measured phase's start */
+    int64_t start_wall_us; /* the same instant on the wall clock (epoch us): aligns shares */
+    struct hist *latency;  /* owned: corrected latency */
+    struct hist *service;  /* owned: uncorrected (service) time */
+    struct hist *second;   /* owned: corrected latency of the current second's completions */
+    uint64_t sent;         /* measured requests sent */
     uint64_t late_sends;
     uint64_t requests;                     /* measured requests finished (answered or failed) */
     uint64_t ok, errors;                   /* requests == ok + errors */
@@ -71,9 +74,10 @@ struct loadstats {
     int64_t first_send_us, last_send_us, last_done_us; /* 0 until the first one */
     struct loadstats_second *timeline;                 /* owned; `seconds` entries */
     size_t seconds, timeline_cap;
-    size_t current;      /* the second the `second` histogram gathers */
-    uint64_t inflight;   /* requests in flight now (loadstats_inflight) */
-    int64_t inflight_at; /* since when (start_us at the latest) */
+    size_t current;         /* the second the `second` histogram gathers */
+    bool second_hists_lost; /* a second's `hist` could not be kept (out of memory) */
+    uint64_t inflight;      /* requests in flight now (loadstats_inflight) */
+    int64_t inflight_at;    /* since when (start_us at the latest) */
 };
 
 /* Set s up for a measured phase starting at start_us. Returns 0 or ERR_NOMEM (then

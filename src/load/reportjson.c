@@ -1,6 +1,8 @@
 /* reportjson.c - the JSON report; see reportjson.h for its fields. */
 #include "reportjson.h"
 
+#include "reportdata.h"
+
 #include <math.h>
 #include <stdio.h>
 
@@ -111,6 +113,7 @@ json_t *reportjson_build(const struct report_info *info, const struct loadstats 
     rc |= json_object_set_new(doc, "service_time_ms", percentiles(s->service));
     rc |= json_object_set_new(doc, "timeline", timeline(s));
     rc |= json_object_set_new(doc, "thresholds", thresholds(info));
+    rc = rc ? rc : reportdata_add(doc, info, s);
     if (rc) {
         json_decref(doc);
         return NULL;

@@ -11,6 +11,8 @@
  * requests counts the measured requests that finished (ok + failed); target_rate is null with
  * --max; latency_ms is the corrected latency (from the due time), service_time_ms the
  * uncorrected one; timeline's t is the second since the measured phase started.
+ *
+ * reportdata.h adds the members that make the report mergeable (schema, full histograms).
  */
 #ifndef CPSBATCH_REPORTJSON_H
 #define CPSBATCH_REPORTJSON_H

@@ -4,6 +4,15 @@
 #include "duration.h"
 #include "err.h"
 
+/* Where the figures come from, when not from one whole run: a share, or a merge. */
+static void print_origin(FILE *out, const struct report_info *info)
+{
+    if (info->shard_n)
+        fprintf(out, " (share %u/%u)", info->shard_k, info->shard_n);
+    if (info->merged)
+        fprintf(out, " (%zu reports merged)", info->merged);
+}
+
 static void print_target(FILE *out, const struct report_info *info, const struct loadstats *s)
 {
     fprintf(out, "Target       %s", info->endpoint);
@@ -11,6 +20,7 @@ static void print_target(FILE *out, const struct report_info *info, const struct
         fprintf(out, ", closed loop (--max)");
     else
         fprintf(out, ", %g req/s", info->target_rate);
+    print_origin(out, info);
     fprintf(out, ", concurrency %d, %s tokens", info->concurrency,
             info->replay_tokens ? "replayed" : "fresh");
     if (info->warmup_us) {

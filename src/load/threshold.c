@@ -77,10 +77,27 @@ static void trim_end(const char *value, size_t *len)
         (*len)--;
 }
 
+/* A relative value, "+10%" or "-5%", filling [value, value + len). */
+static bool parse_relative(struct threshold *t, const char *value, size_t len)
+{
+    if (len < 3 || value[len - 1] != '%')
+        return false;
+    size_t n = len - 1;
+    trim_end(value, &n);
+    if (!parse_plain(value + 1, n - 1, &t->limit))
+        return false;
+    t->limit = value[0] == '-' ? -t->limit : t->limit;
+    t->relative = true;
+    t->percent = t->metric == THRESHOLD_ERRORS;
+    return true;
+}
+
 static bool parse_value(struct threshold *t, const char *value)
 {
     size_t len = strlen(value);
     trim_end(value, &len);
+    if (len && (value[0] == '+' || value[0] == '-'))
+        return parse_relative(t, value, len);
     if (t->metric < THRESHOLD_LATENCIES) {
         int64_t us;
         char buf[32];
@@ -124,9 +141,10 @@ int threshold_parse(const char *text, struct threshold *out, char *msg, size_t m
     }
     if (!parse_value(out, skip_blanks(p))) {
         snprintf(msg, msglen, "threshold '%s': bad value '%s' (%s)", text, skip_blanks(p),
-                 out->metric < THRESHOLD_LATENCIES ? "a duration: 250ms, 1.5s, 800us"
-                 : out->metric == THRESHOLD_ERRORS ? "a count, or a share: 1%"
-                                                   : "requests per second: 1900");
+                 out->metric < THRESHOLD_LATENCIES
+                     ? "a duration: 250ms, 1.5s, 800us; or a change: +10%"
+                 : out->metric == THRESHOLD_ERRORS ? "a count, or a share: 1%; or a change: +10%"
+                                                   : "requests per second: 1900; or a change: -5%");
         return ERR_PARSE;
     }
     return 0;
@@ -144,20 +162,36 @@ static double measured(const struct threshold *t, const struct threshold_values 
     return v->requests ? 100.0 * (double)v->errors / (double)v->requests : NAN;
 }
 
-bool threshold_passes(const struct threshold *t, const struct threshold_values *v, double *got)
+/* x op limit; false for NaN. */
+static bool holds(enum threshold_op op, double x, double limit)
 {
-    double x = measured(t, v);
-    if (got)
-        *got = x;
-    if (isnan(x))
-        return false;
-    switch (t->op) {
-    case THRESHOLD_LT: return x < t->limit;
-    case THRESHOLD_LE: return x <= t->limit;
-    case THRESHOLD_GT: return x > t->limit;
-    case THRESHOLD_GE: return x >= t->limit;
+    switch (op) {
+    case THRESHOLD_LT: return x < limit;
+    case THRESHOLD_LE: return x <= limit;
+    case THRESHOLD_GT: return x > limit;
+    case THRESHOLD_GE: return x >= limit;
     }
     return false;
+}
+
+bool threshold_passes(const struct threshold *t, const struct threshold_values *v, double *got)
+{
+    double x = t->relative ? NAN : measured(t, v);
+    if (got)
+        *got = x;
+    return !isnan(x) && holds(t->op, x, t->limit);
+}
+
+bool threshold_compare(const struct threshold *t, const struct threshold_values *base,
+                       const struct threshold_values *v, double *got)
+{
+    if (!t->relative)
+        return threshold_passes(t, v, got);
+    double b = measured(t, base), x = measured(t, v);
+    double change = isnan(b) || isnan(x) ? NAN : b != 0 ? 100 * (x - b) / b : x == 0 ? 0 : INFINITY;
+    if (got)
+        *got = change;
+    return !isnan(change) && holds(t->op, x, b * (1 + t->limit / 100));
 }
 
 /* The measured value x written in the threshold's units. */
@@ -173,6 +207,24 @@ static void format_value(const struct threshold *t, double x, char *buf, size_t 
         snprintf(buf, len, "%.2f%%", x);
     else
         snprintf(buf, len, "%.0f", x);
+}
+
+char *threshold_describe_change(const struct threshold *t, const struct threshold_values *base,
+                                const struct threshold_values *v, char *buf, size_t len)
+{
+    if (!t->relative)
+        return threshold_describe(t, v, buf, len);
+    double change;
+    bool ok = threshold_compare(t, base, v, &change);
+    char from[32], to[32];
+    format_value(t, measured(t, base), from, sizeof(from));
+    format_value(t, measured(t, v), to, sizeof(to));
+    if (isnan(change))
+        snprintf(buf, len, "%s: FAILED (%s -> %s)", t->text, from, to);
+    else
+        snprintf(buf, len, "%s: %s (%+.1f%%: %s -> %s)", t->text, ok ? "ok" : "FAILED", change,
+                 from, to);
+    return buf;
 }
 
 char *threshold_describe(const struct threshold *t, const struct threshold_values *v, char *buf,

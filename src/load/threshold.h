@@ -10,11 +10,17 @@
  *     value     := duration (latency; "250ms", "1s"; a bare number is milliseconds)
  *                | number% (errors: share of requests) | number (errors: a count)
  *                | number or number/s (rate)
+ *                | +number% | -number%  (relative: a change against a base report, for
+ *                                        `report diff`; errors compare their shares)
  *
  * p99.9 and p99.99 are accepted for p999 and p9999. Latency thresholds apply to the corrected
  * latency (measured from when each request was due), the one that tells what users would see.
  * A threshold that cannot be judged fails: a latency when no answer was timed, a share of
  * errors when there were no requests at all (a count of errors can always be judged).
+ *
+ * A relative threshold "p99<+10%" holds when NEW's p99 < BASE's p99 * 1.10; "rate>=-5%" when
+ * NEW's rate >= BASE's * 0.95. Against a base of 0 the limit is 0 ("errors<=+10%" holds only
+ * while NEW has no errors either).
  */
 #ifndef CPSBATCH_THRESHOLD_H
 #define CPSBATCH_THRESHOLD_H
@@ -44,6 +50,7 @@ struct threshold {
     enum threshold_op op;
     double limit;  /* microseconds (latency), percent or count (errors), requests/s (rate) */
     bool percent;  /* errors given as a share of requests */
+    bool relative; /* limit is a change in percent against a base (report diff) */
     char text[64]; /* as written (cut to fit), for messages */
 };
 
@@ -60,8 +67,20 @@ struct threshold_values {
  * is wrong ("threshold 'p98<1s': unknown metric 'p98' (p50, p90, ...)"). */
 int threshold_parse(const char *text, struct threshold *out, char *msg, size_t msglen);
 
-/* Whether v meets t. The measured value goes to *got (same units as limit) when got is set. */
+/* Whether v meets t (a relative t never does: it needs a base). The measured value goes to *got
+ * (same units as limit) when got is set. */
 bool threshold_passes(const struct threshold *t, const struct threshold_values *v, double *got);
+
+/* Whether v meets t against base (a relative t; any other is judged on v alone, as
+ * threshold_passes). *got: the change in percent for a relative t (NAN when either value
+ * cannot be measured, infinite from a base of 0), else as threshold_passes. */
+bool threshold_compare(const struct threshold *t, const struct threshold_values *base,
+                       const struct threshold_values *v, double *got);
+
+/* One line for people about threshold_compare: "p99<+10%: FAILED (+23.4%: 1.2ms -> 1.48ms)".
+ * Returns buf. */
+char *threshold_describe_change(const struct threshold *t, const struct threshold_values *base,
+                                const struct threshold_values *v, char *buf, size_t len);
 
 /* One line for people: "p99<250ms: ok (312ms)" or "errors<1%: FAILED (3.20%)". Returns buf. */
 char *threshold_describe(const struct threshold *t, const struct threshold_values *v, char *buf,

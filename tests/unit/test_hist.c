@@ -8,6 +8,7 @@
 #include "hist.h"
 
 #include "check.h"
+#include "err.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -440,6 +441,61 @@ static void test_reset(void)
     free(fresh);
 }
 
+static void test_sparse(void)
+{
+    struct hist *h = hist_new(), *back = hist_new(), *empty = hist_new();
+    for (int i = 0; i < SAMPLES; i++)
+        hist_record(h, draw_long_tail());
+    hist_record(h, INT64_MAX); /* an overflow */
+    struct hist_sparse sp;
+    char msg[128];
+    CHECK_INT(hist_sparse_make(h, &sp), ==, 0);
+    CHECK_INT(hist_sparse_check(&sp, msg, sizeof(msg)), ==, 0);
+    CHECK_INT(sp.count, ==, SAMPLES + 1);
+    CHECK_INT(sp.overflow, ==, hist_overflow(h));
+    CHECK_INT(sp.overflow, >=, 1);
+    hist_sparse_add(back, &sp);
+    CHECK(memcmp(h, back, sizeof *h) == 0); /* saved and restored exactly */
+    hist_sparse_add(back, &sp);             /* adds like hist_merge */
+    struct hist *twice = hist_new();
+    hist_merge(twice, h);
+    hist_merge(twice, h);
+    CHECK(memcmp(twice, back, sizeof *h) == 0);
+    /* what the check refuses */
+    struct hist_sparse bad = sp;
+    bad.count++;
+    CHECK_INT(hist_sparse_check(&bad, msg, sizeof(msg)), ==, ERR_INVALID);
+    CHECK(strstr(msg, "add up") != NULL);
+    bad = sp;
+    bad.min = 0;
+    CHECK_INT(hist_sparse_check(&bad, msg, sizeof(msg)), ==, ERR_INVALID);
+    bad = sp;
+    bad.sum = 1;
+    CHECK_INT(hist_sparse_check(&bad, msg, sizeof(msg)), ==, ERR_INVALID);
+    bad = sp;
+    bad.max = HIST_MAX_US - 1; /* the same bucket, but overflowed values are HIST_MAX_US */
+    CHECK_INT(hist_sparse_check(&bad, msg, sizeof(msg)), ==, ERR_INVALID);
+    struct hist_bucket swapped[2] = {sp.buckets[1], sp.buckets[0]};
+    bad = (struct hist_sparse){.count = swapped[0].count + swapped[1].count,
+                               .min = 1,
+                               .max = 2,
+                               .sum = swapped[0].count + swapped[1].count,
+                               .n = 2,
+                               .buckets = swapped};
+    CHECK_INT(hist_sparse_check(&bad, msg, sizeof(msg)), ==, ERR_INVALID);
+    CHECK(strstr(msg, "rise") != NULL);
+    hist_sparse_release(&sp);
+    CHECK_INT(hist_sparse_make(empty, &sp), ==, 0); /* empty: no buckets, nothing allocated */
+    CHECK_INT(sp.n, ==, 0);
+    CHECK(sp.buckets == NULL);
+    CHECK_INT(sp.min, ==, 0);
+    CHECK_INT(hist_sparse_check(&sp, msg, sizeof(msg)), ==, 0);
+    free(h);
+    free(back);
+    free(empty);
+    free(twice);
+}
+
 /* Bins: every value counted once, in the bin its counter starts in; out-of-range values in the
  * end bins. */
 static void test_bins(void)
@@ -467,6 +523,7 @@ static void test_bins(void)
 
 int main(void)
 {
+    test_sparse();
     test_bins();
     test_layout();
     test_buckets();

@@ -145,8 +145,92 @@ static void test_describe(void)
     CHECK_STR(threshold_describe(&t, &none, buf, sizeof(buf)), "errors<1%: FAILED (no requests)");
 }
 
+static void test_relative_grammar(void)
+{
+    struct threshold t = parse_ok("p99<+10%");
+    CHECK(t.relative);
+    CHECK_DBL(t.limit, ==, 10);
+    CHECK_INT(t.metric, ==, THRESHOLD_P99);
+    t = parse_ok(" rate >= -5% ");
+    CHECK(t.relative);
+    CHECK_DBL(t.limit, ==, -5);
+    CHECK_INT(t.op, ==, THRESHOLD_GE);
+    t = parse_ok("errors<=+0%");
+    CHECK(t.relative && t.percent);
+    t = parse_ok("p99.9<+2.5 %");
+    CHECK_DBL(t.limit, ==, 2.5);
+    t = parse_ok("errors<1%"); /* no sign: an absolute share, as before */
+    CHECK(!t.relative && t.percent);
+    struct threshold bad;
+    char msg[256];
+    static const char *const wrong[] = {"p99<+10",   "p99<+%",   "p99<+-10%",
+                                        "p99<+1e2%", "rate>-x%", "p99<10%"};
+    for (size_t i = 0; i < sizeof(wrong) / sizeof(wrong[0]); i++) {
+        msg[0] = '\0';
+        CHECK_INT(threshold_parse(wrong[i], &bad, msg, sizeof(msg)), ==, ERR_PARSE);
+        CHECK(strstr(msg, wrong[i]) != NULL);
+    }
+}
+
+static void test_relative_judging(void)
+{
+    struct threshold_values base = {.latency_us = {1000, 5000, 200000, 300000, 400000, 500000},
+                                    .timed = 1000,
+                                    .requests = 1000,
+                                    .errors = 10,
+                                    .rate = 2000};
+    struct threshold_values v = base;
+    v.latency_us[THRESHOLD_P99] = 219000; /* +9.5% */
+    v.rate = 1890;                        /* -5.5% */
+    v.errors = 20;                        /* share 1% -> 2%: +100% */
+    double got;
+    struct threshold t = parse_ok("p99<+10%");
+    CHECK(threshold_compare(&t, &base, &v, &got));
+    CHECK_DBL(fabs(got - 9.5), <, 1e-9);
+    t = parse_ok("p99<+9%");
+    CHECK(!threshold_compare(&t, &base, &v, NULL));
+    t = parse_ok("rate>=-5%");
+    CHECK(!threshold_compare(&t, &base, &v, &got));
+    CHECK_DBL(fabs(got + 5.5), <, 1e-9);
+    t = parse_ok("rate>=-6%");
+    CHECK(threshold_compare(&t, &base, &v, NULL));
+    t = parse_ok("errors<=+100%");
+    CHECK(threshold_compare(&t, &base, &v, &got));
+    CHECK_DBL(fabs(got - 100), <, 1e-9);
+    t = parse_ok("errors<+100%");
+    CHECK(!threshold_compare(&t, &base, &v, NULL));
+    t = parse_ok("p50<-10%"); /* an improvement demanded, not made */
+    CHECK(!threshold_compare(&t, &base, &v, NULL));
+    t = parse_ok("p99<250ms"); /* absolute: judged on NEW alone */
+    CHECK(threshold_compare(&t, &base, &v, &got));
+    CHECK_DBL(got, ==, 219000);
+    /* a base of 0: only 0 holds "<=" */
+    struct threshold_values clean = base, still = base;
+    clean.errors = still.errors = 0;
+    t = parse_ok("errors<=+10%");
+    CHECK(threshold_compare(&t, &clean, &still, &got));
+    CHECK_DBL(got, ==, 0);
+    CHECK(!threshold_compare(&t, &clean, &v, &got));
+    CHECK(isinf(got));
+    /* nothing timed on either side: cannot pass */
+    struct threshold_values none = {0};
+    t = parse_ok("p99<+10%");
+    CHECK(!threshold_compare(&t, &none, &v, &got));
+    CHECK(isnan(got));
+    CHECK(!threshold_passes(&t, &v, NULL)); /* a change without a base never holds */
+    char buf[200];
+    t = parse_ok("p99<+10%");
+    CHECK_STR(threshold_describe_change(&t, &base, &v, buf, sizeof(buf)),
+              "p99<+10%: ok (+9.5%: 200ms -> 219ms)");
+    t = parse_ok("rate>=-5%");
+    CHECK_STR(threshold_describe_change(&t, &base, &v, buf, sizeof(buf)),
+              "rate>=-5%: FAILED (-5.5%: 2000.0/s -> 1890.0/s)");
+}
+
 int main(void)
 {
+    test_relative_grammar();
+    test_relative_judging();
     test_latency();
     test_errors_and_rate();
     test_mistakes();
