@@ -155,6 +155,10 @@ int loadstats_done(struct loadstats *s, const struct http_response *r)
     sec->err += kind >= 0;
     sec->ok += kind < 0;
     s->requests++;
+    s->attempts += r->sends;
+    s->resends += r->resends;
+    s->resets += r->resets;
+    s->connections += r->connections;
     if (t > s->last_done_us)
         s->last_done_us = t;
     return 0;

@@ -61,6 +61,12 @@ struct loadstats {
     uint64_t status[LOADSTATS_STATUS_MAX]; /* answers by HTTP status */
     uint64_t status_other;                 /* answers with a status of 600 or more */
     uint64_t error_kinds[LOADSTATS_ERR_N];
+    /* What went over the wire for the finished requests (transport.h): every send (libcurl's
+     * own re-sends on a dead kept-alive connection included, of which `resends`), every
+     * connection that died under a request (`resets`: those the re-sends hid too, where
+     * error_kinds counts a reset only when the request ended with one), every new connection.
+     * Against the server's own counts, attempts is what it saw arrive. */
+    uint64_t attempts, resends, resets, connections;
     int64_t first_send_us, last_send_us, last_done_us; /* 0 until the first one */
     struct loadstats_second *timeline;                 /* owned; `seconds` entries */
     size_t seconds, timeline_cap;

@@ -52,6 +52,15 @@ static void summary(FILE *out, const struct report_info *info, const struct load
             (unsigned long long)s->late_sends, (unsigned long long)s->errors);
 }
 
+static void wire_line(FILE *out, const struct loadstats *s)
+{
+    fprintf(out,
+            "<p>On the wire: %llu attempts (%llu re-sends by libcurl), %llu resets, "
+            "%llu connections opened.</p>\n",
+            (unsigned long long)s->attempts, (unsigned long long)s->resends,
+            (unsigned long long)s->resets, (unsigned long long)s->connections);
+}
+
 static void latency_table(FILE *out, const struct loadstats *s)
 {
     fputs("<table>\n<tr><th>latency (ms)</th>", out);
@@ -230,6 +239,7 @@ int reporthtml_write(FILE *out, const struct report_info *info, const struct loa
 {
     fputs(page_head, out);
     summary(out, info, s);
+    wire_line(out, s);
     latency_table(out, s);
     outcome_table(out, s);
     threshold_list(out, info);

@@ -70,6 +70,14 @@ static json_t *timeline(const struct loadstats *s)
     return a;
 }
 
+/* {"attempts","resends","resets","connections_opened"}: what went over the wire. */
+static json_t *wire(const struct loadstats *s)
+{
+    return json_pack("{s:o,s:o,s:o,s:o}", "attempts", count(s->attempts), "resends",
+                     count(s->resends), "resets", count(s->resets), "connections_opened",
+                     count(s->connections));
+}
+
 static json_t *thresholds(const struct report_info *info)
 {
     json_t *a = json_array();
@@ -111,6 +119,7 @@ json_t *reportjson_build(const struct report_info *info, const struct loadstats 
     rc |= json_object_set_new(doc, "service_time_ms", percentiles(s->service));
     rc |= json_object_set_new(doc, "timeline", timeline(s));
     rc |= json_object_set_new(doc, "thresholds", thresholds(info));
+    rc |= json_object_set_new(doc, "wire", wire(s));
     if (rc) {
         json_decref(doc);
         return NULL;

@@ -78,6 +78,16 @@ static void print_errors(FILE *out, const struct loadstats *s)
     fputc('\n', out);
 }
 
+/* What went over the wire: the server's own counts of requests and resets match these. */
+static void print_wire(FILE *out, const struct loadstats *s)
+{
+    fprintf(out,
+            "Wire         %llu attempts (%llu re-sends by libcurl), %llu resets, "
+            "%llu connections opened\n",
+            (unsigned long long)s->attempts, (unsigned long long)s->resends,
+            (unsigned long long)s->resets, (unsigned long long)s->connections);
+}
+
 static void print_thresholds(FILE *out, const struct report_info *info)
 {
     for (size_t i = 0; i < info->nthresholds; i++) {
@@ -93,6 +103,7 @@ int reporttext_write(FILE *out, const struct report_info *info, const struct loa
     print_latency(out, s);
     print_status(out, s);
     print_errors(out, s);
+    print_wire(out, s);
     print_thresholds(out, info);
     return ferror(out) ? ERR_IO : 0;
 }
