@@ -15,6 +15,9 @@
  * The measured phase ends after `duration_us` (a request due at or after t0 + warmup +
  * duration is not sent) or after `requests` measured requests, whichever is set.
  *
+ * Stages (stages.h, --stages): request i is due at t0 + stages_due_us(i), while i is below the
+ * stages' total; the warmup is the schedule's first warmup_us (sent, not measured).
+ *
  * Time is a parameter: nothing here reads a clock. Owned by the load scheduler (one thread).
  */
 #ifndef CPSBATCH_ARRIVAL_H
@@ -22,6 +25,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "stages.h"
 
 struct arrival {
     int64_t t0_us;       /* when request 0 is due */
@@ -31,6 +36,8 @@ struct arrival {
     uint64_t requests;   /* measured requests to send; 0 = until the duration is over */
     uint64_t next;       /* requests taken so far (the index of the next one) */
     uint64_t measured;   /* of which measured */
+    /* A ramping schedule instead of the rate (borrowed); NULL: a fixed rate or closed loop. */
+    const struct stages *stages;
 };
 
 enum arrival_state {
@@ -43,7 +50,21 @@ enum arrival_state {
 void arrival_init(struct arrival *a, int64_t t0_us, double rate, int64_t warmup_us,
                   int64_t duration_us, uint64_t requests);
 
-/* When request i is due (fixed rate only). */
+/* Set a up for a ramping schedule (borrowed; to outlive a): request i due at t0 +
+ * stages_due_us(i), the first warmup_us of it not measured. */
+void arrival_init_stages(struct arrival *a, int64_t t0_us, const struct stages *stages,
+                         int64_t warmup_us);
+
+/* How many requests the schedule makes due in [from_us, to_us) of its measured phase, as a
+ * real number (the integral of its rate): the target a perfect sender meets. 0 in a closed
+ * loop. */
+double arrival_expected(const struct arrival *a, int64_t from_us, int64_t to_us);
+
+/* The measured phase's length by the schedule (the part of its due times that is measured);
+ * 0 in a closed loop. */
+int64_t arrival_measured_us(const struct arrival *a);
+
+/* When request i is due (fixed rate or stages only). */
 int64_t arrival_due_us(const struct arrival *a, uint64_t i);
 
 /* What to do at now. ARRIVAL_SEND takes the next request: *due_us is its due time and

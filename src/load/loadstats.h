@@ -47,6 +47,17 @@ enum loadstats_error {
 struct loadstats_second {
     uint64_t sent, ok, err;
     int64_t p99_us; /* 0 when nothing completed in that second */
+    double target;  /* requests the schedule made due in that second (the integral of its
+                     * rate; at a fixed rate, the rate times the part of the second in the
+                     * phase); 0 in a closed loop. Set by the scheduler at the end. */
+};
+
+/* How the sends of each full second of the schedule met its target. */
+struct loadstats_fit {
+    size_t seconds;  /* full seconds of the measured schedule */
+    size_t within;   /* of which |sent - target| <= 1% of target + 1 */
+    double worst;    /* the largest |sent - target| / target (seconds with a target >= 1) */
+    size_t worst_at; /* in that second */
 };
 
 struct loadstats {
@@ -69,6 +80,7 @@ struct loadstats {
     uint64_t attempts, resends, resets, connections;
     int64_t first_send_us, last_send_us, last_done_us; /* 0 until the first one */
     struct loadstats_second *timeline;                 /* owned; `seconds` entries */
+    int64_t scheduled_us; /* the measured phase's length by the schedule; 0: closed loop */
     size_t seconds, timeline_cap;
     size_t current; /* the second the `second` histogram gathers */
 };
@@ -90,6 +102,9 @@ int loadstats_tick(struct loadstats *s, int64_t now);
 
 /* The phase is over: the last second's p99 is final. */
 void loadstats_finish(struct loadstats *s);
+
+/* The fit of sends to targets over the full seconds of the schedule (none in a closed loop). */
+void loadstats_target_fit(const struct loadstats *s, struct loadstats_fit *out);
 
 /* "timeout", "reset", "connect", "tls", "aborted", "other", "4xx", "5xx". */
 const char *loadstats_error_name(enum loadstats_error e);

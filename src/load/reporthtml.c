@@ -18,6 +18,7 @@ static const char *const color_service = "#1f77b4";
 static const char *const color_sent = "#7f7f7f";
 static const char *const color_ok = "#2ca02c";
 static const char *const color_p99 = "#9467bd";
+static const char *const color_target = "#ff7f0e";
 
 static const char page_head[] =
     "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -38,6 +39,8 @@ static void summary(FILE *out, const struct report_info *info, const struct load
     fputs("</h1>\n<p>", out);
     if (info->max)
         fputs("Closed loop (--max)", out);
+    else if (info->stages)
+        fprintf(out, "Stages %s (%.1f requests/s on average)", info->stages, info->target_rate);
     else
         fprintf(out, "Target %g requests/s", info->target_rate);
     fprintf(out, ", concurrency %d, %s tokens", info->concurrency,
@@ -179,7 +182,7 @@ static void time_axes(struct svgchart *c, const struct loadstats *s, double y_hi
     svgchart_axes(c, xt, nx, yt, ny, "time (s)", y_name);
 }
 
-/* t, sent, ok, err, p99 per second into five arrays of s->seconds values at buf. */
+/* t, sent, ok, err, p99, target per second into six arrays of s->seconds values at buf. */
 static void timeline_series(const struct loadstats *s, double *buf)
 {
     size_t n = s->seconds;
@@ -189,22 +192,25 @@ static void timeline_series(const struct loadstats *s, double *buf)
         buf[2 * n + i] = (double)s->timeline[i].ok;
         buf[3 * n + i] = (double)s->timeline[i].err;
         buf[4 * n + i] = (double)s->timeline[i].p99_us / 1e3;
+        buf[5 * n + i] = s->timeline[i].target;
     }
 }
 
 static int timeline_charts(FILE *out, const struct loadstats *s)
 {
     size_t n = s->seconds;
-    double *b = malloc((n ? n : 1) * 5 * sizeof(*b));
+    double *b = malloc((n ? n : 1) * 6 * sizeof(*b));
     if (!b)
         return ERR_NOMEM;
     timeline_series(s, b);
     struct svgchart c = {.out = out};
-    double hi = largest(b + n, n, largest(b + 2 * n, 2 * n, 1));
+    double hi = largest(b + n, n, largest(b + 2 * n, 2 * n, largest(b + 5 * n, n, 1)));
     time_axes(&c, s, hi, "Throughput per second", "requests/s");
     svgchart_line(&c, b, b + n, n, color_sent, "sent");
     svgchart_line(&c, b, b + 2 * n, n, color_ok, "ok");
     svgchart_line(&c, b, b + 3 * n, n, color_corrected, "failed");
+    if (s->scheduled_us)
+        svgchart_line(&c, b, b + 5 * n, n, color_target, "target");
     svgchart_end(&c);
     fputs("</figure>\n<figure>\n", out);
     c = (struct svgchart){.out = out};

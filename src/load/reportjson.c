@@ -62,6 +62,11 @@ static json_t *timeline(const struct loadstats *s)
         json_t *e =
             json_pack("{s:I,s:o,s:o,s:o,s:f}", "t", (json_int_t)i, "sent", count(sec->sent), "ok",
                       count(sec->ok), "err", count(sec->err), "p99_ms", (double)sec->p99_us / 1e3);
+        if (e && json_object_set_new(e, "target",
+                                     s->scheduled_us ? json_real(sec->target) : json_null())) {
+            json_decref(e);
+            e = NULL;
+        }
         if (json_array_append_new(a, e)) {
             json_decref(a);
             return NULL;
@@ -120,6 +125,8 @@ json_t *reportjson_build(const struct report_info *info, const struct loadstats 
     rc |= json_object_set_new(doc, "timeline", timeline(s));
     rc |= json_object_set_new(doc, "thresholds", thresholds(info));
     rc |= json_object_set_new(doc, "wire", wire(s));
+    rc |=
+        json_object_set_new(doc, "stages", info->stages ? json_string(info->stages) : json_null());
     if (rc) {
         json_decref(doc);
         return NULL;

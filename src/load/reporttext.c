@@ -9,6 +9,8 @@ static void print_target(FILE *out, const struct report_info *info, const struct
     fprintf(out, "Target       %s", info->endpoint);
     if (info->max)
         fprintf(out, ", closed loop (--max)");
+    else if (info->stages)
+        fprintf(out, ", stages %s (%.1f req/s on average)", info->stages, info->target_rate);
     else
         fprintf(out, ", %g req/s", info->target_rate);
     fprintf(out, ", concurrency %d, %s tokens", info->concurrency,
@@ -23,6 +25,23 @@ static void print_target(FILE *out, const struct report_info *info, const struct
             "late sends %llu\n",
             (unsigned long long)s->sent, (unsigned long long)s->requests, loadstats_duration_s(s),
             loadstats_achieved_rate(s), (unsigned long long)s->late_sends);
+}
+
+/* Sent against the schedule's target, second by second (the full seconds of the schedule). */
+static void print_fit(FILE *out, const struct loadstats *s)
+{
+    struct loadstats_fit f;
+    loadstats_target_fit(s, &f);
+    if (!f.seconds)
+        return;
+    fprintf(out, "Per second   sent vs target in %zu full seconds: %zu within 1%% (+1)", f.seconds,
+            f.within);
+    if (f.worst > 0) {
+        const struct loadstats_second *w = &s->timeline[f.worst_at];
+        fprintf(out, "; worst %.2f%% (second %zu: %llu sent, target %.1f)", f.worst * 100,
+                f.worst_at, (unsigned long long)w->sent, w->target);
+    }
+    fputc('\n', out);
 }
 
 static void print_latency_row(FILE *out, const char *name, const struct hist *h)
@@ -100,6 +119,7 @@ static void print_thresholds(FILE *out, const struct report_info *info)
 int reporttext_write(FILE *out, const struct report_info *info, const struct loadstats *s)
 {
     print_target(out, info, s);
+    print_fit(out, s);
     print_latency(out, s);
     print_status(out, s);
     print_errors(out, s);
