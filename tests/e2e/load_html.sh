@@ -39,7 +39,8 @@ browse --dump-dom >"$WORK/dom.html"
 check "chromium dumped the DOM ($(tail -c 300 "$WORK/chromium.err"))" grep -q "</svg>" "$WORK/dom.html"
 dom_count() { python3 -c "import re,sys; print(len(re.findall(sys.argv[1], open(sys.argv[2]).read())))" "$1" "$WORK/dom.html"; }
 check_eq "three charts in the DOM" "$(dom_count '<svg[ >]')" 3
-check_eq "six lines in the DOM" "$(dom_count '<polyline [^>]*points="[0-9]')" 6
+check_eq "seven lines in the DOM (throughput's target too)" \
+    "$(dom_count '<polyline [^>]*points="[0-9]')" 7
 check_num "axes drawn" "$(dom_count '<path ')" ">=" 3
 
 browse --screenshot="$WORK/shot.png" >/dev/null
