@@ -52,7 +52,9 @@ check_grep "text: sent against target per second" \
     "^Per second +sent vs target in 3 full seconds: [0-3] within 1% \(\+1\)" "$WORK/ramp-text.text"
 load ramp-html html --stages "$STAGES"
 check_eq "html: exit 0" "$RC" 0
-check_grep "html: a target line in the throughput chart" ">target<" "$WORK/ramp-html.html" -F
+check_grep "html: a target line in the throughput chart" "target (schedule)" "$WORK/ramp-html.html" -F
+check_grep "html: the stages in the summary" "Stages $STAGES" "$WORK/ramp-html.html" -F
+check_grep "html: the wire counts" "On the wire: 800 attempts (0 re-sends by libcurl)" "$WORK/ramp-html.html" -F
 
 # A fixed rate has a target too: the rate (the JSON's timeline), none in a closed loop.
 load fixed json --rate 300 --duration 2s
