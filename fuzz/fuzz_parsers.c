@@ -1,6 +1,7 @@
 /* fuzz_parsers - the small parsers of things that arrive from outside: the Authorization
- * header (cps-sim), URLs (--endpoint), Retry-After (API answers), durations and thresholds
- * (load options), and whole API answers (outcome). The first byte picks the parser. */
+ * header (cps-sim), URLs (--endpoint), Retry-After (API answers), durations, thresholds and
+ * stages (load options; a schedule that parses must have due times that never go back, within
+ * it), and whole API answers (outcome). The first byte picks the parser. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,11 +10,12 @@
 #include "duration.h"
 #include "outcome.h"
 #include "sign.h"
+#include "stages.h"
 #include "threshold.h"
 
 static void parse(uint8_t which, char *text, size_t len)
 {
-    switch (which % 6) {
+    switch (which % 7) {
     case 0: {
         struct sign_auth a;
         if (sign_parse_authorization(text, &a) == 0)
@@ -40,6 +42,24 @@ static void parse(uint8_t which, char *text, size_t len)
         struct threshold t;
         char msg[256];
         threshold_parse(text, &t, msg, sizeof(msg));
+        break;
+    }
+    case 5: {
+        static struct stages s;
+        char msg[256];
+        if (stages_parse(text, &s, msg, sizeof(msg)) != 0)
+            break;
+        uint64_t step = s.total / 64 + 1;
+        int64_t last = 0;
+        for (uint64_t i = 0; i < s.total; i += step) {
+            int64_t due = stages_due_us(&s, i);
+            if (due < last || due > stages_duration_us(&s))
+                abort();
+            last = due;
+        }
+        int64_t end = stages_due_us(&s, s.total - 1);
+        if (end < last || end > stages_duration_us(&s))
+            abort();
         break;
     }
     default: {

@@ -37,8 +37,9 @@ printf '\x01https://cps.jdcloud-api.com:8443/v1/regions/cn-north-1/os?b=2&a=1%%2
 printf '\x02Wed, 21 Oct 2015 07:28:00 GMT' >"$tmp/p2"
 printf '\x031m30s' >"$tmp/p3"
 printf '\x04p99<250ms' >"$tmp/p4"
-printf '\x05{"requestId":"r","error":{"code":429,"status":"QUOTA_EXCEEDED","message":"m"}}' >"$tmp/p5"
-seed parsers "$tmp"/p[0-5]
+printf '\x0530s:0-2000,2m:2000,500ms:0,30s:2000-0.5' >"$tmp/p5"
+printf '\x06{"requestId":"r","error":{"code":429,"status":"QUOTA_EXCEEDED","message":"m"}}' >"$tmp/p6"
+seed parsers "$tmp"/p[0-6]
 # Cells over a valid row: [field index][cell]NUL (field.h's order: regionId is 0, az 2,
 # lineType 10, count 14, softwares 18): pasted spaces, spreadsheet spellings, hostile regions.
 printf '\000cn-north-1\302\240\000' >"$tmp/v0"

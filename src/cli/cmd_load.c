@@ -18,6 +18,7 @@
 #include "clock.h"
 #include "cmd_validate.h"
 #include "creds.h"
+#include "duration.h"
 #include "endpoint.h"
 #include "err.h"
 #include "exitcode.h"
@@ -44,6 +45,7 @@
 static const char usage[] =
     "usage: cpsbatch load JOB.csv --endpoint URL (--rate N | --max) (--duration D | --requests N)\n"
     "                     [options]\n"
+    "       cpsbatch load JOB.csv --endpoint URL --stages D:R[-R2],... [options]\n"
     "Load-test a createInstances endpoint (cps-sim, a test environment; never production): the\n"
     "rows of JOB.csv are sent in turn, over and over, each request with a fresh clientToken, at\n"
     "a fixed arrival rate. Latency is measured from when each request was due (corrected) and\n"
@@ -54,8 +56,15 @@ static const char usage[] =
     "                         (up to 25000/s one thread schedules, sends and reads; above,\n"
     "                         two more threads send)\n"
     "  --max                  closed loop instead: as fast as --concurrency allows\n"
+    "  --stages D:R[-R2],...  a ramping rate instead of --rate and --duration: each stage\n"
+    "                         lasts D, its rate going linearly from R to R2 (or staying at R):\n"
+    "                         30s:0-2000,2m:2000,30s:2000-0 ramps up, holds, ramps down.\n"
+    "                         The k-th request is due when the rate's integral reaches k; the\n"
+    "                         report shows each second's target beside what was sent\n"
     "  --duration D           how long to measure\n"
     "  --requests N           or how many requests to measure\n"
+    "  --warmup D             send for D first without recording (default 0); with --stages,\n"
+    "                         the first D of the stages\n"
     "  --warmup D             send for D first without recording (default 0)\n"
     "  --shard K/N            send share K of N of the schedule (rate/N, requests/N): its\n"
     "                         global requests K-1, K-1+N, ...; the schedule starts at the next\n"
@@ -90,6 +99,8 @@ struct load_options {
     int concurrency;
     unsigned shard_k, shard_n; /* 0/0: the whole schedule */
     enum report_format format;
+    const char *stages_text; /* --stages as given; NULL without */
+    struct stages stages;
     enum runview_progress progress;
     struct threshold thresholds[MAX_THRESHOLDS];
     size_t nthresholds;
@@ -144,6 +155,18 @@ static bool take_shard(void *dest, const char *arg)
     return false;
 }
 
+static bool take_stages(void *dest, const char *arg)
+{
+    struct load_options *o = dest;
+    char msg[256];
+    if (stages_parse(arg, &o->stages, msg, sizeof(msg))) {
+        fprintf(stderr, "cpsbatch: --stages: %s\n", msg);
+        return false;
+    }
+    o->stages_text = arg;
+    return true;
+}
+
 static bool take_report(void *dest, const char *arg)
 {
     return report_parse_format(arg, dest);
@@ -153,8 +176,20 @@ static bool take_report(void *dest, const char *arg)
 static bool options_consistent(const struct load_options *o)
 {
     const char *why = NULL;
+    char warmup[32], length[32];
     if (!o->endpoint)
         why = "--endpoint is required";
+    else if (o->stages_text && (o->max || o->rate > 0))
+        why = "give either --stages or --rate N or --max, not two";
+    else if (o->stages_text && (o->duration_us > 0 || o->requests > 0))
+        why = "--stages sets the test's length: drop --duration and --requests";
+    else if (o->stages_text && o->warmup_us >= stages_duration_us(&o->stages)) {
+        fprintf(stderr, "cpsbatch: --warmup %s is not shorter than the stages (%s)\n",
+                duration_format(o->warmup_us, warmup, sizeof(warmup)),
+                duration_format(stages_duration_us(&o->stages), length, sizeof(length)));
+        return false;
+    } else if (o->stages_text)
+        return true;
     else if (o->max == (o->rate > 0))
         why = "give either --rate N or --max";
     else if ((o->duration_us > 0) == (o->requests > 0))
@@ -176,6 +211,7 @@ static int parse_options(int argc, char **argv, struct load_options *o)
         CLIOPT_STRING("endpoint", &o->endpoint),
         CLIOPT_NUMBER("rate", &o->rate, 0.001, 1e6),
         CLIOPT_SET("max", &o->max),
+        CLIOPT_CUSTOM("stages", o, take_stages),
         CLIOPT_DURATION("duration", &o->duration_us),
         CLIOPT_COUNT("requests", &o->requests, 1, 1e12),
         CLIOPT_DURATION("warmup", &o->warmup_us),
@@ -317,7 +353,8 @@ static void catch_signals(void)
 
 static void choose_senders(const struct load_options *o, struct transport_config *tc)
 {
-    tc->inline_mode = !o->max && o->rate <= INLINE_MAX_RATE;
+    double rate = o->stages_text ? stages_peak_rate(&o->stages) : o->rate;
+    tc->inline_mode = !o->max && rate <= INLINE_MAX_RATE;
     tc->workers = o->concurrency > 1 && sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1;
 }
 
@@ -331,6 +368,7 @@ static int drive(struct load_test *t, struct loadview *view)
                                   .ca_dir = t->o.ca.dir};
     choose_senders(&t->o, &tc);
     struct load_config lc = {.rate = t->o.rate,
+                             .stages = t->o.stages_text ? &t->o.stages : NULL,
                              .max = t->o.max,
                              .warmup_us = t->o.warmup_us,
                              .duration_us = t->o.duration_us,
@@ -382,6 +420,7 @@ static int report(struct load_test *t)
                                .duration_us = t->o.duration_us,
                                .requests = t->o.requests,
                                .target_rate = t->o.max ? 0 : share_rate(&t->o),
+                               .stages = t->o.stages_text,
                                .max = t->o.max,
                                .concurrency = t->o.concurrency,
                                .warmup_us = t->o.warmup_us,
@@ -393,6 +432,13 @@ static int report(struct load_test *t)
                                .thresholds = t->o.thresholds,
                                .nthresholds = t->o.nthresholds,
                                .values = &values};
+    if (t->o.stages_text) { /* the mean rate of the measured part (longer than 0: checked) */
+        const struct stages *st = &t->o.stages;
+        int64_t end = stages_duration_us(st);
+        info.target_rate = (stages_integral(st, end) - stages_integral(st, t->o.warmup_us)) * 1e6 /
+                           (double)(end - t->o.warmup_us) / (t->o.shard_n ? t->o.shard_n : 1);
+        info.duration_us = t->stats.scheduled_us;
+    }
     int rc = report_write(t->o.format, &info, &t->stats, t->o.output);
     if (rc) /* said why */
         return exit_for_err(rc, EXIT_WRITING);

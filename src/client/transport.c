@@ -63,9 +63,11 @@ struct transfer {
     struct buf body;              /* the response body so far (at most config.max_body) */
     struct curl_slist *hdr_nodes; /* reused nodes pointing into req->hdr */
     size_t hdr_nodes_cap;
-    int socket_errno; /* errno of a socket() that failed for this transfer; 0 if none */
-    CURLU *url;       /* the last URL given to this handle, parsed; NULL before the first */
-    char *url_string; /* and as it was written */
+    int socket_errno;     /* errno of a socket() that failed for this transfer; 0 if none */
+    unsigned sends;       /* times the request went out (on_prereq), libcurl's re-sends too */
+    unsigned connections; /* sockets opened for it (open_socket) */
+    CURLU *url;           /* the last URL given to this handle, parsed; NULL before the first */
+    char *url_string;     /* and as it was written */
     struct transfer *all_next;  /* every transfer of the worker */
     struct transfer *idle_next; /* the idle stack */
     char errbuf[CURL_ERROR_SIZE];
@@ -411,7 +413,24 @@ static curl_socket_t open_socket(void *arg, curlsocktype purpose, struct curl_so
     curl_socket_t fd = socket(a->family, a->socktype, a->protocol);
     if (fd == CURL_SOCKET_BAD)
         x->socket_errno = errno;
+    else
+        x->connections++;
     return fd;
+}
+
+/* libcurl's pre-request callback: the connection is ready and the request goes out now. It is
+ * called for each send, libcurl's own re-send after a reused connection died included (the
+ * re-send goes through the connect and do states again), so counting the calls counts what
+ * went over the wire; it costs a call per request, where the debug callback would cost a call
+ * per header and data chunk. */
+static int on_prereq(void *arg, char *primary_ip, char *local_ip, int primary_port, int local_port)
+{
+    (void)primary_ip;
+    (void)local_ip;
+    (void)primary_port;
+    (void)local_port;
+    ((struct transfer *)arg)->sends++;
+    return CURL_PREREQFUNC_OK;
 }
 
 /* Options that are the same for every request of this transport. */
@@ -431,6 +450,8 @@ static void set_common(struct transfer *x, const struct transport_config *cfg)
     curl_easy_setopt(e, CURLOPT_HEADERDATA, (void *)x);
     curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
     curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, (void *)x);
+    curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq);
+    curl_easy_setopt(e, CURLOPT_PREREQDATA, (void *)x);
     /* Peers are verified (libcurl's default, never switched off); given CAs replace the
      * built-in store rather than add to it, so a TLS error can say exactly what was trusted. */
     if (cfg->ca_file || cfg->ca_dir) {
@@ -469,6 +490,7 @@ static int transfer_prepare(struct transfer *x, struct http_request *req)
      * ones are set once, when the handle is made); only what differs per request is set. */
     x->errbuf[0] = '\0';
     x->socket_errno = 0;
+    x->sends = x->connections = 0;
     buf_init(&x->body, x->w->t->cfg.max_body);
     x->req = req;
     x->resp = req->resp;
@@ -565,6 +587,15 @@ static void worker_start(struct worker *w, struct http_request *req)
     w->active++;
 }
 
+/* What went over the wire for x, into its response r (whose error is set). */
+static void take_counts(const struct transfer *x, struct http_response *r)
+{
+    r->sends = x->sends;
+    r->resends = x->sends > 1 ? x->sends - 1 : 0;
+    r->resets = r->resends + (r->error == TRANSPORT_ERROR_RESET);
+    r->connections = x->connections;
+}
+
 /* Take x off the multi handle, finish its response with code, and make x idle. */
 static void transfer_finish(struct worker *w, struct transfer *x, CURLcode code)
 {
@@ -572,6 +603,7 @@ static void transfer_finish(struct worker *w, struct transfer *x, CURLcode code)
     r->t_done = clock_now_us();
     curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &r->status);
     r->error = error_kind(code);
+    take_counts(x, r);
     const char *words = x->errbuf[0] ? x->errbuf : curl_easy_strerror(code);
     bool no_fd = x->socket_errno == EMFILE || x->socket_errno == ENFILE;
     if (code == CURLE_COULDNT_CONNECT && no_fd)
@@ -595,6 +627,8 @@ static void worker_abort_running(struct worker *w)
         struct http_response *r = x->resp;
         curl_multi_remove_handle(w->multi, x->easy);
         w->active--;
+        r->error = TRANSPORT_ERROR_ABORTED;
+        take_counts(x, r);
         worker_put_transfer(w, x);
         worker_fail(w, r, TRANSPORT_ERROR_ABORTED, "aborted: transport stopped");
     }

@@ -152,6 +152,15 @@ struct http_response {
     int64_t t_sent; /* clock_now_us() when the worker started the transfer (handed it
                      * to libcurl); 0 if it never started */
     int64_t t_done; /* clock_now_us() when it finished (or was aborted) */
+    /* What went over the wire for it (0 when it never started). libcurl sends a request again
+     * by itself, on a fresh connection, when a kept-alive connection it reused died under the
+     * request before any answer came (the server reset or closed it): each such re-send is one
+     * more send, and the connection that died is a reset the error alone does not show. */
+    unsigned sends;       /* times its request went out (headers sent), re-sends included */
+    unsigned resends;     /* of which libcurl's own re-sends: sends - 1, or 0 */
+    unsigned resets;      /* connections that died under it: resends, + 1 when error is
+                           * TRANSPORT_ERROR_RESET */
+    unsigned connections; /* new connections opened for it (0: it rode a kept-alive one) */
 };
 
 /* Free r, its body and its req. NULL is fine. */

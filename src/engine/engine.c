@@ -27,7 +27,7 @@
 struct task {
     struct engine_item item;
     enum task_state state;
-    int attempts;        /* requests sent so far */
+    int attempts;        /* requests sent so far, libcurl's own re-sends included */
     int retry_cost;      /* budget spent on the pending retry; refunded on success */
     uint64_t intent_end; /* the ledger's bytes_appended just after its intent: 0 when an
                           * earlier run wrote it, UNWRITTEN while it is not written */
@@ -552,6 +552,12 @@ static void dispatch(struct engine *e, struct task *t, const struct outcome *o,
 int engine_answer(struct engine *e, struct http_response *r, int64_t now)
 {
     struct task *t = r->user;
+    /* libcurl's own re-sends (a kept-alive connection died under the request) reached the
+     * server too, with the same token: the row's attempts and the sends count them, so the
+     * ledger says how many requests went out for it. */
+    t->attempts += (int)r->resends;
+    e->st->sent += (long)r->resends;
+    e->st->retries += (long)r->resends;
     struct outcome o;
     int rc = outcome_classify(r, &o);
     if (rc) {

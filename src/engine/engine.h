@@ -110,8 +110,8 @@ struct engine_item {
 typedef int (*engine_source_fn)(void *ctx, struct engine_item *item);
 
 struct engine_stats {
-    long sent;         /* requests sent, retries included */
-    long retries;      /* of which retries */
+    long sent;         /* requests sent, retries (and libcurl's own re-sends) included */
+    long retries;      /* of which retries and re-sends */
     long done, failed; /* rows made final this run */
     long long instances;
     long in_doubt;         /* rows this run left without a final record, with an intent on disk
@@ -135,7 +135,7 @@ struct engine_config {
     double rate;                 /* requests/s; 0 = unlimited */
     double burst;                /* bucket size; 0 = max(1, rate) */
     int concurrency;             /* max in flight */
-    int max_attempts;            /* per row, this run */
+    int max_attempts;            /* per row, this run (libcurl's re-sends count) */
     bool adapt;                  /* lower the rate on throttling */
     int64_t drain_us;            /* how long in-flight requests get after a stop */
     atomic_int *stop;            /* stop requests so far (a signal handler adds 1): 1 drains, 2 or

@@ -22,6 +22,9 @@
  * same rule (the global measured requests are the `requests` indices from the first measured
  * one, m0; each share sends those of its own).
  *
+ * Stages (stages.h, --stages): request i is due at t0 + stages_due_us(i), while i is below the
+ * stages' total; the warmup is the schedule's first warmup_us (sent, not measured).
+ *
  * Time is a parameter: nothing here reads a clock. Owned by the load scheduler (one thread).
  */
 #ifndef CPSBATCH_ARRIVAL_H
@@ -29,6 +32,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "stages.h"
 
 struct arrival {
     int64_t t0_us;           /* when request 0 is due */
@@ -40,6 +45,8 @@ struct arrival {
     uint64_t measured;       /* of which measured */
     uint64_t offset, stride; /* this generator's j-th request is global offset + j * stride */
     uint64_t first_measured; /* m0, the first measured global index; UINT64_MAX until known */
+    /* A ramping schedule instead of the rate (borrowed); NULL: a fixed rate or closed loop. */
+    const struct stages *stages;
 };
 
 enum arrival_state {
@@ -55,7 +62,21 @@ void arrival_init(struct arrival *a, int64_t t0_us, double rate, int64_t warmup_
 /* Make a share K of N (1 <= k <= n) of the schedule: after arrival_init, before any take. */
 void arrival_shard(struct arrival *a, unsigned k, unsigned n);
 
-/* When global request i is due (fixed rate only). */
+/* Set a up for a ramping schedule (borrowed; to outlive a): request i due at t0 +
+ * stages_due_us(i), the first warmup_us of it not measured. */
+void arrival_init_stages(struct arrival *a, int64_t t0_us, const struct stages *stages,
+                         int64_t warmup_us);
+
+/* How many requests the schedule makes due in [from_us, to_us) of its measured phase, as a
+ * real number (the integral of its rate, divided among the shares): the target a perfect
+ * sender meets. 0 in a closed loop. */
+double arrival_expected(const struct arrival *a, int64_t from_us, int64_t to_us);
+
+/* The measured phase's length by the schedule (the part of its due times that is measured);
+ * 0 in a closed loop. */
+int64_t arrival_measured_us(const struct arrival *a);
+
+/* When global request i is due (fixed rate or stages only). */
 int64_t arrival_due_us(const struct arrival *a, uint64_t i);
 
 /* What to do at now. ARRIVAL_SEND takes the next request: *due_us is its due time and

@@ -310,6 +310,8 @@ int load_new(const struct load_config *cfg, struct bodytpl *tpl, size_t n, struc
                                     .next_free = i + 1 < nreq ? &reqs[i + 1] : NULL};
     arrival_init(&l->arrival, now, cfg->max ? 0 : cfg->rate, cfg->warmup_us, cfg->duration_us,
                  cfg->requests);
+    if (cfg->stages && !cfg->max)
+        arrival_init_stages(&l->arrival, now, cfg->stages, cfg->warmup_us);
     if (cfg->shard_n > 1)
         arrival_shard(&l->arrival, cfg->shard_k, cfg->shard_n);
     stats->start_us = arrival_measure_start(&l->arrival);
@@ -358,9 +360,21 @@ uint64_t load_count(const struct load *l, enum load_state s)
     return (unsigned)s < LOAD_STATES ? l->count[s] : 0;
 }
 
+/* Each second of the timeline: what the schedule made due in it. */
+static void set_targets(struct load *l)
+{
+    struct loadstats *st = l->st;
+    st->scheduled_us = arrival_measured_us(&l->arrival);
+    for (size_t i = 0; i < st->seconds; i++) {
+        int64_t from = st->start_us + (int64_t)i * TICK_US;
+        st->timeline[i].target = arrival_expected(&l->arrival, from, from + TICK_US);
+    }
+}
+
 void load_end(struct load *l, struct load_summary *summary)
 {
     loadstats_finish(l->st);
+    set_targets(l);
     *summary = (struct load_summary){.sent = l->sent, .interrupted = l->stopping};
 }
 

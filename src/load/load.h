@@ -53,6 +53,7 @@
 #include "loadstats.h"
 #include "port.h"
 #include "request.h"
+#include "stages.h"
 #include "transport.h"
 
 /* A scheduled request's state (the diagram above). */
@@ -73,7 +74,7 @@ struct load_progress {
 typedef void (*load_progress_fn)(void *ctx, const struct load_progress *p);
 
 struct load_config {
-    double rate;               /* requests per second; ignored with max */
+    double rate;               /* requests per second; ignored with max or stages */
     bool max;                  /* closed loop: send whenever a slot is free */
     int64_t warmup_us;         /* sent, not recorded */
     int64_t duration_us;       /* the measured phase; 0 when `requests` is set */
@@ -92,6 +93,9 @@ struct load_config {
                                 * shares, load_run starts the schedule at the next whole second
                                 * of the wall clock, so shares started in the same second keep
                                 * one schedule together and their timelines align */
+    /* A ramping rate instead of `rate` (borrowed, to outlive the test; its length replaces
+     * duration_us and requests); NULL: none. */
+    const struct stages *stages;
 };
 
 struct load_summary {
@@ -139,7 +143,8 @@ bool load_finished(const struct load *l);
 uint64_t load_count(const struct load *l, enum load_state s);
 
 /* The run is over (finished, or abandoned after an error): close the last second of stats and
- * fill *summary. */
+ * fill *summary; each second of the timeline gets its target (what the schedule made due in
+ * it). */
 void load_end(struct load *l, struct load_summary *summary);
 
 /* Free l (NULL is fine). Requests still in flight stay the port's. */

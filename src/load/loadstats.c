@@ -1,6 +1,7 @@
 /* loadstats.c - counting and timing a load test's requests; see loadstats.h. */
 #include "loadstats.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -203,9 +204,30 @@ int loadstats_done(struct loadstats *s, const struct http_response *r)
     sec->err += kind >= 0;
     sec->ok += kind < 0;
     s->requests++;
+    s->attempts += r->sends;
+    s->resends += r->resends;
+    s->resets += r->resets;
+    s->connections += r->connections;
     if (t > s->last_done_us)
         s->last_done_us = t;
     return 0;
+}
+
+void loadstats_target_fit(const struct loadstats *s, struct loadstats_fit *out)
+{
+    *out = (struct loadstats_fit){0};
+    size_t full = (size_t)(s->scheduled_us / 1000000);
+    for (size_t i = 0; i < full; i++) {
+        double target = i < s->seconds ? s->timeline[i].target : 0;
+        double sent = i < s->seconds ? (double)s->timeline[i].sent : 0;
+        double off = fabs(sent - target);
+        out->seconds++;
+        out->within += off <= 0.01 * target + 1;
+        if (target >= 1 && off / target > out->worst) {
+            out->worst = off / target;
+            out->worst_at = i;
+        }
+    }
 }
 
 double loadstats_achieved_rate(const struct loadstats *s)

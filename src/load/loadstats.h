@@ -56,6 +56,17 @@ struct loadstats_second {
     uint64_t inflight_max;               /* requests in flight at most during the second */
     double inflight_us;                  /* requests in flight integrated over the second's
                                           * microseconds: / 1e6 is the mean of a full second */
+    double target; /* requests the schedule made due in that second (the integral of its
+                    * rate; at a fixed rate, the rate times the part of the second in the
+                    * phase); 0 in a closed loop. Set by the scheduler at the end. */
+};
+
+/* How the sends of each full second of the schedule met its target. */
+struct loadstats_fit {
+    size_t seconds;  /* full seconds of the measured schedule */
+    size_t within;   /* of which |sent - target| <= 1% of target + 1 */
+    double worst;    /* the largest |sent - target| / target (seconds with a target >= 1) */
+    size_t worst_at; /* in that second */
 };
 
 struct loadstats {
@@ -71,8 +82,15 @@ struct loadstats {
     uint64_t status[LOADSTATS_STATUS_MAX]; /* answers by HTTP status */
     uint64_t status_other;                 /* answers with a status of 600 or more */
     uint64_t error_kinds[LOADSTATS_ERR_N];
+    /* What went over the wire for the finished requests (transport.h): every send (libcurl's
+     * own re-sends on a dead kept-alive connection included, of which `resends`), every
+     * connection that died under a request (`resets`: those the re-sends hid too, where
+     * error_kinds counts a reset only when the request ended with one), every new connection.
+     * Against the server's own counts, attempts is what it saw arrive. */
+    uint64_t attempts, resends, resets, connections;
     int64_t first_send_us, last_send_us, last_done_us; /* 0 until the first one */
     struct loadstats_second *timeline;                 /* owned; `seconds` entries */
+    int64_t scheduled_us; /* the measured phase's length by the schedule; 0: closed loop */
     size_t seconds, timeline_cap;
     size_t current;         /* the second the `second` histogram gathers */
     bool second_hists_lost; /* a second's `hist` could not be kept (out of memory) */
@@ -105,6 +123,9 @@ int loadstats_tick(struct loadstats *s, int64_t now);
 /* The phase is over: the last second's p99 is final; the in-flight integral runs to the last
  * completion (or the last send). */
 void loadstats_finish(struct loadstats *s);
+
+/* The fit of sends to targets over the full seconds of the schedule (none in a closed loop). */
+void loadstats_target_fit(const struct loadstats *s, struct loadstats_fit *out);
 
 /* "timeout", "reset", "connect", "tls", "aborted", "other", "4xx", "5xx". */
 const char *loadstats_error_name(enum loadstats_error e);

@@ -8,8 +8,11 @@
         name, offsetof(struct loadstats, field)                                                    \
     }
 const struct reportdata_count reportdata_counts[] = {
-    COUNT("sent", sent), COUNT("late_sends", late_sends), COUNT("requests", requests),
-    COUNT("ok", ok),     COUNT("errors", errors),         COUNT("status_other", status_other),
+    COUNT("sent", sent),         COUNT("late_sends", late_sends),
+    COUNT("requests", requests), COUNT("ok", ok),
+    COUNT("errors", errors),     COUNT("status_other", status_other),
+    COUNT("attempts", attempts), COUNT("resends", resends),
+    COUNT("resets", resets),     COUNT("connections", connections),
 };
 const size_t reportdata_ncounts = sizeof(reportdata_counts) / sizeof(reportdata_counts[0]);
 
@@ -110,15 +113,17 @@ static json_t *second_errors(const struct loadstats_second *sec)
     return o;
 }
 
-/* What html's context block shows: the command line, the CSV's digest, when and where. */
-static json_t *context(const struct report_info *info)
+/* What html's context block shows: the command line, the CSV's digest, when and where; and
+ * the measured phase's length by the schedule (the per-second targets' span). */
+static json_t *context(const struct report_info *info, const struct loadstats *s)
 {
-    return json_pack("{s:o,s:o,s:I,s:I,s:I,s:I}", "command",
+    return json_pack("{s:o,s:o,s:I,s:I,s:I,s:I,s:I}", "command",
                      info->command ? json_string(info->command) : json_null(), "csv_sha256",
                      info->csv_sha256 ? json_string(info->csv_sha256) : json_null(),
                      "started_unix_us", (json_int_t)info->started_unix_us, "cores",
                      (json_int_t)info->cores, "duration_us", (json_int_t)info->duration_us,
-                     "requests", (json_int_t)info->requests);
+                     "scheduled_us", (json_int_t)s->scheduled_us, "requests",
+                     (json_int_t)info->requests);
 }
 
 /* The counts of every entry of doc's timeline, and its histogram. 0 or ERR_NOMEM. */
@@ -153,7 +158,7 @@ int reportdata_add(json_t *doc, const struct report_info *info, const struct loa
     rc |= json_object_set_new(doc, "shard", shard(info));
     rc |= json_object_set_new(doc, "merged_reports", count(info->merged));
     rc |= json_object_set_new(doc, "span_us", span(s));
-    rc |= json_object_set_new(doc, "context", context(info));
+    rc |= json_object_set_new(doc, "context", context(info, s));
     rc |= json_object_set_new(doc, "counts", counts(s));
     rc |= json_object_set_new(doc, "histograms", histograms(s));
     return rc ? ERR_NOMEM : seconds(doc, s);

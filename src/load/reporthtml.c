@@ -128,6 +128,8 @@ static void summary(FILE *out, const struct report_info *info, const struct load
     fputs("</h1>\n<p id=\"summary\">", out);
     if (info->max)
         fputs("Closed loop (--max)", out);
+    else if (info->stages)
+        fprintf(out, "Stages %s (%.1f requests/s on average)", info->stages, info->target_rate);
     else
         fprintf(out, "Target %g requests/s", info->target_rate);
     fprintf(out, ", concurrency %d, %s tokens", info->concurrency,
@@ -140,6 +142,11 @@ static void summary(FILE *out, const struct report_info *info, const struct load
             info->interrupted ? " (interrupted)" : "", (unsigned long long)s->sent,
             (unsigned long long)s->requests, loadstats_duration_s(s), loadstats_achieved_rate(s),
             (unsigned long long)s->late_sends, (unsigned long long)s->errors);
+    fprintf(out,
+            "<p id=\"wire\">On the wire: %llu attempts (%llu re-sends by libcurl), %llu resets, "
+            "%llu connections opened.</p>\n",
+            (unsigned long long)s->attempts, (unsigned long long)s->resends,
+            (unsigned long long)s->resets, (unsigned long long)s->connections);
 }
 
 static void latency_table(FILE *out, const struct loadstats *s)

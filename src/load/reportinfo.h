@@ -24,7 +24,8 @@ extern const struct report_percentile report_percentiles[REPORT_PERCENTILES];
 struct report_info {
     const char *endpoint;
     const char *csv;
-    double target_rate; /* requests per second; 0 with max */
+    double target_rate; /* requests per second (with stages, their mean); 0 with max */
+    const char *stages; /* --stages as given; NULL without */
     bool max;           /* closed loop */
     int concurrency;
     int64_t warmup_us;

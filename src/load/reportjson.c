@@ -64,12 +64,25 @@ static json_t *timeline(const struct loadstats *s)
         json_t *e =
             json_pack("{s:I,s:o,s:o,s:o,s:f}", "t", (json_int_t)i, "sent", count(sec->sent), "ok",
                       count(sec->ok), "err", count(sec->err), "p99_ms", (double)sec->p99_us / 1e3);
+        if (e && json_object_set_new(e, "target",
+                                     s->scheduled_us ? json_real(sec->target) : json_null())) {
+            json_decref(e);
+            e = NULL;
+        }
         if (json_array_append_new(a, e)) {
             json_decref(a);
             return NULL;
         }
     }
     return a;
+}
+
+/* {"attempts","resends","resets","connections_opened"}: what went over the wire. */
+static json_t *wire(const struct loadstats *s)
+{
+    return json_pack("{s:o,s:o,s:o,s:o}", "attempts", count(s->attempts), "resends",
+                     count(s->resends), "resets", count(s->resets), "connections_opened",
+                     count(s->connections));
 }
 
 static json_t *thresholds(const struct report_info *info)
@@ -113,6 +126,9 @@ json_t *reportjson_build(const struct report_info *info, const struct loadstats 
     rc |= json_object_set_new(doc, "service_time_ms", percentiles(s->service));
     rc |= json_object_set_new(doc, "timeline", timeline(s));
     rc |= json_object_set_new(doc, "thresholds", thresholds(info));
+    rc |= json_object_set_new(doc, "wire", wire(s));
+    rc |=
+        json_object_set_new(doc, "stages", info->stages ? json_string(info->stages) : json_null());
     rc = rc ? rc : reportdata_add(doc, info, s);
     if (rc) {
         json_decref(doc);

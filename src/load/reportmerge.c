@@ -78,12 +78,14 @@ static int merge_info(const struct report_doc *docs, const char *const *names, s
     rc = rc ? rc : join_distinct(docs, n, offsetof(struct report_doc, command), &out->command);
     rc =
         rc ? rc : join_distinct(docs, n, offsetof(struct report_doc, csv_sha256), &out->csv_sha256);
+    rc = rc ? rc : join_distinct(docs, n, offsetof(struct report_doc, stages), &out->stages);
     if (rc)
         return rc;
     info->endpoint = out->endpoint ? out->endpoint : "(unknown)";
     info->csv = out->csv;
     info->command = out->command;
     info->csv_sha256 = out->csv_sha256;
+    info->stages = out->stages;
     for (size_t i = 0; i < n; i++) {
         const struct report_info *in = &docs[i].info;
         info->target_rate += in->target_rate;
@@ -124,6 +126,7 @@ static void merge_counts(struct loadstats *s, const struct loadstats *in)
     s->first_send_us = earliest(s->first_send_us, in->first_send_us);
     s->last_send_us = in->last_send_us > s->last_send_us ? in->last_send_us : s->last_send_us;
     s->last_done_us = in->last_done_us > s->last_done_us ? in->last_done_us : s->last_done_us;
+    s->scheduled_us = in->scheduled_us > s->scheduled_us ? in->scheduled_us : s->scheduled_us;
 }
 
 /* Where docs[i]'s second 0 falls in the merged timeline. */
@@ -172,6 +175,7 @@ static int merge_timeline(struct loadstats *s, const struct report_doc *docs, si
             for (int k = 0; k < LOADSTATS_ERR_N; k++)
                 to[t].err_kinds[k] += in->timeline[t].err_kinds[k];
             to[t].inflight_us += in->timeline[t].inflight_us;
+            to[t].target += in->timeline[t].target;
             if (in->timeline[t].p99_us > to[t].p99_us)
                 to[t].p99_us = in->timeline[t].p99_us; /* the bound, without histograms */
         }

@@ -275,6 +275,11 @@ static int read_second(const struct reader *r, const json_t *e, const char *wher
     if (!rc && inflight && (!json_is_number(inflight) || !(json_number_value(inflight) >= 0)))
         rc = fail(r, where, "inflight_us must be a number >= 0");
     sec->inflight_us = inflight ? json_number_value(inflight) : 0;
+    json_t *target = json_object_get(e, "target"); /* null with --max */
+    if (!rc && target && !json_is_null(target) &&
+        (!json_is_number(target) || !(json_number_value(target) >= 0)))
+        rc = fail(r, where, "target must be a number >= 0 or null");
+    sec->target = target && json_is_number(target) ? json_number_value(target) : 0;
     json_t *h = json_object_get(e, "hist");
     char at[64];
     snprintf(at, sizeof(at), "%.40s.hist", where);
@@ -335,20 +340,24 @@ static int read_shard(const struct reader *r, const json_t *doc, struct report_i
 static int read_context(const struct reader *r, const json_t *doc, struct report_doc *d)
 {
     json_t *o;
-    int64_t v[4] = {0};
+    int64_t v[5] = {0};
     bool present;
-    static const char *const keys[] = {"started_unix_us", "cores", "duration_us", "requests"};
+    static const char *const keys[] = {"started_unix_us", "cores", "duration_us", "requests",
+                                       "scheduled_us"};
     int rc = get_object(r, doc, "", "context", false, &o);
     rc = rc ? rc : get_string(r, o, "command", &d->command);
     rc = rc ? rc : get_string(r, o, "csv_sha256", &d->csv_sha256);
-    for (int i = 0; !rc && i < 4; i++)
+    rc = rc ? rc : get_string(r, doc, "stages", &d->stages);
+    for (int i = 0; !rc && i < 5; i++)
         rc = get_integer(r, o, "context", keys[i], &v[i], &present);
     d->info.command = d->command;
     d->info.csv_sha256 = d->csv_sha256;
+    d->info.stages = d->stages;
     d->info.started_unix_us = v[0];
     d->info.cores = (long)v[1];
     d->info.duration_us = v[2];
     d->info.requests = v[3] > 0 ? (uint64_t)v[3] : 0;
+    d->stats.scheduled_us = v[4] > 0 ? v[4] : 0;
     return rc;
 }
 
@@ -460,5 +469,6 @@ void reportread_release(struct report_doc *d)
     free(d->csv);
     free(d->command);
     free(d->csv_sha256);
+    free(d->stages);
     memset(d, 0, sizeof(*d));
 }

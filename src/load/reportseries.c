@@ -41,8 +41,11 @@ size_t report_seconds(const struct report_info *info, const struct loadstats *s,
 double report_second_target(const struct report_info *info, const struct loadstats *s,
                             const struct report_second *d)
 {
-    (void)s; /* per second in the timeline once ramps give each second its own target */
-    return info->max ? 0 : info->target_rate * d->part;
+    if (info->max)
+        return 0;
+    if (s->scheduled_us) /* the schedule's own, second by second (ramps included) */
+        return s->timeline[d->index].target;
+    return info->target_rate * d->part;
 }
 
 size_t report_curve(const struct hist *h, unsigned ticks_per_half, double max_nines,

@@ -42,8 +42,9 @@ double report_second_part(int64_t phase_us, size_t i);
 size_t report_seconds(const struct report_info *info, const struct loadstats *s,
                       struct report_second *out, size_t max);
 
-/* The arrivals the schedule expected in the drawn second d: the target rate times its part
- * (0 in a closed loop, which has no target). */
+/* The arrivals the schedule expected in the drawn second d: its timeline target when the
+ * stats carry the schedule's (a ramp's change second by second), else the target rate times
+ * its part (0 in a closed loop, which has no target). */
 double report_second_target(const struct report_info *info, const struct loadstats *s,
                             const struct report_second *d);
 

@@ -18,6 +18,8 @@ static void print_target(FILE *out, const struct report_info *info, const struct
     fprintf(out, "Target       %s", info->endpoint);
     if (info->max)
         fprintf(out, ", closed loop (--max)");
+    else if (info->stages)
+        fprintf(out, ", stages %s (%.1f req/s on average)", info->stages, info->target_rate);
     else
         fprintf(out, ", %g req/s", info->target_rate);
     print_origin(out, info);
@@ -33,6 +35,23 @@ static void print_target(FILE *out, const struct report_info *info, const struct
             "late sends %llu\n",
             (unsigned long long)s->sent, (unsigned long long)s->requests, loadstats_duration_s(s),
             loadstats_achieved_rate(s), (unsigned long long)s->late_sends);
+}
+
+/* Sent against the schedule's target, second by second (the full seconds of the schedule). */
+static void print_fit(FILE *out, const struct loadstats *s)
+{
+    struct loadstats_fit f;
+    loadstats_target_fit(s, &f);
+    if (!f.seconds)
+        return;
+    fprintf(out, "Per second   sent vs target in %zu full seconds: %zu within 1%% (+1)", f.seconds,
+            f.within);
+    if (f.worst > 0) {
+        const struct loadstats_second *w = &s->timeline[f.worst_at];
+        fprintf(out, "; worst %.2f%% (second %zu: %llu sent, target %.1f)", f.worst * 100,
+                f.worst_at, (unsigned long long)w->sent, w->target);
+    }
+    fputc('\n', out);
 }
 
 static void print_latency_row(FILE *out, const char *name, const struct hist *h)
@@ -88,6 +107,16 @@ static void print_errors(FILE *out, const struct loadstats *s)
     fputc('\n', out);
 }
 
+/* What went over the wire: the server's own counts of requests and resets match these. */
+static void print_wire(FILE *out, const struct loadstats *s)
+{
+    fprintf(out,
+            "Wire         %llu attempts (%llu re-sends by libcurl), %llu resets, "
+            "%llu connections opened\n",
+            (unsigned long long)s->attempts, (unsigned long long)s->resends,
+            (unsigned long long)s->resets, (unsigned long long)s->connections);
+}
+
 static void print_thresholds(FILE *out, const struct report_info *info)
 {
     for (size_t i = 0; i < info->nthresholds; i++) {
@@ -100,9 +129,11 @@ static void print_thresholds(FILE *out, const struct report_info *info)
 int reporttext_write(FILE *out, const struct report_info *info, const struct loadstats *s)
 {
     print_target(out, info, s);
+    print_fit(out, s);
     print_latency(out, s);
     print_status(out, s);
     print_errors(out, s);
+    print_wire(out, s);
     print_thresholds(out, info);
     return ferror(out) ? ERR_IO : 0;
 }

@@ -338,6 +338,46 @@ static void test_retry_same_body(void)
     CHECK_INT(fx_end(f), ==, 0);
 }
 
+/* Answer pending request i now as one that libcurl sent resends more times by itself (its
+ * kept-alive connection died under it), and give the answer to the engine. */
+static void answer_resent(struct fx *f, size_t i, long status, const char *body, unsigned resends)
+{
+    fake_port_answer(&f->rig.port, i, status, body, NULL, f->now);
+    struct http_response *r = f->rig.port.ready[f->rig.port.n_ready - 1];
+    r->sends = resends + 1;
+    r->resends = resends;
+    r->resets = resends;
+    pump(f);
+}
+
+/* libcurl's own re-sends reached the server: the ledger's attempts count them (the attempt
+ * record's n and done's attempts), and so do the sends and retries. */
+static void test_resends_counted(void)
+{
+    struct fx *f = fx_init("resends", 2);
+    fx_start(f);
+    advance(f);
+    CHECK_INT(f->rig.port.n_pending, ==, 2);
+    answer_resent(f, 0, 503, ERR_BODY("UNAVAILABLE"), 1); /* row 1: two sends, then a retry */
+    answer_resent(f, 0, 200, OK_BODY, 2);                 /* row 2: three sends, done */
+    json_t *rec = attempt_record(f, token_of(1), 2);      /* its record says n = 2 */
+    CHECK(rec != NULL);
+    json_decref(rec);
+    resend(f);
+    CHECK_INT(f->rig.port.n_pending, ==, 1);
+    answer(f, 0, 200, OK_BODY, NULL); /* row 1's third send: done */
+    const struct ledger_entry *d1 = ledger_find(f->rig.ledger, token_of(1));
+    const struct ledger_entry *d2 = ledger_find(f->rig.ledger, token_of(2));
+    CHECK(d1 && d1->state == LEDGER_DONE && d1->attempts == 3);
+    CHECK(d2 && d2->state == LEDGER_DONE && d2->attempts == 3);
+    CHECK_INT(f->rig.port.submits, ==, 3);
+    CHECK_INT(f->st.sent, ==, 6); /* 3 by the engine, 3 by libcurl */
+    CHECK_INT(f->st.retries, ==, 4);
+    advance(f);
+    CHECK(engine_finished(f->e));
+    CHECK_INT(fx_end(f), ==, 0);
+}
+
 /* Many rows failing together: each wait is within the jittered bounds of backoff.h
  * ([0, 100 ms) for the first retry, [0, 200 ms) for the second), and the waits are spread
  * over that range rather than equal. 50 rows: two retries each spend the whole budget. */
@@ -715,6 +755,7 @@ int main(void)
     test_intent_before_send();
     test_done_and_failed();
     test_retry_same_body();
+    test_resends_counted();
     test_backoff_bounds();
     test_retry_after();
     test_retry_wait_capped();

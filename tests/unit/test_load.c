@@ -1,5 +1,6 @@
 /* test_load.c - the load scheduler's core driven by hand: a fake port (fake_port.h) that the
  * test answers, and a clock the test steps. No network, no sleeps, no threads. */
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -241,6 +242,54 @@ static void test_end_by_duration(void)
     rig_free(r);
 }
 
+/* Run cfg to the end on a clock stepped by a millisecond, answering at once, and end it: the
+ * stats then hold each second's sends and target. */
+static struct rig *run_stepped(const struct load_config *cfg, int64_t until)
+{
+    struct rig *r = rig_new(cfg);
+    for (int64_t t = 0; t <= until && !load_finished(r->l); t += MS) {
+        advance(r, T0 + t);
+        answer_all(r, T0 + t);
+    }
+    CHECK(load_finished(r->l));
+    struct load_summary sum;
+    load_end(r->l, &sum);
+    return r;
+}
+
+/* Ramps and plateaus (--stages) are sent as the integral of the rate, and each second of the
+ * timeline gets what the schedule made due in it as its target; at a fixed rate too, the
+ * last part-second's target is the part's share. */
+static void test_stages_and_targets(void)
+{
+    struct stages st;
+    char msg[128];
+    CHECK_INT(stages_parse("1s:0-1000,1s:1000,500ms:1000-0", &st, msg, sizeof(msg)), ==, 0);
+    struct load_config cfg = {.stages = &st, .concurrency = 100};
+    struct rig *r = run_stepped(&cfg, 3 * SEC);
+    CHECK_INT(r->f.submits, ==, 1750); /* 500 + 1000 + 250 */
+    CHECK_INT(r->st.scheduled_us, ==, 2500 * MS);
+    CHECK_INT(r->st.seconds, >=, 3);
+    const double want[] = {500, 1000, 250};
+    for (size_t i = 0; i < 3 && i < r->st.seconds; i++) {
+        CHECK_DBL(fabs(r->st.timeline[i].target - want[i]), <, 1e-9);
+        CHECK_DBL(fabs((double)r->st.timeline[i].sent - want[i]), <=, 1);
+    }
+    struct loadstats_fit fit;
+    loadstats_target_fit(&r->st, &fit);
+    CHECK_INT(fit.seconds, ==, 2); /* the half second at the end is not a full one */
+    CHECK_INT(fit.within, ==, 2);
+    rig_free(r);
+
+    cfg = (struct load_config){.rate = 1000, .duration_us = 1500 * MS, .concurrency = 100};
+    r = run_stepped(&cfg, 2 * SEC);
+    CHECK_INT(r->st.seconds, >=, 2);
+    CHECK_DBL(r->st.timeline[0].target, ==, 1000);
+    CHECK_DBL(r->st.timeline[1].target, ==, 500);
+    CHECK_INT(r->st.timeline[1].sent, ==, 500);
+    rig_free(r);
+}
+
 /* ---- Stopping ----------------------------------------------------------------------------- */
 
 /* After a stop nothing new is sent; at the drain deadline the port is stopped, and what it
@@ -449,6 +498,7 @@ int main(void)
     test_warmup_sent_not_recorded();
     test_end_by_requests();
     test_end_by_duration();
+    test_stages_and_targets();
     test_stop_drains_then_aborts();
     test_stop_at_once_drops_the_held_request();
     test_closed_loop_keeps_concurrency();

@@ -105,6 +105,34 @@ static void test_quiet_second(void)
     loadstats_release(&s);
 }
 
+/* What went over the wire adds up over the requests, whatever their outcome. */
+static void test_wire_counts(void)
+{
+    struct loadstats s;
+    loadstats_init(&s, T0);
+    struct http_response r = answer(200, T0, T0, T0 + 100);
+    r.sends = 1;
+    r.connections = 1; /* a new connection */
+    loadstats_done(&s, &r);
+    r.sends = 3; /* two dead kept-alive connections, then an answer on a new one */
+    r.resends = 2;
+    r.resets = 2;
+    loadstats_done(&s, &r);
+    r = answer(0, T0, T0, T0 + 100);
+    r.error = TRANSPORT_ERROR_RESET; /* re-sent once, then reset again */
+    r.sends = 2;
+    r.resends = 1;
+    r.resets = 2;
+    r.connections = 1;
+    loadstats_done(&s, &r);
+    CHECK_INT(s.attempts, ==, 6);
+    CHECK_INT(s.resends, ==, 3);
+    CHECK_INT(s.resets, ==, 4);
+    CHECK_INT(s.connections, ==, 3);
+    CHECK_INT(s.error_kinds[LOADSTATS_ERR_RESET], ==, 1); /* the requests that ended in one */
+    loadstats_release(&s);
+}
+
 /* Errors by kind per second: the second of the completion, summing to err. */
 static void test_error_kinds_per_second(void)
 {
@@ -167,6 +195,7 @@ static void test_inflight(void)
 
 int main(void)
 {
+    test_wire_counts();
     test_error_kinds_per_second();
     test_inflight();
     test_counts_and_latency();

@@ -42,6 +42,7 @@ struct server {
     struct MHD_Daemon *daemon;
     unsigned port;
     atomic_int connections; /* connections ever opened */
+    atomic_int resets;      /* connections closed unanswered (/reset) */
     atomic_int bodies_ok;   /* request bodies equal to body_for(X-Id) */
     atomic_int bodies_bad;
     atomic_bool release; /* /stall may answer */
@@ -170,8 +171,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 {
     (void)version;
     struct server *s = cls;
-    if (strcmp(url, "/reset") == 0)
+    if (strcmp(url, "/reset") == 0) {
+        atomic_fetch_add(&s->resets, 1);
         return MHD_NO; /* MHD closes the connection without a word */
+    }
     struct upload *u = *req_cls;
     if (!u) {
         *req_cls = calloc(1, sizeof *u);
@@ -365,13 +368,17 @@ static void test_many_puts(bool inline_mode)
     CHECK_INT(got, ==, MANY);
     static unsigned char seen[MANY];
     memset(seen, 0, sizeof seen);
-    int bad = 0, dup = 0;
+    int bad = 0, dup = 0, sends = 0, connections = 0;
     for (size_t i = 0; i < got; i++) {
         bad += !put_ok(resp[i], users);
         dup += resp[i]->id >= MANY || seen[resp[i]->id]++;
+        sends += (int)resp[i]->sends;
+        connections += (int)resp[i]->connections;
     }
     CHECK_INT(bad, ==, 0);
     CHECK_INT(dup, ==, 0);
+    CHECK_INT(sends, ==, MANY); /* nothing died: one send each */
+    CHECK_INT(connections, ==, atomic_load(&s.connections));
     CHECK_INT(transport_inflight(t), ==, 0);
     CHECK_INT(atomic_load(&s.bodies_ok), ==, MANY);
     CHECK_INT(atomic_load(&s.bodies_bad), ==, 0);
@@ -458,17 +465,37 @@ static void test_reset(void)
     struct transport *t = NULL;
     CHECK_INT(transport_new(&one_worker, &t), ==, 0);
     /* A kept-alive connection first, so the reset also hits a reused one. */
-    http_response_free(exchange(t, make("GET", &s, "/ok", 1)));
-    struct http_response *r = exchange(t, make("GET", &s, "/reset", 2));
+    struct http_response *r = exchange(t, make("GET", &s, "/ok", 1));
+    CHECK(r != NULL);
+    if (r) { /* one send, on a new connection */
+        CHECK_INT(r->sends, ==, 1);
+        CHECK_INT(r->resends + r->resets, ==, 0);
+        CHECK_INT(r->connections, ==, 1);
+    }
+    http_response_free(r);
+    r = exchange(t, make("GET", &s, "/reset", 2));
     CHECK(r != NULL);
     if (r) {
         CHECK_STR(transport_error_name(r->error), "reset");
         CHECK_INT(r->status, ==, 0);
+        /* The reused connection died under it: libcurl sent it again on a new one, which died
+         * too. Both sends and both resets are counted, as the server saw them. */
+        CHECK_INT(r->sends, ==, 2);
+        CHECK_INT(r->resends, ==, 1);
+        CHECK_INT(r->resets, ==, 2);
+        CHECK_INT(r->resets, ==, atomic_load(&s.resets));
+        CHECK_INT(r->connections, ==, 1);
     }
     http_response_free(r);
     r = exchange(t, make("GET", &s, "/ok", 3)); /* and the transport goes on */
     CHECK(r != NULL && r->status == 200);
+    if (r) { /* on a new connection: the last one died */
+        CHECK_INT(r->sends, ==, 1);
+        CHECK_INT(r->resets, ==, 0);
+        CHECK_INT(r->connections, ==, 1);
+    }
     http_response_free(r);
+    CHECK_INT(atomic_load(&s.connections), ==, 3);
     transport_free(t);
     server_stop(&s);
 }
@@ -787,10 +814,16 @@ static void test_stop_aborts(bool inline_mode)
     http_request_free(late);                 /* refused: still ours */
     size_t got = collect(t, resp, 4, 10000); /* all four, though no answer was released */
     CHECK_INT(got, ==, 4);
-    int aborted = 0;
-    for (size_t i = 0; i < got; i++)
+    int aborted = 0, connections = 0;
+    for (size_t i = 0; i < got; i++) {
         aborted += resp[i]->error == TRANSPORT_ERROR_ABORTED && resp[i]->status == 0;
+        connections += (int)resp[i]->connections; /* counted though aborted */
+    }
     CHECK_INT(aborted, ==, 4);
+    /* Every connection the server took was opened by one of them (it may not have taken
+     * them all yet: at most one each). */
+    CHECK_INT(connections, >=, atomic_load(&s.connections));
+    CHECK_INT(connections, <=, 4);
     CHECK_INT(transport_inflight(t), ==, 0);
     CHECK_INT(transport_poll(t, resp, 4, 0), ==, 0);
     free_all(resp, got);
