@@ -28,6 +28,7 @@
 #include "report.h"
 #include "signals.h"
 #include "target.h"
+#include "version.h"
 
 #define MAX_THRESHOLDS 32
 #define MAX_TEMPLATES 100000 /* rows kept as templates; later rows are checked, not sent */
@@ -346,7 +347,8 @@ static int report(struct load_test *t)
                                .sent_total = t->summary.sent,
                                .thresholds = t->o.thresholds,
                                .nthresholds = t->o.nthresholds,
-                               .values = &values};
+                               .values = &values,
+                               .version = cps_version()};
     int rc = report_write(t->o.format, &info, &t->stats, t->o.output);
     if (rc) /* said why */
         return exit_for_err(rc, EXIT_WRITING);

@@ -50,6 +50,11 @@ static void summary(FILE *out, const struct report_info *info, const struct load
             info->interrupted ? " (interrupted)" : "", (unsigned long long)s->sent,
             (unsigned long long)s->requests, loadstats_duration_s(s), loadstats_achieved_rate(s),
             (unsigned long long)s->late_sends, (unsigned long long)s->errors);
+    if (info->version) {
+        fputs("<p>cpsbatch ", out);
+        svgchart_escape(out, info->version);
+        fputs("</p>\n", out);
+    }
 }
 
 static void latency_table(FILE *out, const struct loadstats *s)

@@ -111,6 +111,8 @@ json_t *reportjson_build(const struct report_info *info, const struct loadstats 
     rc |= json_object_set_new(doc, "service_time_ms", percentiles(s->service));
     rc |= json_object_set_new(doc, "timeline", timeline(s));
     rc |= json_object_set_new(doc, "thresholds", thresholds(info));
+    if (info->version)
+        rc |= json_object_set_new(doc, "version", json_string(info->version));
     if (rc) {
         json_decref(doc);
         return NULL;

@@ -94,6 +94,7 @@ static void test_json(const struct report_info *info, const struct loadstats *s)
     json_t *th = json_array_get(json_object_get(doc, "thresholds"), 0);
     CHECK_STR(json_string_value(json_object_get(th, "threshold")), "errors<1%");
     CHECK(json_is_false(json_object_get(th, "ok")));
+    CHECK_STR(json_string_value(json_object_get(doc, "version")), "0.1.0 (git <abc>)");
     json_decref(doc);
     free(text);
 }
@@ -123,8 +124,9 @@ static void test_html(const struct report_info *info, const struct loadstats *s)
     CHECK_INT(count(text, "<link"), ==, 0);
     CHECK_INT(count(text, "src="), ==, 0);
     CHECK_INT(count(text, "url("), ==, 0);
-    CHECK(strstr(text, "&lt;script&gt;") != NULL); /* the endpoint, escaped */
-    CHECK(strstr(text, "99.9%") != NULL);          /* the percentile axis */
+    CHECK(strstr(text, "&lt;script&gt;") != NULL);                   /* the endpoint, escaped */
+    CHECK(strstr(text, "cpsbatch 0.1.0 (git &lt;abc&gt;)") != NULL); /* the version, escaped */
+    CHECK(strstr(text, "99.9%") != NULL);                            /* the percentile axis */
     CHECK(strstr(text, "</html>") != NULL);
     free(text);
 }
@@ -145,7 +147,8 @@ int main(void)
                                .sent_total = 300,
                                .thresholds = &t,
                                .nthresholds = 1,
-                               .values = &v};
+                               .values = &v,
+                               .version = "0.1.0 (git <abc>)"};
     test_json(&info, &s);
     test_text(&info, &s);
     test_html(&info, &s);
