@@ -71,6 +71,9 @@ rc timeout 120 "$BUILD/cpsbatch" run "$JOB" --endpoint "$SIM_URL" --yes --progre
 check_eq "run: exit status" "$RC" 0
 got=$(head -1 "$WORK/job.ledger.jsonl" | python3 -c 'import json,sys; print(json.load(sys.stdin)["version"])')
 check_eq "the ledger's header: the version" "$got" "$text"
+"$BUILD/cpsbatch" status "$WORK/job.ledger.jsonl" >"$WORK/status"
+check_grep "status: the version that created the ledger" "version    cpsbatch $text created it" \
+    "$WORK/status" -F
 rc timeout 120 "$BUILD/cpsbatch" load "$JOB" --endpoint "$SIM_URL" --rate 20 --requests 4 \
     --progress never --report json -o "$WORK/load.json" 2>"$WORK/load.err"
 check_eq "load: exit status" "$RC" 0
