@@ -9,6 +9,12 @@
  * first result. Rows are matched to the ledger by their token, derived again from the ledger's salt
  * exactly as `run` derived it. The ledger is opened read-only, so this works while a run is
  * writing. With -o the file appears whole (written aside, then renamed).
+ *
+ * Several ledgers: the shares of one batch (`run --shard K/N`, one ledger each, each with its
+ * own salt) exported into one sheet. The CSV is read once, spooled, and passed over once per
+ * share, each pass deriving that share's tokens from its salt and keeping, for each row the
+ * share owns, its token and outcome; a last pass writes every row in the CSV's order with its
+ * owner's. Rows of shares not given are left out, as one share's export leaves out the others.
  */
 #include "cmd_export.h"
 
@@ -29,13 +35,16 @@
 #include "token.h"
 
 static const char usage[] =
-    "usage: cpsbatch export LEDGER [-o OUT.csv] [--csv JOB.csv] [options]\n"
+    "usage: cpsbatch export LEDGER [--ledger LEDGER]... [-o OUT.csv] [--csv JOB.csv] [options]\n"
     "Print the job's rows with each one's outcome, as a job that can be run again: the CSV's\n"
     "columns (password blanked), clientToken, then #status, #instanceIds, #state, #privateIps,\n"
     "#publicIps (per instance, as `run --wait` or `wait` recorded them), #error, #requestId,\n"
     "#attempts ('#' columns are ignored on input). UTF-8, separated as the CSV is.\n"
     "\n"
     "  -o, --output FILE      write to FILE (default: standard output)\n"
+    "  --ledger LEDGER        one more share's ledger (run --shard K/N), repeatable: the\n"
+    "                         shares of one batch into one sheet, each row's outcome from\n"
+    "                         the share that owns it\n"
     "  --csv FILE             the job CSV (default: the one the ledger names)\n"
     "  --bom                  begin with a UTF-8 byte-order mark (default: when the CSV had\n"
     "                         one, as Excel wants)\n"
@@ -43,18 +52,34 @@ static const char usage[] =
     "  -h, --help             this text\n"
     "Give the same --region and --password-env/--password-file as the run had, so rows match.\n"
     "\n"
-    "Exit status: 0 written, 2 usage error, 65 corrupt ledger or invalid CSV, 66 no such or\n"
-    "unreadable ledger or CSV, 73 OUT cannot be created, 74 OUT or standard output cannot be\n"
-    "written (a full disk), 70 out of memory.\n";
+    "Exit status: 0 written, 2 usage error (also: ledgers that are not shares of one split),\n"
+    "65 corrupt ledger or invalid CSV, 66 no such or unreadable ledger or CSV, 73 OUT cannot\n"
+    "be created, 74 OUT or standard output cannot be written (a full disk), 70 out of memory.\n";
 
 /* Stands in for the password of rows that have none: the token does not depend on it. */
 #define PLACEHOLDER_PASSWORD "Export#Placeholder1"
 
+/* A row's owner: its share's token and ledger entry (NULL: not sent). */
+struct owner {
+    char token[TOKEN_LEN + 1];
+    const struct ledger_entry *entry;
+};
+
+/* One ledger given: a share of the batch, or the whole batch (k == n == 0). */
+struct share {
+    const char *path;
+    struct ledger *ledger;
+    unsigned k, n;
+};
+
 struct export
 {
-    const char *ledger_path, *csv, *output;
+    const char *csv, *output;
     struct jobcli cli;
-    struct ledger *ledger;
+    struct share *shares;
+    size_t n_shares;
+    struct owner *owners; /* by spreadsheet row; token "" for a row no share given owns */
+    long n_owners;
     FILE *out;
     char *tmp_path;
     bool bom, crlf;    /* the output's style: forced by options, else the input's */
@@ -64,18 +89,41 @@ struct export
     long rows, matched;
 };
 
+/* --ledger: one more share, after the operand's (which parse() puts first). */
+static bool take_ledger(void *dest, const char *arg)
+{
+    struct export *x = dest;
+    struct share *s = realloc(x->shares, (x->n_shares + 1) * sizeof(*s));
+    if (!s) {
+        fputs("cpsbatch: out of memory\n", stderr);
+        return false;
+    }
+    x->shares = s;
+    x->shares[x->n_shares++] = (struct share){.path = arg};
+    return true;
+}
+
 static int parse(int argc, char **argv, struct export *x)
 {
     const struct cliopt opts[] = {
-        JOBCLI_OPTIONS(&x->cli), CLIOPT_STRING_SHORT("output", 'o', &x->output),
-        CLIOPT_STRING("csv", &x->csv), CLIOPT_SET("bom", &x->bom), CLIOPT_SET("crlf", &x->crlf)};
+        JOBCLI_OPTIONS(&x->cli),       CLIOPT_STRING_SHORT("output", 'o', &x->output),
+        CLIOPT_STRING("csv", &x->csv), CLIOPT_SET("bom", &x->bom),
+        CLIOPT_SET("crlf", &x->crlf),  CLIOPT_CUSTOM("ledger", x, take_ledger)};
     const struct cliopt_command cmd = {.name = "export",
                                        .usage = usage,
                                        .opts = opts,
                                        .nopts = sizeof(opts) / sizeof(opts[0]),
                                        .bad_option = CLIOPT_HINT_TRY,
                                        .bad_operands = CLIOPT_HINT_USAGE};
-    return cliopt_parse(&cmd, argc, argv, &x->ledger_path);
+    const char *first = NULL;
+    int rc = cliopt_parse(&cmd, argc, argv, &first);
+    if (rc == 0 && !take_ledger(x, first))
+        rc = ERR_NOMEM;
+    if (rc == 0) /* the operand first, the --ledger ones in their order */
+        memmove(x->shares + 1, x->shares, (x->n_shares - 1) * sizeof(*x->shares));
+    if (rc == 0)
+        x->shares[0] = (struct share){.path = first};
+    return rc;
 }
 
 /* A cell quoted only when it must be (it holds the separator, a quote, a line end, or spaces
@@ -182,16 +230,16 @@ static void put_outcome(const struct export *x, const struct ledger_entry *e)
 }
 
 /* The cell of column c as exported: the password blanked, every valid row's token written. */
-static const char *cell_out(const struct job_row *r, const char *cell, int field)
+static const char *cell_out(const struct job_row *r, const char *token, const char *cell, int field)
 {
     if (field == FIELD_PASSWORD)
         return "";
-    if (field == FIELD_CLIENT_TOKEN && r->valid && r->token[0])
-        return r->token;
+    if (field == FIELD_CLIENT_TOKEN && r->valid && token[0])
+        return token;
     return cell;
 }
 
-static void put_row(struct export *x, struct job *j, const struct job_row *r)
+static void put_row(struct export *x, struct job *j, const struct job_row *r, const struct owner *o)
 {
     const char *const *names, *const *cells;
     const int *fields;
@@ -199,16 +247,16 @@ static void put_row(struct export *x, struct job *j, const struct job_row *r)
     bool first = true;
     for (size_t c = 0; c < n; c++) {
         if (!is_outcome_column(names[c])) {
-            put_field(x, cell_out(r, c < have ? cells[c] : "", fields[c]), first);
+            put_field(x, cell_out(r, o ? o->token : "", c < have ? cells[c] : "", fields[c]),
+                      first);
             first = false;
         }
     }
     if (!x->token_column)
-        put_field(x, r->valid ? r->token : "", first);
-    const struct ledger_entry *e = r->valid ? ledger_find(x->ledger, r->token) : NULL;
-    x->matched += e != NULL;
-    if (r->valid) {
-        put_outcome(x, e);
+        put_field(x, o ? o->token : "", first);
+    x->matched += o && o->entry;
+    if (o) {
+        put_outcome(x, o->entry);
     } else {
         for (size_t i = 0; i < OUTCOME_COLUMNS; i++)
             put_field(x, i == 0 ? "invalid" : "", false);
@@ -216,10 +264,54 @@ static void put_row(struct export *x, struct job *j, const struct job_row *r)
     end_line(x);
 }
 
+static void quiet(void *ctx, const char *line)
+{
+    (void)ctx;
+    (void)line;
+}
+
+/* One pass for share s: the token and outcome of every row it owns, into x->owners. */
+static int collect(struct export *x, struct job_options *jo, const struct share *s)
+{
+    jo->salt = ledger_salt(s->ledger);
+    jo->salt_len = LEDGER_SALT_LEN;
+    jo->shard_k = s->k;
+    jo->shard_n = s->n;
+    struct job *j;
+    int rc = job_open(jo, quiet, NULL, &j); /* the last pass reports the CSV's problems */
+    if (rc)
+        return rc;
+    struct job_row row = {0};
+    while ((rc = job_next(j, &row)) == 1) {
+        if (!row.valid || !row.in_shard)
+            continue;
+        if (row.row >= x->n_owners) {
+            long n = row.row < 64 ? 128 : 2 * row.row;
+            struct owner *o = realloc(x->owners, (size_t)n * sizeof(*o));
+            if (!o) {
+                rc = ERR_NOMEM;
+                break;
+            }
+            memset(o + x->n_owners, 0, (size_t)(n - x->n_owners) * sizeof(*o));
+            x->owners = o;
+            x->n_owners = n;
+        }
+        struct owner *o = &x->owners[row.row];
+        memcpy(o->token, row.token, sizeof(o->token));
+        o->entry = ledger_find(s->ledger, row.token);
+    }
+    job_row_release(&row);
+    job_close(j);
+    return rc < 0 ? rc : source_rewind(jo->source);
+}
+
 static int write_rows(struct export *x, struct job_options *jo)
 {
     struct job *j;
-    int rc = jobcli_open_source(&x->cli, jo, NULL);
+    const char *tmp = getenv("TMPDIR");
+    int rc = jobcli_open_source(&x->cli, jo, tmp && *tmp ? tmp : "/tmp");
+    for (size_t i = 0; !rc && i < x->n_shares; i++)
+        rc = collect(x, jo, &x->shares[i]);
     rc = rc ? rc : job_open(jo, jobcli_report, NULL, &j);
     if (rc)
         return rc;
@@ -235,9 +327,10 @@ static int write_rows(struct export *x, struct job_options *jo)
     put_header(x, j);
     struct job_row row = {0};
     while ((rc = job_next(j, &row)) == 1) {
-        if (row.valid && !row.in_shard)
-            continue; /* another share's row: in another ledger */
-        put_row(x, j, &row);
+        const struct owner *o = row.valid && row.row < x->n_owners ? &x->owners[row.row] : NULL;
+        if (row.valid && (!o || !o->token[0]))
+            continue; /* a row of a share not given: in another ledger */
+        put_row(x, j, &row, o);
         x->rows++;
     }
     job_row_release(&row);
@@ -293,40 +386,106 @@ static bool read_once(const char *csv)
     return strcmp(csv, "-") == 0 || (stat(csv, &st) == 0 && S_ISFIFO(st.st_mode));
 }
 
-static int export_all(struct export *x)
+/* Open every ledger given, each as a share (k/n from its header; 0/0 for a whole batch), and
+ * check they are shares of one split: one whole batch alone, or shares of one N, each K once.
+ * Returns 0 or an exit status, after saying why. */
+static int open_shares(struct export *x)
 {
-    struct ledger_diag diag = {0};
-    struct job_options jo;
-    int rc = ledger_open_readonly(x->ledger_path, NULL, &x->ledger, &diag);
-    if (rc) {
-        fprintf(stderr, "cpsbatch: %s\n", diag.msg[0] ? diag.msg : err_str(rc));
-        return exit_for_err(rc, EXIT_READING);
+    for (size_t i = 0; i < x->n_shares; i++) {
+        struct share *s = &x->shares[i];
+        struct ledger_diag diag = {0};
+        int rc = ledger_open_readonly(s->path, NULL, &s->ledger, &diag);
+        if (rc) {
+            fprintf(stderr, "cpsbatch: %s\n", diag.msg[0] ? diag.msg : err_str(rc));
+            return exit_for_err(rc, EXIT_READING);
+        }
+        const char *shard = ledger_header(s->ledger)->shard;
+        if (*shard && !token_shard_parse(shard, &s->k, &s->n)) {
+            fprintf(stderr, "cpsbatch: %s: the header's shard '%s' is not K/N\n", s->path, shard);
+            return EXIT_DATAERR;
+        }
+        if (x->n_shares > 1 && !*shard) {
+            fprintf(stderr,
+                    "cpsbatch: %s holds a whole batch, not a share: export it alone (several "
+                    "ledgers are the shares of one batch, run --shard K/N)\n",
+                    s->path);
+            return EXIT_USAGE;
+        }
+        for (size_t k = 0; k < i; k++) {
+            const struct share *t = &x->shares[k];
+            if (t->n != s->n) {
+                fprintf(stderr, "cpsbatch: %s holds share %u/%u, %s share %u/%u: not one split\n",
+                        s->path, s->k, s->n, t->path, t->k, t->n);
+                return EXIT_USAGE;
+            }
+            if (t->k == s->k) {
+                fprintf(stderr, "cpsbatch: %s and %s both hold share %u/%u\n", t->path, s->path,
+                        s->k, s->n);
+                return EXIT_USAGE;
+            }
+        }
     }
-    const char *csv = x->csv ? x->csv : ledger_header(x->ledger)->csv;
+    return 0;
+}
+
+/* The job CSV: --csv, else the one the first ledger names (which the others must name too). */
+static const char *job_csv(const struct export *x)
+{
+    const char *csv = x->csv ? x->csv : ledger_header(x->shares[0].ledger)->csv;
     if (!csv || !*csv) {
         fputs("cpsbatch: no job CSV: give --csv\n", stderr);
-        return EXIT_USAGE;
+        return NULL;
+    }
+    for (size_t i = 1; !x->csv && i < x->n_shares; i++) {
+        const char *other = ledger_header(x->shares[i].ledger)->csv;
+        if (!other || strcmp(other, csv) != 0) {
+            fprintf(stderr, "cpsbatch: %s names the CSV %s, %s names %s: give --csv JOB.csv\n",
+                    x->shares[0].path, csv, x->shares[i].path, other ? other : "none");
+            return NULL;
+        }
     }
     if (!x->csv && read_once(csv)) {
         fprintf(stderr,
                 "cpsbatch: %s: the batch's CSV was read from %s, which cannot be read again: "
                 "give --csv JOB.csv\n",
-                x->ledger_path, strcmp(csv, "-") == 0 ? "standard input" : csv);
-        return EXIT_USAGE;
+                x->shares[0].path, strcmp(csv, "-") == 0 ? "standard input" : csv);
+        return NULL;
     }
+    return csv;
+}
+
+/* "" for a whole batch, " (share K/N)", or " (shares K/N, K/N, ...)". */
+static void shares_said(const struct export *x, char *out, size_t len)
+{
+    out[0] = '\0';
+    for (size_t i = 0; i < x->n_shares && x->shares[i].n; i++) {
+        size_t used = strlen(out);
+        snprintf(out + used, len - used, "%s%u/%u",
+                 i                 ? ", "
+                 : x->n_shares > 1 ? " (shares "
+                                   : " (share ",
+                 x->shares[i].k, x->shares[i].n);
+    }
+    if (out[0]) {
+        size_t used = strlen(out);
+        snprintf(out + used, len - used, ")");
+    }
+}
+
+static int export_all(struct export *x)
+{
+    struct job_options jo;
+    int status = open_shares(x);
+    if (status)
+        return status;
+    const char *csv = job_csv(x);
+    if (!csv)
+        return EXIT_USAGE;
     if (jobcli_prepare(&x->cli, csv, &jo))
         return EXIT_USAGE;
     if (!jo.password)
         jo.password = PLACEHOLDER_PASSWORD;
-    jo.salt = ledger_salt(x->ledger);
-    jo.salt_len = LEDGER_SALT_LEN;
-    const char *shard = ledger_header(x->ledger)->shard;
-    if (*shard && !token_shard_parse(shard, &jo.shard_k, &jo.shard_n)) {
-        fprintf(stderr, "cpsbatch: %s: the header's shard '%s' is not K/N\n", x->ledger_path,
-                shard);
-        return EXIT_DATAERR;
-    }
-    rc = open_output(x);
+    int rc = open_output(x);
     if (rc) {
         fprintf(stderr, "cpsbatch: %s: cannot create: %s\n", x->output,
                 rc == ERR_IO ? strerror(x->out_errno) : err_str(rc));
@@ -343,8 +502,13 @@ static int export_all(struct export *x)
         fprintf(stderr, "cpsbatch: %s: cannot write: %s\n", x->output, strerror(x->out_errno));
         return exit_for_err(wrc, EXIT_WRITING);
     }
-    fprintf(stderr, "cpsbatch: %ld rows%s%s%s, %ld with a ledger record (of %zu tokens)\n", x->rows,
-            *shard ? " (share " : "", shard, *shard ? ")" : "", x->matched, ledger_size(x->ledger));
+    char said[256];
+    size_t tokens = 0;
+    for (size_t i = 0; i < x->n_shares; i++)
+        tokens += ledger_size(x->shares[i].ledger);
+    shares_said(x, said, sizeof(said));
+    fprintf(stderr, "cpsbatch: %ld rows%s, %ld with a ledger record (of %zu tokens)\n", x->rows,
+            said, x->matched, tokens);
     return EXIT_DONE;
 }
 
@@ -352,10 +516,14 @@ int cmd_export(int argc, char **argv)
 {
     struct export x = {0};
     int rc = parse(argc, argv, &x);
-    if (rc)
-        return rc > 0 ? EXIT_DONE : EXIT_USAGE;
-    int status = export_all(&x);
-    ledger_close(x.ledger);
+    int status = rc == ERR_NOMEM ? EXIT_SOFTWARE
+                 : rc > 0        ? EXIT_DONE
+                 : rc < 0        ? EXIT_USAGE
+                                 : export_all(&x);
+    for (size_t i = 0; i < x.n_shares; i++)
+        ledger_close(x.shares[i].ledger);
+    free(x.shares);
+    free(x.owners);
     jobcli_release(&x.cli);
     free(x.tmp_path);
     return status;

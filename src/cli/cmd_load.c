@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cliopt.h"
+#include "cmdline.h"
 #include "clock.h"
 #include "cmd_validate.h"
 #include "creds.h"
@@ -34,6 +35,7 @@
 #define MAX_TEMPLATES 100000 /* rows kept as templates; later rows are checked, not sent */
 #define DRAIN_US 2000000     /* after Ctrl-C, how long requests in flight get */
 #define SALT_LEN 32
+#define COMMAND_MAX 4096 /* the command line as the report shows it */
 
 /* Signing needs keys; an emulator on loopback that does not check signatures takes these. */
 #define PLACEHOLDER_ACCESS_KEY "cpsbatch-load-unsigned"
@@ -186,6 +188,7 @@ struct load_test {
     int tpl_error;
     struct loadstats stats;
     struct load_summary summary;
+    char command[COMMAND_MAX]; /* as typed, secrets masked (cmdline.h) */
 };
 
 static void test_release(struct load_test *t)
@@ -338,6 +341,13 @@ static int report(struct load_test *t)
     report_threshold_values(&t->stats, &values);
     struct report_info info = {.endpoint = t->o.endpoint,
                                .csv = t->o.csv,
+                               .csv_sha256 = t->jo.source ? source_sha256(t->jo.source) : NULL,
+                               .command = t->command,
+                               .started_unix_us =
+                                   t->stats.start_us + (clock_wall_us() - clock_now_us()),
+                               .cores = sysconf(_SC_NPROCESSORS_ONLN),
+                               .duration_us = t->o.duration_us,
+                               .requests = t->o.requests,
                                .target_rate = t->o.max ? 0 : t->o.rate,
                                .max = t->o.max,
                                .concurrency = t->o.concurrency,
@@ -366,12 +376,19 @@ static int report(struct load_test *t)
 int cmd_load(int argc, char **argv)
 {
     struct load_test t = {0};
+    /* as typed: before getopt permutes argv */
+    cmdline_format("cpsbatch", argc, (const char *const *)argv, t.command, sizeof(t.command));
     int rc = parse_options(argc, argv, &t.o);
     if (rc)
         return rc > 0 ? EXIT_DONE : EXIT_USAGE;
     int status = EXIT_USAGE;
     if (check_endpoint(&t.o) || jobcli_prepare(&t.o.cli, t.o.csv, &t.jo))
         goto out;
+    rc = jobcli_open_source(&t.o.cli, &t.jo, NULL); /* read once: its digest is reported */
+    if (rc) {
+        status = exit_for_err(rc, EXIT_READING);
+        goto out;
+    }
     status = scan_job(&t);
     if (status != EXIT_DONE)
         goto out;

@@ -53,7 +53,9 @@ static const char usage[] =
     "  --shard K/N            send only the K-th of N shares of the rows (run N of these, one\n"
     "                         per K, in parallel); each share has its own ledger\n"
     "                         (JOB.shard-K-of-N.ledger.jsonl) and keeps its rows, wherever\n"
-    "                         they move in the file; resume with the same K/N\n"
+    "                         they move in the file; resume with the same K/N.\n"
+    "                         --shard index/N: K is $JOB_COMPLETION_INDEX + 1 (the 0-based\n"
+    "                         index a Kubernetes Indexed Job gives each pod)\n"
     "  --rate N               requests per second, 0 = no limit (default 10)\n"
     "  --burst N              requests that may go at once after a quiet spell (default: rate)\n"
     "  --concurrency N        requests in flight at most (default 16; lowered to what the\n"
@@ -103,10 +105,11 @@ struct run_options {
 static bool take_shard(void *dest, const char *arg)
 {
     struct run_options *o = dest;
-    if (token_shard_parse(arg, &o->shard_k, &o->shard_n))
+    char why[160];
+    if (token_shard_arg(arg, getenv(TOKEN_SHARD_INDEX_ENV), &o->shard_k, &o->shard_n, why,
+                        sizeof(why)))
         return true;
-    fprintf(stderr, "cpsbatch: --shard '%s': give K/N, 1 <= K <= N <= %d (e.g. 2/4)\n", arg,
-            TOKEN_MAX_SHARDS);
+    fprintf(stderr, "cpsbatch: --shard '%s': %s\n", arg, why);
     return false;
 }
 

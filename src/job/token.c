@@ -87,6 +87,46 @@ bool token_shard_parse(const char *s, unsigned *k, unsigned *n)
     return true;
 }
 
+bool token_shard_arg(const char *s, const char *index, unsigned *k, unsigned *n, char *why,
+                     size_t whylen)
+{
+    char spare[1];
+    if (!why) {
+        why = spare;
+        whylen = sizeof(spare);
+    }
+    unsigned b = 0, i = 0;
+    int end = 0;
+    if (strncmp(s, "index/", 6) != 0) {
+        if (token_shard_parse(s, k, n))
+            return true;
+        snprintf(why, whylen, "give K/N, 1 <= K <= N <= %d (e.g. 2/4), or index/N",
+                 TOKEN_MAX_SHARDS);
+        return false;
+    }
+    if (s[6] < '0' || s[6] > '9' || sscanf(s + 6, "%u%n", &b, &end) != 1 || s[6 + end] != '\0' ||
+        b < 1 || b > TOKEN_MAX_SHARDS) {
+        snprintf(why, whylen, "give index/N, 1 <= N <= %d (e.g. index/4)", TOKEN_MAX_SHARDS);
+        return false;
+    }
+    if (!index || !*index) {
+        snprintf(why, whylen,
+                 "index/N takes the share from " TOKEN_SHARD_INDEX_ENV
+                 " (0-based, as a Kubernetes Indexed Job sets it), which is not set");
+        return false;
+    }
+    end = 0;
+    if (strlen(index) > 4 || index[0] < '0' || index[0] > '9' ||
+        sscanf(index, "%u%n", &i, &end) != 1 || index[end] != '\0' || i >= b) {
+        snprintf(why, whylen, TOKEN_SHARD_INDEX_ENV "='%.16s' is not an index 0 .. %u of %u shares",
+                 index, b - 1, b);
+        return false;
+    }
+    *k = i + 1;
+    *n = b;
+    return true;
+}
+
 /* Random bytes come from OpenSSL in blocks: one RAND_bytes call (with its lock and its fork
  * check, a getpid system call) per 256 UUIDs instead of one per UUID, on the hot path of
  * every request's nonce. The pool is per thread, so it needs no lock. A process that forked

@@ -36,6 +36,18 @@ int token_shard(const char *given, const char *region, const unsigned char diges
  * takes it and a share's ledger header records it. Returns true and sets *k, *n when valid. */
 bool token_shard_parse(const char *s, unsigned *k, unsigned *n);
 
+/* The environment variable a Kubernetes Indexed Job sets in each pod: the pod's index, 0-based
+ * (0 .. completions - 1). */
+#define TOKEN_SHARD_INDEX_ENV "JOB_COMPLETION_INDEX"
+
+/* Parse a --shard argument: "K/N" as token_shard_parse takes it, or "index/N", whose K is
+ * index + 1 where index is the decimal value of TOKEN_SHARD_INDEX_ENV, given as `index` (the
+ * caller's getenv; NULL when unset). Returns true and sets *k, *n; else false with why (when
+ * not NULL) holding a sentence naming what is wrong (the variable unset or empty, not a whole
+ * number, or not below N). Pure. */
+bool token_shard_arg(const char *s, const char *index, unsigned *k, unsigned *n, char *why,
+                     size_t whylen);
+
 /* A random UUID v4 (for load tests and nonces) into out (TOKEN_LEN + 1 bytes).
  * Returns 0, or ERR_IO when the system's random source fails. */
 int token_random(char *out);

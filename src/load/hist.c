@@ -135,6 +135,23 @@ void hist_merge(struct hist *dst, const struct hist *src)
         dst->max = src->max;
 }
 
+void hist_bins(const struct hist *h, const int64_t *edges, size_t nbins, uint64_t *counts)
+{
+    for (size_t k = 0; k < nbins; k++)
+        counts[k] = 0;
+    if (!nbins || !h->count)
+        return;
+    size_t k = 0;
+    for (size_t i = 0; i < HIST_COUNTS_LEN; i++) {
+        if (!h->counts[i])
+            continue;
+        int64_t v = hist_lowest_at(i);
+        while (k + 1 < nbins && v >= edges[k + 1])
+            k++;
+        counts[k] += h->counts[i];
+    }
+}
+
 uint64_t hist_count(const struct hist *h)
 {
     return h->count;

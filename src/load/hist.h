@@ -109,6 +109,12 @@ double hist_stddev(const struct hist *h);
  * most 1/1024 of it above. Returns 0 when empty. */
 int64_t hist_percentile(const struct hist *h, double p);
 
+/* The distribution in nbins bins for a histogram chart: bin k counts the values whose counter
+ * starts in [edges[k], edges[k+1]) (edges ascending, nbins + 1 of them, in microseconds); values
+ * below edges[0] count in bin 0, values at or above edges[nbins] in the last bin. So the counts
+ * sum to hist_count(), and a bin edge is exact to the precision above. */
+void hist_bins(const struct hist *h, const int64_t *edges, size_t nbins, uint64_t *counts);
+
 /* The percentile distribution for plotting on a log axis of 1 / (1 - p/100): points at
  * percentiles 0, 50, 75, 87.5, 93.75, ... (each step halves the distance to 100), with
  * ticks_per_half points evenly spaced inside each halving (0 means 1; HdrHistogram's reports use

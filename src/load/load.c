@@ -52,7 +52,8 @@ static const unsigned entered_from[LOAD_STATES] = {
 };
 
 /* Move q to state `to`, with what that means: SENT records the send (at now), COUNTED from
- * SENT records the answer r and frees the record; from DUE or READY it is a drop. A measured
+ * SENT records the answer r and frees the record; from DUE or READY it is a drop. Entering or
+ * leaving SENT gives the stats the new count in flight (at now, or at r's t_done). A measured
  * request only is given to the stats. Returns 0, ERR_NOMEM (from the stats) or ERR_INVALID
  * for a move the diagram does not draw (a bug: q is left as it was). */
 static int set_state(struct load *l, struct load_req *q, enum load_state to, int64_t now,
@@ -67,13 +68,17 @@ static int set_state(struct load *l, struct load_req *q, enum load_state to, int
     q->state = to;
     if (to == LOAD_SENT) {
         l->sent++;
-        return q->measured ? loadstats_sent(l->st, q->due_us, now) : 0;
+        int rc = loadstats_inflight(l->st, now, l->count[LOAD_SENT]);
+        return rc ? rc : q->measured ? loadstats_sent(l->st, q->due_us, now) : 0;
     }
     if (to != LOAD_COUNTED)
         return 0;
     q->next_free = l->free;
     l->free = q;
-    return from == LOAD_SENT && q->measured ? loadstats_done(l->st, r) : 0;
+    if (from != LOAD_SENT)
+        return 0;
+    int rc = loadstats_inflight(l->st, r->t_done, l->count[LOAD_SENT]);
+    return rc ? rc : q->measured ? loadstats_done(l->st, r) : 0;
 }
 
 /* A request taken but not sent is dropped (a stop, or a failure before the port took it). */

@@ -19,6 +19,7 @@ int loadstats_init(struct loadstats *s, int64_t start_us)
 {
     memset(s, 0, sizeof(*s));
     s->start_us = start_us;
+    s->inflight_at = start_us;
     s->latency = malloc(sizeof(*s->latency));
     s->service = malloc(sizeof(*s->service));
     s->second = malloc(sizeof(*s->second));
@@ -84,8 +85,41 @@ int loadstats_tick(struct loadstats *s, int64_t now)
     return 0;
 }
 
+/* Add the in-flight count held since inflight_at, up to t, to the seconds it spans. Their
+ * entries exist. */
+static void inflight_until(struct loadstats *s, int64_t t)
+{
+    for (int64_t a = s->inflight_at > s->start_us ? s->inflight_at : s->start_us; a < t;) {
+        size_t i = (size_t)((a - s->start_us) / 1000000);
+        int64_t end = s->start_us + (int64_t)(i + 1) * 1000000, b = t < end ? t : end;
+        struct loadstats_second *sec = &s->timeline[i];
+        sec->inflight_us += (double)s->inflight * (double)(b - a);
+        if (s->inflight > sec->inflight_max)
+            sec->inflight_max = s->inflight;
+        a = b;
+    }
+    s->inflight_at = t;
+}
+
+int loadstats_inflight(struct loadstats *s, int64_t t, uint64_t n)
+{
+    t = t > s->start_us ? t : s->start_us;
+    t = t > s->inflight_at ? t : s->inflight_at;
+    struct loadstats_second *sec = second_at(s, t);
+    if (!sec)
+        return ERR_NOMEM;
+    inflight_until(s, t);
+    s->inflight = n;
+    if (n > sec->inflight_max)
+        sec->inflight_max = n;
+    return 0;
+}
+
 void loadstats_finish(struct loadstats *s)
 {
+    int64_t end = s->last_done_us > s->last_send_us ? s->last_done_us : s->last_send_us;
+    if (end > s->inflight_at && s->seconds && end < s->start_us + (int64_t)s->seconds * 1000000)
+        inflight_until(s, end);
     if (s->current < s->seconds)
         close_second(s, s->current + 1);
 }
@@ -148,8 +182,10 @@ int loadstats_done(struct loadstats *s, const struct http_response *r)
     int kind = loadstats_classify(r);
     if (r->error == TRANSPORT_ERROR_NONE)
         record_answer(s, r);
-    if (kind >= 0)
+    if (kind >= 0) {
         s->error_kinds[kind]++;
+        sec->err_kinds[kind]++;
+    }
     s->errors += kind >= 0;
     s->ok += kind < 0;
     sec->err += kind >= 0;

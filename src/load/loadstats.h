@@ -13,8 +13,11 @@
  * keep the schedule (the concurrency cap was reached, or the machine was too busy).
  *
  * The timeline has one entry per second of the measured phase: requests sent in it (by send
- * time), answered well and failed in it (by completion time), and the p99 of the corrected
- * latency of the requests completed in it.
+ * time), answered well and failed in it (by completion time) and the failures by kind, the p99
+ * of the corrected latency of the requests completed in it, and the requests in flight in it
+ * (its largest value, and its integral over the second, from which the mean follows). In flight
+ * counts every request the transport holds, warmup ones included: the scheduler reports each
+ * change (loadstats_inflight).
  *
  * Only measured requests are given to these functions: warmup is the caller's business. Owned
  * by one thread (the scheduler); time is a parameter.
@@ -46,7 +49,11 @@ enum loadstats_error {
 
 struct loadstats_second {
     uint64_t sent, ok, err;
-    int64_t p99_us; /* 0 when nothing completed in that second */
+    int64_t p99_us;                      /* 0 when nothing completed in that second */
+    uint64_t err_kinds[LOADSTATS_ERR_N]; /* err by kind; sums to err */
+    uint64_t inflight_max;               /* requests in flight at most during the second */
+    double inflight_us;                  /* requests in flight integrated over the second's
+                                          * microseconds: / 1e6 is the mean of a full second */
 };
 
 struct loadstats {
@@ -64,7 +71,9 @@ struct loadstats {
     int64_t first_send_us, last_send_us, last_done_us; /* 0 until the first one */
     struct loadstats_second *timeline;                 /* owned; `seconds` entries */
     size_t seconds, timeline_cap;
-    size_t current; /* the second the `second` histogram gathers */
+    size_t current;      /* the second the `second` histogram gathers */
+    uint64_t inflight;   /* requests in flight now (loadstats_inflight) */
+    int64_t inflight_at; /* since when (start_us at the latest) */
 };
 
 /* Set s up for a measured phase starting at start_us. Returns 0 or ERR_NOMEM (then
@@ -79,10 +88,18 @@ int loadstats_sent(struct loadstats *s, int64_t due_us, int64_t sent_us);
  * ERR_NOMEM. */
 int loadstats_done(struct loadstats *s, const struct http_response *r);
 
+/* The requests in flight changed to n at time t (a send, or an answer's t_done). The time
+ * since the last change is added to the seconds it spans at the old count; n counts towards
+ * t's second's max. Times before the measured phase count at its start; a t before the last
+ * change (answers land out of order by microseconds) counts at the last change. 0 or
+ * ERR_NOMEM. */
+int loadstats_inflight(struct loadstats *s, int64_t t, uint64_t n);
+
 /* Close every second that ended by now (their p99 is final). 0 or ERR_NOMEM. */
 int loadstats_tick(struct loadstats *s, int64_t now);
 
-/* The phase is over: the last second's p99 is final. */
+/* The phase is over: the last second's p99 is final; the in-flight integral runs to the last
+ * completion (or the last send). */
 void loadstats_finish(struct loadstats *s);
 
 /* "timeout", "reset", "connect", "tls", "aborted", "other", "4xx", "5xx". */

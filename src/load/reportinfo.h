@@ -30,7 +30,13 @@ struct report_info {
     int64_t warmup_us;
     bool replay_tokens;
     bool interrupted;
-    uint64_t sent_total; /* warmup included */
+    uint64_t sent_total;     /* warmup included */
+    int64_t duration_us;     /* the measured phase as planned (--duration); 0 with --requests */
+    uint64_t requests;       /* measured requests as planned (--requests); 0 with --duration */
+    const char *command;     /* the command line as typed, secrets masked; NULL when unknown */
+    const char *csv_sha256;  /* the CSV's SHA-256 in hex; NULL or "" when unknown */
+    int64_t started_unix_us; /* wall clock when the test started; 0 when unknown */
+    long cores;              /* the machine's online processors; 0 when unknown */
     const struct threshold *thresholds;
     size_t nthresholds;
     const struct threshold_values *values; /* what the thresholds were judged on */

@@ -440,8 +440,34 @@ static void test_reset(void)
     free(fresh);
 }
 
+/* Bins: every value counted once, in the bin its counter starts in; out-of-range values in the
+ * end bins. */
+static void test_bins(void)
+{
+    struct hist *h = hist_new();
+    const int64_t edges[4] = {10, 100, 1000, 10000};
+    uint64_t counts[3];
+    hist_bins(h, edges, 3, counts);
+    CHECK_INT(counts[0] + counts[1] + counts[2], ==, 0);
+    int64_t values[] = {1, 10, 99, 100, 999, 1000, 5000, 9999, 10000, 3000000};
+    for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++)
+        hist_record(h, values[i]);
+    hist_bins(h, edges, 3, counts);
+    CHECK_INT(counts[0], ==, 3); /* 1 (below the first edge), 10, 99 */
+    CHECK_INT(counts[1], ==, 2); /* 100, 999 */
+    CHECK_INT(counts[2], ==, 5); /* 1000 .. 9999, and 10000 and 3 s past the last edge */
+    hist_reset(h);
+    hist_record_n(h, 4096, 7); /* bucket [4096, 4100): its counter starts at 4096 */
+    const int64_t e2[3] = {4000, 4096, 4200};
+    hist_bins(h, e2, 2, counts);
+    CHECK_INT(counts[0], ==, 0);
+    CHECK_INT(counts[1], ==, 7);
+    free(h);
+}
+
 int main(void)
 {
+    test_bins();
     test_layout();
     test_buckets();
     test_empty();

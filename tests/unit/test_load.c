@@ -328,6 +328,9 @@ static void test_closed_loop_keeps_concurrency(void)
     CHECK_INT(r->st.requests, ==, 20);
     CHECK_INT(r->st.late_sends, ==, 0);
     CHECK(load_finished(r->l));
+    /* the stats saw 4 in flight all along: sends and answers give the count as it changes */
+    CHECK_INT(r->st.timeline[0].inflight_max, ==, 4);
+    CHECK_DBL(r->st.timeline[0].inflight_us, ==, 4.0 * (double)(t + 100 - T0));
     rig_free(r);
 }
 

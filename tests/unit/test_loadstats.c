@@ -105,8 +105,70 @@ static void test_quiet_second(void)
     loadstats_release(&s);
 }
 
+/* Errors by kind per second: the second of the completion, summing to err. */
+static void test_error_kinds_per_second(void)
+{
+    struct loadstats s;
+    loadstats_init(&s, T0);
+    struct http_response r = answer(503, T0, T0, T0 + 100);
+    loadstats_done(&s, &r);
+    r = answer(0, T0, T0, T0 + SEC + 5);
+    r.error = TRANSPORT_ERROR_TIMEOUT;
+    loadstats_done(&s, &r);
+    r = answer(429, T0, T0, T0 + SEC + 7);
+    loadstats_done(&s, &r);
+    r = answer(200, T0, T0, T0 + SEC + 9);
+    loadstats_done(&s, &r);
+    CHECK_INT(s.seconds, ==, 2);
+    CHECK_INT(s.timeline[0].err_kinds[LOADSTATS_ERR_5XX], ==, 1);
+    CHECK_INT(s.timeline[0].err, ==, 1);
+    CHECK_INT(s.timeline[1].err_kinds[LOADSTATS_ERR_TIMEOUT], ==, 1);
+    CHECK_INT(s.timeline[1].err_kinds[LOADSTATS_ERR_4XX], ==, 1);
+    CHECK_INT(s.timeline[1].err_kinds[LOADSTATS_ERR_5XX], ==, 0);
+    CHECK_INT(s.timeline[1].err, ==, 2);
+    CHECK_INT(s.timeline[1].ok, ==, 1);
+    loadstats_release(&s);
+}
+
+/* In flight per second: the max of each second (a count held across a boundary counts in
+ * both), and the integral over each second; times before the phase count from its start, an
+ * earlier time than the last change counts at it. */
+static void test_inflight(void)
+{
+    struct loadstats s;
+    loadstats_init(&s, T0);
+    CHECK_INT(loadstats_inflight(&s, T0 - 5 * SEC, 3), ==, 0); /* warmup: from T0 on */
+    CHECK_INT(loadstats_inflight(&s, T0 + SEC / 2, 5), ==, 0); /* 3 for 0.5 s */
+    CHECK_INT(loadstats_inflight(&s, T0 + SEC / 4, 4), ==, 0); /* out of order: at 0.5 s */
+    CHECK_INT(loadstats_inflight(&s, T0 + 2 * SEC + SEC / 2, 0), ==, 0); /* 4 until 2.5 s */
+    loadstats_sent(&s, T0, T0);
+    struct http_response r = answer(200, T0, T0, T0 + 2 * SEC + SEC / 2);
+    loadstats_done(&s, &r);
+    loadstats_finish(&s);
+    CHECK_INT(s.seconds, ==, 3);
+    CHECK_INT(s.timeline[0].inflight_max, ==, 5);
+    CHECK_DBL(s.timeline[0].inflight_us, ==, 3.0 * 500000 + 4.0 * 500000);
+    CHECK_INT(s.timeline[1].inflight_max, ==, 4); /* nothing changed in it: held at 4 */
+    CHECK_DBL(s.timeline[1].inflight_us, ==, 4.0 * SEC);
+    CHECK_INT(s.timeline[2].inflight_max, ==, 4);
+    CHECK_DBL(s.timeline[2].inflight_us, ==, 4.0 * 500000);
+    loadstats_release(&s);
+
+    /* finish integrates what is still held up to the last completion */
+    loadstats_init(&s, T0);
+    loadstats_inflight(&s, T0, 2);
+    loadstats_sent(&s, T0, T0);
+    r = answer(200, T0, T0, T0 + SEC / 10);
+    loadstats_done(&s, &r);
+    loadstats_finish(&s);
+    CHECK_DBL(s.timeline[0].inflight_us, ==, 2.0 * SEC / 10);
+    loadstats_release(&s);
+}
+
 int main(void)
 {
+    test_error_kinds_per_second();
+    test_inflight();
     test_counts_and_latency();
     test_rate_and_duration();
     test_timeline();

@@ -6,6 +6,7 @@
 
 #include "check.h"
 #include "report.h"
+#include "reportseries.h"
 
 #define T0 INT64_C(987654321000)
 #define SEC INT64_C(1000000)
@@ -118,17 +119,110 @@ static void test_html(const struct report_info *info, const struct loadstats *s)
     CHECK(text != NULL);
     if (!text)
         return;
-    CHECK_INT(count(text, "<svg"), ==, 3);
-    CHECK_INT(count(text, "<polyline"), ==, 6); /* 2 curves, sent/ok/failed, p99 */
+    CHECK_INT(count(text, "<svg"), ==, 6);
+    static const char *const charts[] = {"chart-histogram", "chart-percentiles", "chart-throughput",
+                                         "chart-errors",    "chart-inflight",    "chart-p99"};
+    for (size_t i = 0; i < sizeof(charts) / sizeof(charts[0]); i++) {
+        char id[64];
+        snprintf(id, sizeof(id), "id=\"%s\"", charts[i]);
+        CHECK_INT(count(text, id), ==, 1);
+    }
+    /* 2 histogram steps, 2 curves, sent/ok/failed/target, 2 error kinds, 2 in flight, p99 */
+    CHECK_INT(count(text, "class=\"series\""), ==, 13);
+    static const char *const series[] = {"target",       "sent",          "ok",
+                                         "failed",       "error-reset",   "error-5xx",
+                                         "inflight-max", "inflight-mean", "p99"};
+    for (size_t i = 0; i < sizeof(series) / sizeof(series[0]); i++) {
+        char attr[64];
+        snprintf(attr, sizeof(attr), "data-series=\"%s\"", series[i]);
+        CHECK_INT(count(text, attr), ==, 1);
+    }
+    CHECK_INT(count(text, "data-series=\"corrected\""), ==, 2);
+    CHECK_INT(count(text, "width=\"100%\""), ==, 6); /* responsive: no fixed width */
     CHECK_INT(count(text, "<script"), ==, 0);
     CHECK_INT(count(text, "<link"), ==, 0);
     CHECK_INT(count(text, "src="), ==, 0);
     CHECK_INT(count(text, "url("), ==, 0);
-    CHECK(strstr(text, "&lt;script&gt;") != NULL);                   /* the endpoint, escaped */
+    CHECK(strstr(text, "break-inside:avoid") != NULL);
+    CHECK(strstr(text, "&lt;script&gt;") != NULL); /* the endpoint, escaped */
+    CHECK(strstr(text, "99.9%") != NULL);          /* the percentile axis */
+    CHECK(strstr(text, "2001-09-19T04:25:21Z") != NULL);
+    CHECK(strstr(text, "cpsbatch load job.csv --rate 100") != NULL);
+    CHECK(strstr(text, "0123456789abcdef") != NULL);
+    CHECK(strstr(text, "8 cores") != NULL);
     CHECK(strstr(text, "cpsbatch 0.1.0 (git &lt;abc&gt;)") != NULL); /* the version, escaped */
-    CHECK(strstr(text, "99.9%") != NULL);                            /* the percentile axis */
     CHECK(strstr(text, "</html>") != NULL);
     free(text);
+}
+
+/* Which seconds the per-second charts draw, and their target. */
+static void test_seconds(void)
+{
+    struct loadstats s;
+    loadstats_init(&s, T0);
+    for (int i = 0; i < 250; i++) /* 2.5 s at 100/s, the drain into second 3 */
+        loadstats_sent(&s, T0 + i * 10000, T0 + i * 10000);
+    struct http_response r = {.status = 200, .due_us = T0, .t_sent = T0, .t_done = T0 + 3 * SEC};
+    loadstats_done(&s, &r);
+    CHECK_INT(s.seconds, ==, 4);
+    struct report_info info = {.target_rate = 100, .duration_us = 2500000};
+    struct report_second d[8];
+    CHECK_INT(report_phase_us(&info, &s), ==, 2500000);
+    CHECK_INT(report_seconds(&info, &s, d, 8), ==, 3); /* the drain's second is not drawn */
+    CHECK_DBL(d[1].part, ==, 1);
+    CHECK_DBL(d[1].mid, ==, 1.5);
+    CHECK_DBL(d[2].part, ==, 0.5); /* the last half second, partial */
+    CHECK_DBL(d[2].mid, ==, 2.25);
+    CHECK_DBL(report_second_target(&info, &s, &d[0]), ==, 100);
+    CHECK_DBL(report_second_target(&info, &s, &d[2]), ==, 50);
+    CHECK_INT(report_seconds(&info, &s, d, 2), ==, 2); /* room for two */
+
+    info.duration_us = 2100000; /* 0.1 s of second 2: too little to draw */
+    CHECK_INT(report_seconds(&info, &s, d, 8), ==, 2);
+    CHECK_DBL(report_second_part(2100000, 2), <, 0.11);
+
+    info = (struct report_info){.target_rate = 100, .requests = 250}; /* last send + 10 ms */
+    CHECK_INT(report_phase_us(&info, &s), ==, 2500000);
+    info = (struct report_info){.target_rate = 100, .duration_us = 10 * SEC, .interrupted = true};
+    CHECK_INT(report_phase_us(&info, &s), ==, 2500000);        /* cut short: at the last send */
+    info = (struct report_info){.max = true, .requests = 250}; /* closed loop: no interval */
+    CHECK_INT(report_phase_us(&info, &s), ==, 2490000);
+    CHECK_DBL(report_second_target(&info, &s, &d[0]), ==, 0);
+    loadstats_release(&s);
+
+    loadstats_init(&s, T0); /* nothing sent: nothing drawn */
+    info = (struct report_info){.target_rate = 100, .duration_us = SEC};
+    CHECK_INT(report_phase_us(&info, &s), ==, 0);
+    CHECK_INT(report_seconds(&info, &s, d, 8), ==, 0);
+    loadstats_release(&s);
+}
+
+/* The percentile curve: x in nines from 0, increasing, y the percentiles in ms, none at 100%
+ * nor past the last nine asked for. */
+static void test_curve(void)
+{
+    struct hist *h = malloc(sizeof(*h));
+    hist_init(h);
+    for (int v = 1; v <= 10000; v++)
+        hist_record(h, v * 100); /* 0.1 .. 1000 ms */
+    struct hist_point pts[64 * 5 + 2];
+    double x[64 * 5 + 2], y[64 * 5 + 2];
+    size_t n = report_curve(h, 5, 3, pts, 64 * 5 + 2, x, y);
+    CHECK_INT(n, >, 20);
+    CHECK_DBL(x[0], ==, 0);
+    CHECK_DBL(y[0], ==, 0.1);
+    for (size_t i = 0; i < n; i++) {
+        CHECK(i == 0 || (x[i] > x[i - 1] && y[i] >= y[i - 1]));
+        CHECK_DBL(x[i], <=, 3 + 1e-9);
+        double p = 100 - 100 / pow(10, x[i]);
+        CHECK_DBL(fabs(y[i] - (double)hist_percentile(h, p) / 1e3), <, 1e-9);
+    }
+    CHECK_DBL(x[5], ==, log10(2)); /* p50, after 5 points per halving */
+    CHECK_DBL(fabs(y[5] - 500), <, 0.5);
+    CHECK_DBL(x[n - 1], >, 2.5); /* it runs on past p99.5 */
+    hist_reset(h);
+    CHECK_INT(report_curve(h, 5, 3, pts, 64 * 5 + 2, x, y), ==, 0);
+    free(h);
 }
 
 int main(void)
@@ -148,10 +242,16 @@ int main(void)
                                .thresholds = &t,
                                .nthresholds = 1,
                                .values = &v,
+                               .command = "cpsbatch load job.csv --rate 100",
+                               .csv_sha256 = "0123456789abcdef",
+                               .started_unix_us = INT64_C(1000873521) * 1000000,
+                               .cores = 8,
                                .version = "0.1.0 (git <abc>)"};
     test_json(&info, &s);
     test_text(&info, &s);
     test_html(&info, &s);
     loadstats_release(&s);
+    test_seconds();
+    test_curve();
     return check_done();
 }

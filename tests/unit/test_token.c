@@ -48,6 +48,32 @@ int main(void)
             per[shard]++;
     for (int k = 0; k < 4; k++)
         CHECK(per[k] > 1800 && per[k] < 2200);
+    /* --shard K/N, and index/N with K from JOB_COMPLETION_INDEX (0-based) + 1. */
+    unsigned sk = 0, sn = 0;
+    char why[160] = "";
+    CHECK(token_shard_arg("2/4", NULL, &sk, &sn, why, sizeof(why)));
+    CHECK(sk == 2 && sn == 4);
+    CHECK(!token_shard_arg("0/4", "1", &sk, &sn, why, sizeof(why)));
+    CHECK(strstr(why, "give K/N") != NULL);
+    CHECK(token_shard_arg("index/4", "0", &sk, &sn, why, sizeof(why)));
+    CHECK(sk == 1 && sn == 4);
+    CHECK(token_shard_arg("index/4", "3", &sk, &sn, NULL, 0));
+    CHECK(sk == 4 && sn == 4);
+    CHECK(token_shard_arg("index/1", "0", &sk, &sn, why, sizeof(why)));
+    CHECK(sk == 1 && sn == 1);
+    CHECK(!token_shard_arg("index/4", "4", &sk, &sn, why, sizeof(why)));
+    CHECK_STR(why, "JOB_COMPLETION_INDEX='4' is not an index 0 .. 3 of 4 shares");
+    CHECK(!token_shard_arg("index/4", NULL, &sk, &sn, why, sizeof(why)));
+    CHECK(strstr(why, "JOB_COMPLETION_INDEX") && strstr(why, "not set"));
+    CHECK(!token_shard_arg("index/4", "", &sk, &sn, why, sizeof(why)));
+    CHECK(strstr(why, "not set") != NULL);
+    const char *bad_index[] = {"-1", "1x", " 1", "x", "99999999999999999999"};
+    for (size_t i = 0; i < sizeof(bad_index) / sizeof(bad_index[0]); i++)
+        CHECK(!token_shard_arg("index/4", bad_index[i], &sk, &sn, why, sizeof(why)));
+    const char *bad_n[] = {"index/0", "index/", "index/4x", "index/1001", "index/-4", "Index/4"};
+    for (size_t i = 0; i < sizeof(bad_n) / sizeof(bad_n[0]); i++)
+        CHECK(!token_shard_arg(bad_n[i], "0", &sk, &sn, why, sizeof(why)));
+    CHECK(sk == 1 && sn == 1); /* untouched by a refusal */
     /* Random UUIDs across several refills of the random pool: all distinct, all version 4. */
     static char many[1000][TOKEN_LEN + 1];
     int dup = 0, shape = 0;
