@@ -208,11 +208,12 @@ static json_t *softwares_from_text(const char *text, size_t len, spec_report_fn 
 }
 
 /* The value of text field f from the trimmed cell v[0..len) (the cell starts at text): the
- * API's spelling of an enumeration's word, the cell itself, or a copy when trimming cut its
- * end. NULL when out of memory. */
+ * API's spelling of an enumeration's word (s->spelled[f] set), the cell itself, or a copy when
+ * trimming cut its end. NULL when out of memory. */
 static const char *cell_value(struct spec *s, enum field_id f, const char *v, size_t len)
 {
     const char *word = field_spelling(f, v, len);
+    s->spelled[f] = word != NULL;
     if (word && strncmp(word, v, len) != 0)
         return word;
     if (v[len] == '\0')
@@ -320,11 +321,11 @@ static int check_required(const struct spec *s, spec_report_fn report, void *ctx
 }
 
 /* Field f, when present, must be one of the API's words for it (field_values); in any case
- * when anycase. */
+ * when anycase. A CSV cell spec_set_text found to be one is in its spelling already. */
 static int check_enum(const struct spec *s, enum field_id f, bool anycase, spec_report_fn report,
                       void *ctx)
 {
-    if (!s->present[f])
+    if (!s->present[f] || s->spelled[f])
         return 0;
     const char *v = s->str[f];
     const char *word = field_spelling(f, v, strlen(v));

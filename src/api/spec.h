@@ -40,8 +40,10 @@ struct spec {
     const char *str[FIELD_N];
     const char *given[FIELD_N]; /* the CSV cell as given, or NULL (invariant 3) */
     long long num[FIELD_N];
-    json_t *softwares;    /* owned array of {name, version, osTypeId, description}, or NULL */
-    char *owned[FIELD_N]; /* trimmed copies str[f] may point to, or NULL */
+    json_t *softwares;     /* owned array of {name, version, osTypeId, description}, or NULL */
+    char *owned[FIELD_N];  /* trimmed copies str[f] may point to, or NULL */
+    bool spelled[FIELD_N]; /* str[f] is one of the API's words for f (field_values), as
+                            * spec_set_text found it; false: not known (spec_check looks) */
 };
 
 typedef void (*spec_report_fn)(void *ctx, enum field_id f, const char *msg);

@@ -7,13 +7,11 @@
 
 #include "backoff.h"
 #include "clock.h"
-#include "ratelimit.h"
 #include "err.h"
 #include "request.h"
 #include "transport.h"
 
 #define FETCH_IN_FLIGHT 8  /* calls in flight at once */
-#define FETCH_ATTEMPTS 6   /* tries per call */
 #define FETCH_PATH_MAX 512 /* a catalog call's path and query */
 
 /* One call: its path and query, and where its answer goes: dest[store] = result[key]. */
@@ -22,6 +20,7 @@ struct call {
     const char *key, *store;
     json_t *dest; /* borrowed: a node of the catalog being built */
     int attempts;
+    int retry_cost; /* what the budget gave for the retry out; refunded on success */
     int64_t due_us; /* when it may be (re)sent */
     bool sent, done;
 };
@@ -31,7 +30,8 @@ struct fetcher {
     struct transport *t;
     struct request_maker *m;
     unsigned seed;
-    struct ratelimit bucket; /* f->rate, when it is set */
+    struct retrybudget own_budget, *budget; /* f->budget, or own_budget */
+    int max_attempts;
     char *msg;
     size_t msglen;
 };
@@ -67,19 +67,22 @@ static void call_init(struct call *c, const char *region, const char *what, cons
 }
 
 /* The API's words for a failed answer: its error message, else the start of the body. */
-static void say_failure(struct fetcher *fe, const struct call *c, const struct http_response *r)
+static void say_failure(struct fetcher *fe, const struct call *c, const struct http_response *r,
+                        bool transient)
 {
+    const char *why = !transient                        ? ""
+                      : c->attempts >= fe->max_attempts ? " (retries exhausted)"
+                                                        : " (the retry budget is spent)";
     if (r->error != TRANSPORT_ERROR_NONE) {
-        snprintf(fe->msg, fe->msglen, "GET %s: %s (%s), after %d attempts", c->path,
-                 transport_error_name(r->error), r->message, c->attempts);
+        snprintf(fe->msg, fe->msglen, "GET %s: %s (%s), after %d attempts%s", c->path,
+                 transport_error_name(r->error), r->message, c->attempts, why);
         return;
     }
     json_t *body = r->body ? json_loads(r->body, 0, NULL) : NULL;
     const char *words =
         json_string_value(json_object_get(json_object_get(body, "error"), "message"));
     snprintf(fe->msg, fe->msglen, "GET %s: HTTP %ld%s%.200s%s", c->path, r->status,
-             words ? ": " : "", words ? words : "",
-             r->status == 429 || r->status >= 500 ? " (retries exhausted)" : "");
+             words ? ": " : "", words ? words : "", why);
     json_decref(body);
 }
 
@@ -93,18 +96,21 @@ static int take_answer(struct fetcher *fe, struct call *c, const struct http_res
         snprintf(fe->msg, fe->msglen, "GET %s: the answer has no result.%s array", c->path, c->key);
     else if (json_object_set(c->dest, c->store, list) != 0)
         rc = ERR_NOMEM;
+    else
+        retrybudget_release_on_success(fe->budget, c->retry_cost);
     json_decref(body);
     c->done = rc == 0;
     return rc;
 }
 
-/* 0 when the call will be retried, else its error (said). */
+/* 0 when the call will be retried (its cost taken from the budget), else its error (said). */
 static int retry_or_fail(struct fetcher *fe, struct call *c, const struct http_response *r)
 {
     bool transient = r->error == TRANSPORT_ERROR_TIMEOUT || r->error == TRANSPORT_ERROR_CONNECT ||
                      r->error == TRANSPORT_ERROR_RESET ||
                      (r->error == TRANSPORT_ERROR_NONE && (r->status == 429 || r->status >= 500));
-    if (transient && c->attempts < FETCH_ATTEMPTS) {
+    if (transient && c->attempts < fe->max_attempts &&
+        retrybudget_acquire(fe->budget, r->error == TRANSPORT_ERROR_TIMEOUT, &c->retry_cost)) {
         int64_t after = -1;
         if (r->retry_after[0])
             backoff_parse_retry_after(r->retry_after, clock_wall(), &after);
@@ -114,7 +120,7 @@ static int retry_or_fail(struct fetcher *fe, struct call *c, const struct http_r
         c->sent = false;
         return 0;
     }
-    say_failure(fe, c, r);
+    say_failure(fe, c, r, transient);
     return ERR_NET;
 }
 
@@ -131,8 +137,8 @@ static int64_t submit_due(struct fetcher *fe, struct call *calls, size_t n, int 
             next = c->due_us < next ? c->due_us : next;
             continue;
         }
-        if (fe->f->rate > 0 && !ratelimit_take(&fe->bucket, now)) {
-            int64_t when = now + ratelimit_wait_us(&fe->bucket, now);
+        if (fe->f->bucket && !ratelimit_take(fe->f->bucket, now)) {
+            int64_t when = now + ratelimit_wait_us(fe->f->bucket, now);
             next = when < next ? when : next;
             break; /* the rate says: not yet */
         }
@@ -364,12 +370,17 @@ static int fetch_details(struct fetcher *fe, json_t *root)
 
 int catalog_fetch(const struct catalog_fetch *f, struct catalog **out, char *msg, size_t msglen)
 {
-    struct fetcher fe = {.f = f, .seed = (unsigned)clock_now_us(), .msg = msg, .msglen = msglen};
+    struct fetcher fe = {.f = f,
+                         .seed = (unsigned)clock_now_us(),
+                         .budget = f->budget ? f->budget : &fe.own_budget,
+                         .max_attempts =
+                             f->max_attempts > 0 ? f->max_attempts : CATALOG_FETCH_ATTEMPTS,
+                         .msg = msg,
+                         .msglen = msglen};
     json_t *root = json_object();
     size_t zones = 0;
     int rc = root ? transport_global_init() : ERR_NOMEM;
-    if (!rc && f->rate > 0)
-        rc = ratelimit_init(&fe.bucket, f->rate, f->burst > 0 ? f->burst : 1, clock_now_us());
+    rc = rc ? rc : retrybudget_init(&fe.own_budget, RETRYBUDGET_DEFAULT_CAPACITY);
     rc = rc ? rc : request_maker_new(f->endpoint, f->access_key, f->secret_key, &fe.m);
     rc = rc ? rc : fetch_regions(&fe, root);
     rc = rc ? rc : fetch_device_types(&fe, root, &zones);

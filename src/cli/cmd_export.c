@@ -309,7 +309,7 @@ static int write_rows(struct export *x, struct job_options *jo)
 {
     struct job *j;
     const char *tmp = getenv("TMPDIR");
-    int rc = jobcli_open_source(&x->cli, jo, tmp && *tmp ? tmp : "/tmp");
+    int rc = jobcli_open_source(&x->cli, jo, tmp && *tmp ? tmp : "/tmp", false);
     for (size_t i = 0; !rc && i < x->n_shares; i++)
         rc = collect(x, jo, &x->shares[i]);
     rc = rc ? rc : job_open(jo, jobcli_report, NULL, &j);

@@ -384,7 +384,7 @@ int cmd_load(int argc, char **argv)
     int status = EXIT_USAGE;
     if (check_endpoint(&t.o) || jobcli_prepare(&t.o.cli, t.o.csv, &t.jo))
         goto out;
-    rc = jobcli_open_source(&t.o.cli, &t.jo, NULL); /* read once: its digest is reported */
+    rc = jobcli_open_source(&t.o.cli, &t.jo, NULL, true); /* read once: its digest is reported */
     if (rc) {
         status = exit_for_err(rc, EXIT_READING);
         goto out;

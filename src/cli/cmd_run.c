@@ -84,7 +84,8 @@ static const char usage[] =
     "failed (or servers ended in error), 2 usage error, 3 incomplete (run again to resume;\n"
     "with --wait: servers still pending, `cpsbatch wait LEDGER` goes on waiting), 65 invalid input "
     "(nothing sent) or a corrupt ledger, 66 unreadable\n"
-    "input, 73 the ledger cannot be created, 74 the ledger cannot be written (a full disk:\n"
+    "input, 73 the ledger (or the CSV's spool in $TMPDIR) cannot be created, 74 the ledger cannot "
+    "be written (a full disk:\n"
     "make room, run again), 75 another run holds the ledger, 70 out of memory.\n";
 
 struct run_options {
@@ -188,7 +189,7 @@ static int check_stream(const struct run_options *o)
 static int open_source(struct run_options *o, struct job_options *jo)
 {
     const char *tmp = getenv("TMPDIR");
-    return jobcli_open_source(&o->cli, jo, tmp && *tmp ? tmp : "/tmp");
+    return jobcli_open_source(&o->cli, jo, tmp && *tmp ? tmp : "/tmp", true);
 }
 
 /* A pass after the check: the spooled bytes again. */
@@ -316,7 +317,9 @@ struct run {
     struct creds creds;
     struct sim *sim;
     char sandbox_url[SANDBOX_URL_SIZE], sandbox_ak[SANDBOX_KEY_SIZE], sandbox_sk[SANDBOX_KEY_SIZE];
-    struct catalog *catalog; /* the pre-flight's */
+    struct catalog *catalog;   /* the pre-flight's */
+    struct ratelimit bucket;   /* one rate for the pre-flight, the creates and the describes */
+    struct retrybudget budget; /* one retry budget for them all */
     struct ledger *ledger;
     struct plan plan;
     struct resume_counts counts;
@@ -462,14 +465,27 @@ static double run_burst(const struct run_options *o)
     return o->burst > 0 ? o->burst : (o->rate > 1 ? o->rate : 1);
 }
 
+/* The run's bucket and retry budget, made before the pre-flight: its calls, the creates and
+ * the describes take from the same ones. */
+static int pace_init(struct run *r)
+{
+    int rc = ratelimit_init(&r->bucket, r->o.rate, run_burst(&r->o), clock_now_us());
+    return rc ? rc : retrybudget_init(&r->budget, RETRYBUDGET_DEFAULT_CAPACITY);
+}
+
 static int preflight(struct run *r)
 {
     if (!r->o.preflight)
         return 0;
     /* Its calls count against the rate as the creates do: the API limits them all (the
-     * built-in sandbox, in this process, limits nothing). */
-    int rc = preflight_fetch(r->endpoint, access_key(r), secret_key(r), &r->o.ca,
-                             r->sim ? 0 : r->o.rate, run_burst(&r->o), &r->catalog);
+     * built-in sandbox, in this process, limits nothing: its catalog calls take no token);
+     * their retries spend the run's budget. */
+    struct preflight_pace pace = {.bucket = r->sim ? NULL : &r->bucket,
+                                  .budget = &r->budget,
+                                  .max_attempts = r->o.max_attempts,
+                                  .timeout_ms = (long)(r->o.timeout_s * 1000)};
+    int rc =
+        preflight_fetch(r->endpoint, access_key(r), secret_key(r), &r->o.ca, &pace, &r->catalog);
     r->jo.catalog = r->catalog;
     return rc;
 }
@@ -641,9 +657,6 @@ static struct waiter *wait_begin(struct run *r, struct port port, struct request
 static int send_rows(struct run *r, struct engine_stats *st, struct runview *view,
                      struct run_wait *w)
 {
-    struct ratelimit bucket;
-    struct retrybudget budget;
-    double burst = run_burst(&r->o);
     struct transport_config tc = {.workers = 2,
                                   .timeout_ms = (long)(r->o.timeout_s * 1000),
                                   .connect_timeout_ms = 10000,
@@ -653,13 +666,12 @@ static int send_rows(struct run *r, struct engine_stats *st, struct runview *vie
     struct transport *t = NULL;
     struct request_maker *m = NULL;
     const char *ak = access_key(r), *sk = secret_key(r);
-    int rc = ratelimit_init(&bucket, r->o.rate, burst, clock_now_us());
-    rc = rc ? rc : retrybudget_init(&budget, RETRYBUDGET_DEFAULT_CAPACITY);
-    rc = rc ? rc : second_pass(&r->jo, &r->job);
+    int rc = second_pass(&r->jo, &r->job);
     rc = rc ? rc : transport_global_init();
     rc = rc ? rc : transport_new(&tc, &t);
     rc = rc ? rc : request_maker_new(r->endpoint, ak, sk, &m);
-    struct waiter *waiter = rc ? NULL : wait_begin(r, transport_port(t), m, &bucket, &budget, w);
+    struct waiter *waiter =
+        rc ? NULL : wait_begin(r, transport_port(t), m, &r->bucket, &r->budget, w);
     rc = rc ? rc : w->rc;
     view->wait_stats = waiter ? &w->st : NULL;
     if (!rc) {
@@ -673,8 +685,8 @@ static int send_rows(struct run *r, struct engine_stats *st, struct runview *vie
                                    .stop = signals_stop_flag(),
                                    .progress = runview_progress,
                                    .progress_ctx = view,
-                                   .bucket = &bucket,
-                                   .budget = &budget,
+                                   .bucket = &r->bucket,
+                                   .budget = &r->budget,
                                    .waiter = waiter};
         catch_signals();
         rc = engine_run(&ec, next_row, r, r->ledger, transport_port(t), m, st);
@@ -717,7 +729,7 @@ static int run_batch(struct run *r)
         fprintf(stderr, "cpsbatch: %s\n", st.stop_message[0] ? st.stop_message : err_str(rc));
         status = exit_for_err(rc, st.ledger_failed ? EXIT_WRITING : EXIT_SENDING);
     }
-    int wait_status = w.done ? waitrun_exit(&w.st, w.rc) : EXIT_DONE;
+    int wait_status = w.done ? waitrun_exit(&w.st, w.rc, w.skipped) : EXIT_DONE;
     if (status == EXIT_DONE || (status == EXIT_FAILED && wait_status == EXIT_INCOMPLETE))
         status = wait_status;
     view.wait = w.done ? waitrun_json(&w.st, w.skipped) : NULL;
@@ -743,8 +755,8 @@ int cmd_run(int argc, char **argv)
     rc = r.ledger_path ? check_split(&r) : ERR_NOMEM;
     rc = rc ? rc : check_stream(&r.o);
     rc = rc ? rc : open_source(&r.o, &r.jo);
-    if (rc) {
-        status = exit_for_err(rc, EXIT_READING);
+    if (rc) { /* a spool that cannot be made in $TMPDIR: 73, as a ledger that cannot be */
+        status = exit_for_err(rc, r.o.cli.spool_failed ? EXIT_CREATING : EXIT_READING);
         goto out;
     }
     if (r.o.dry_run) {
@@ -759,6 +771,7 @@ int cmd_run(int argc, char **argv)
     if (choose_endpoint(&r))
         goto out;
     rc = open_existing_ledger(&r);
+    rc = rc ? rc : pace_init(&r);
     rc = rc ? rc : preflight(&r);
     if (rc) {
         status = exit_for_err(rc, EXIT_READING);

@@ -22,7 +22,8 @@ enum {
 static const char usage[] =
     "usage: cpsbatch status LEDGER [--csv JOB.csv] [--json]\n"
     "Show what a ledger says: rows done, failed and in doubt (pending: sent, outcome not\n"
-    "recorded; a rerun resends them with the same token), instances created, failures grouped\n"
+    "recorded; a rerun resends them with the same token; each with what its attempts met:\n"
+    "HTTP 503 UNAVAILABLE \u00d72, then timeout), instances created, failures grouped\n"
     "by HTTP status, API status and message, each server's state and addresses (as `run\n"
     "--wait` or `wait` recorded them), and the rows of the job CSV not sent yet (when the CSV\n"
     "the ledger names is readable and unchanged, or given with --csv). Safe while a run is\n"
@@ -198,22 +199,124 @@ static void print_failures_text(const struct failures *f)
     }
 }
 
+/* ---- In doubt: what each attempt met ------------------------------------------------------- */
+
+#define HISTORY_RUNS 4 /* runs of one error kept per row: the last ones */
+
+/* The errors of one row's attempts, as runs of the same one: "HTTP 503 UNAVAILABLE x2, then
+ * timeout". The index keeps only the last error; the rest is read from the file again. */
+struct history {
+    const char *token;
+    int attempts;
+    int n, dropped; /* runs kept; runs before them, dropped */
+    struct {
+        char what[64];
+        int count;
+    } run[HISTORY_RUNS];
+};
+
+/* One attempt record's error: "HTTP 503 UNAVAILABLE", "HTTP 500", or the transport's. */
+static void history_add(struct history *h, const json_t *rec)
+{
+    char what[64];
+    long long http = json_integer_value(json_object_get(rec, "http"));
+    const char *status = json_string_value(json_object_get(rec, "status"));
+    const char *error = json_string_value(json_object_get(rec, "error"));
+    if (http)
+        snprintf(what, sizeof(what), "HTTP %lld%s%.40s", http, status ? " " : "",
+                 status ? status : "");
+    else
+        snprintf(what, sizeof(what), "%.60s", error && *error ? error : "no answer");
+    h->attempts++;
+    if (h->n > 0 && strcmp(h->run[h->n - 1].what, what) == 0) {
+        h->run[h->n - 1].count++;
+        return;
+    }
+    if (h->n == HISTORY_RUNS) {
+        memmove(h->run, h->run + 1, (HISTORY_RUNS - 1) * sizeof(h->run[0]));
+        h->n--;
+        h->dropped++;
+    }
+    snprintf(h->run[h->n].what, sizeof(h->run[h->n].what), "%s", what);
+    h->run[h->n++].count = 1;
+}
+
+/* The attempt records of the rows in hs[n] (tokens set), read from the ledger's file. A file
+ * that cannot be read leaves them empty: the index's last error is still shown. */
+static void history_read(const struct ledger *l, struct history *hs, size_t n)
+{
+    FILE *in = n ? fopen(ledger_path(l), "r") : NULL;
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    while (in && (len = getline(&line, &cap, in)) > 0) {
+        if (!strstr(line, "\"attempt\""))
+            continue;
+        json_t *rec = json_loadb(line, (size_t)len, 0, NULL);
+        const char *token = json_string_value(json_object_get(rec, "token"));
+        const char *type = json_string_value(json_object_get(rec, "type"));
+        for (size_t i = 0; token && type && strcmp(type, "attempt") == 0 && i < n; i++)
+            if (strcmp(hs[i].token, token) == 0)
+                history_add(&hs[i], rec);
+        json_decref(rec);
+    }
+    free(line);
+    if (in)
+        fclose(in);
+}
+
+/* "HTTP 503 UNAVAILABLE x2, then timeout" (x is the multiplication sign); "" for none. */
+static void history_text(const struct history *h, char *out, size_t size)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    if (h->dropped)
+        len += (size_t)snprintf(out, size, "...");
+    for (int i = 0; i < h->n && len < size; i++) {
+        len +=
+            (size_t)snprintf(out + len, size - len, "%s%s", len ? ", then " : "", h->run[i].what);
+        if (h->run[i].count > 1 && len < size)
+            len += (size_t)snprintf(out + len, size - len, " \u00d7%d", h->run[i].count);
+    }
+}
+
+/* The in-doubt rows shown (the first IN_DOUBT_SHOWN, in the index's order), with their
+ * histories (every run's attempts, in the file's order). */
+static void in_doubt_shown(const struct ledger *l, struct history hs[IN_DOUBT_SHOWN])
+{
+    size_t n = 0;
+    for (size_t i = 0; i < ledger_size(l) && n < IN_DOUBT_SHOWN; i++) {
+        const struct ledger_entry *e = ledger_entry_at(l, i);
+        if (e->state == LEDGER_INTENT)
+            hs[n++] = (struct history){.token = e->token};
+    }
+    history_read(l, hs, n);
+}
+
 static void print_in_doubt_text(const struct ledger *l, size_t in_doubt)
 {
     if (in_doubt == 0)
         return;
     printf("\nin doubt (sent, outcome not recorded; a rerun resends with the same token):\n");
+    struct history hs[IN_DOUBT_SHOWN];
+    in_doubt_shown(l, hs);
     size_t shown = 0;
     for (size_t i = 0; i < ledger_size(l) && shown < IN_DOUBT_SHOWN; i++) {
         const struct ledger_entry *e = ledger_entry_at(l, i);
         if (e->state != LEDGER_INTENT)
             continue;
-        char error[512];
+        char error[512], before[512];
         printf("  row %-8lld ", e->row);
         put_clean(e->token);
         if (e->attempts) {
             printf("  %d attempt%s, last: ", e->attempts, e->attempts == 1 ? "" : "s");
             put_clean(*ledger_entry_error(e, error, sizeof(error)) ? error : "no answer");
+        }
+        history_text(&hs[shown], before, sizeof(before));
+        if (hs[shown].attempts > 1) { /* what the attempts met, in order */
+            fputs(" (", stdout);
+            put_clean(before);
+            putchar(')');
         }
         putchar('\n');
         shown++;
@@ -364,15 +467,18 @@ static json_t *failures_json(const struct failures *f)
 static json_t *in_doubt_json(const struct ledger *l)
 {
     json_t *arr = json_array(); /* new */
+    struct history hs[IN_DOUBT_SHOWN];
+    in_doubt_shown(l, hs);
     size_t shown = 0;
     for (size_t i = 0; arr && i < ledger_size(l) && shown < IN_DOUBT_SHOWN; i++) {
         const struct ledger_entry *e = ledger_entry_at(l, i);
         if (e->state != LEDGER_INTENT)
             continue;
-        char error[512];
-        json_t *o =
-            json_pack("{s:I,s:s,s:i,s:s}", "row", (json_int_t)e->row, "token", e->token, "attempts",
-                      e->attempts, "last_error", ledger_entry_error(e, error, sizeof(error)));
+        char error[512], history[512];
+        history_text(&hs[shown], history, sizeof(history));
+        json_t *o = json_pack("{s:I,s:s,s:i,s:s,s:s}", "row", (json_int_t)e->row, "token", e->token,
+                              "attempts", e->attempts, "last_error",
+                              ledger_entry_error(e, error, sizeof(error)), "history", history);
         if (!o || json_array_append_new(arr, o)) {
             json_decref(arr);
             return NULL;

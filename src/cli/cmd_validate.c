@@ -35,7 +35,7 @@ int cmd_exit_for_scan(int rc, const struct job_options *jo, const struct plan *p
     const char *path = jo->path;
     if (rc == ERR_IO && jo->source) { /* it names what failed: the CSV, or the spool */
         fprintf(stderr, "cpsbatch: %s\n", source_error(jo->source));
-        return exit_for_err(rc, EXIT_READING);
+        return exit_for_err(rc, source_spool_failed(jo->source) ? EXIT_CREATING : EXIT_READING);
     }
     if (rc == ERR_IO || rc == ERR_NOMEM) {
         fprintf(stderr, "cpsbatch: %s: %s\n", strcmp(path, "-") ? path : "standard input",

@@ -38,7 +38,8 @@ static const char usage[] =
     "  -h, --help             this text\n"
     "\n"
     "Exit status: 0 every instance runs, 1 some ended in error (or were never found), 2 usage\n"
-    "error, 3 some still pending (run again to go on waiting), 65 a corrupt ledger, 66 no\n"
+    "error, 3 some still pending (run again to go on waiting) or not waited for (no region:\n"
+    "give --region), 65 a corrupt ledger, 66 no\n"
     "ledger, 74 the ledger cannot be written, 75 a run holds the ledger.\n";
 
 struct wait_cmd {
@@ -160,10 +161,10 @@ int cmd_wait(int argc, char **argv)
     int status = EXIT_USAGE;
     if (endpoint && !target_check(endpoint, o.insecure_http) &&
         !target_ca_resolve(&o.ca, endpoint) && !target_keys(&creds, o.profile, endpoint)) {
-        struct waiter_stats st;
+        struct waiter_stats st = {0}; /* as it is when the wait could not begin */
         long skipped = 0;
         rc = wait_on(&o, l, endpoint, &creds, &st, &skipped);
-        status = waitrun_exit(&st, rc);
+        status = waitrun_exit(&st, rc, skipped);
         if (o.json) {
             json_t *j = waitrun_json(&st, skipped);
             if (j)

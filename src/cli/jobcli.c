@@ -77,10 +77,13 @@ int jobcli_prepare(struct jobcli *c, const char *path, struct job_options *o)
     return 0;
 }
 
-int jobcli_open_source(struct jobcli *c, struct job_options *o, const char *spool_dir)
+int jobcli_open_source(struct jobcli *c, struct job_options *o, const char *spool_dir, bool sha256)
 {
-    struct source_options so = {
-        .path = o->path, .encoding = o->encoding, .spool_dir = spool_dir, .sha256 = true};
+    struct source_options so = {.path = o->path,
+                                .encoding = o->encoding,
+                                .spool_dir = spool_dir,
+                                .sha256 = sha256,
+                                .spool_failed = &c->spool_failed};
     char msg[512];
     int rc = source_open(&so, &c->source, msg, sizeof(msg));
     if (rc) {

@@ -38,17 +38,18 @@ struct jobcli {
     char *password;                                              /* owned, wiped on release */
     char *profile_region;                                        /* owned */
     struct source *source;                                       /* owned: jobcli_open_source */
+    bool spool_failed; /* jobcli_open_source failed making the spool (exit 73, not 66) */
 };
 
 /* Resolve secrets and defaults into o for the CSV at path, and check --encoding (a name iconv
  * knows) and --delimiter. Prints its own error to stderr. Returns 0 or a negative code. */
 int jobcli_prepare(struct jobcli *c, const char *path, struct job_options *o);
 
-/* Open the CSV of o once (o->source), its SHA-256 computed: spooled in spool_dir for several
- * passes, or one pass only when spool_dir is NULL. Prints its own error to stderr. Returns 0,
- * ERR_IO (cannot open), ERR_INVALID (the encoding and the byte-order mark disagree) or ERR_NOMEM.
- */
-int jobcli_open_source(struct jobcli *c, struct job_options *o, const char *spool_dir);
+/* Open the CSV of o once (o->source), its SHA-256 computed when sha256 (source_sha256; else
+ * ""): spooled in spool_dir for several passes, or one pass only when spool_dir is NULL. Prints
+ * its own error to stderr. Returns 0, ERR_IO (cannot open), ERR_INVALID (the encoding and the
+ * byte-order mark disagree) or ERR_NOMEM. */
+int jobcli_open_source(struct jobcli *c, struct job_options *o, const char *spool_dir, bool sha256);
 
 void jobcli_release(struct jobcli *c);
 

@@ -49,7 +49,8 @@ static const char exit_statuses[] =
     "  66  an input file cannot be read (CSV, ledger, password file)\n"
     "  70  internal error: out of memory\n"
     "  73  an output cannot be created (the ledger: no such or unwritable directory, a\n"
-    "      dangling symbolic link, a full disk; an export or report file)\n"
+    "      dangling symbolic link, a full disk; run's spool of the CSV in $TMPDIR; an\n"
+    "      export or report file)\n"
     "  74  an I/O error while writing: the ledger (a full disk: make room, run again), an\n"
     "      output file or standard output; the cause is named\n"
     "  75  another run holds the ledger: try again when it ends\n";

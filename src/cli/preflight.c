@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "catalogfetch.h"
+#include "clock.h"
 #include "endpoint.h"
 #include "err.h"
 #include "sandbox.h"
@@ -55,21 +56,28 @@ int preflight_catalog(const struct preflight *p, const char *profile, const char
     f.secret_key = cr.secret_key ? cr.secret_key : "none";
     f.ca_file = ca.file;
     f.ca_dir = ca.dir;
-    rc = fetch(&f, out);
+    /* Within run's default rate, through the engine's bucket: the API limits these calls too. */
+    struct ratelimit bucket;
+    rc = ratelimit_init(&bucket, PREFLIGHT_RATE, PREFLIGHT_RATE, clock_now_us());
+    f.bucket = &bucket;
+    rc = rc ? rc : fetch(&f, out);
     creds_release(&cr);
     return rc;
 }
 
 int preflight_fetch(const char *endpoint, const char *access_key, const char *secret_key,
-                    const struct target_ca *ca, double rate, double burst, struct catalog **out)
+                    const struct target_ca *ca, const struct preflight_pace *pace,
+                    struct catalog **out)
 {
     struct catalog_fetch f = {.endpoint = endpoint,
                               .access_key = access_key,
                               .secret_key = secret_key,
                               .ca_file = ca->file,
                               .ca_dir = ca->dir,
-                              .rate = rate,
-                              .burst = burst};
+                              .bucket = pace->bucket,
+                              .budget = pace->budget,
+                              .max_attempts = pace->max_attempts,
+                              .timeout_ms = pace->timeout_ms};
     int rc = fetch(&f, out);
     if (rc && rc != ERR_NOMEM)
         fputs("cpsbatch: nothing was sent; --no-preflight sends without checking the catalog\n",

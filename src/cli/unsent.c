@@ -87,7 +87,7 @@ int unsent_scan(const struct ledger *l, const char *csv, struct jobcli *cli, str
         snprintf(u->why, sizeof(u->why), "the ledger's shard '%s' is not K/N", h->shard);
         return 0;
     }
-    int rc = jobcli_open_source(cli, &jo, NULL);
+    int rc = jobcli_open_source(cli, &jo, NULL, true);
     if (rc) {
         snprintf(u->why, sizeof(u->why), "%s cannot be opened", path);
         return rc == ERR_NOMEM ? rc : 0;

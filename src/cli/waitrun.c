@@ -141,11 +141,11 @@ int waitrun(const struct waitrun *wr, const struct wait_options *o, struct waite
     return rc ? rc : sync;
 }
 
-int waitrun_exit(const struct waiter_stats *st, int rc)
+int waitrun_exit(const struct waiter_stats *st, int rc, long skipped)
 {
     if (rc && rc != ERR_STOPPED)
         return exit_for_err(rc, st->ledger_failed ? EXIT_WRITING : EXIT_SENDING);
-    if (st->pending > 0 || st->interrupted)
+    if (st->pending > 0 || st->interrupted || skipped > 0)
         return EXIT_INCOMPLETE;
     if (st->failed > 0)
         return EXIT_FAILED;

@@ -67,8 +67,9 @@ int waitrun_begin(const struct waitrun *wr, const struct wait_options *o, struct
 int waitrun(const struct waitrun *wr, const struct wait_options *o, struct waiter_stats *st,
             long *skipped);
 
-/* The exit status the wait's outcome gives (rc: waitrun's return). */
-int waitrun_exit(const struct waiter_stats *st, int rc);
+/* The exit status the wait's outcome gives (rc: waitrun's return; skipped: instances not
+ * waited for, which are not known to run: 3). */
+int waitrun_exit(const struct waiter_stats *st, int rc, long skipped);
 
 /* The summary: one line of text, or the members of a JSON object. */
 void waitrun_summary(const struct waiter_stats *st, long skipped, FILE *out);

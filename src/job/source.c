@@ -41,6 +41,7 @@ struct source {
     EVP_MD_CTX *md;
     char sha[65];
     int spool_fd; /* -1: none */
+    bool spool_failed;
     bool replay;
     struct source_style style;
     bool unclean; /* a byte handed out is not UTF-8 text (or a NUL) */
@@ -159,6 +160,7 @@ static int open_spool(struct source *s, const char *dir)
     char path[4096];
     snprintf(path, sizeof(path), "%s/.cpsbatch-spool-XXXXXX", dir);
     s->spool_fd = mkstemp(path);
+    s->spool_failed = s->spool_fd < 0;
     if (s->spool_fd < 0)
         return fail(s, ERR_IO, "cannot make a temporary file in %s: %s", dir, strerror(errno));
     unlink(path);
@@ -209,6 +211,8 @@ int source_open(const struct source_options *o, struct source **out, char *msg, 
         rc = open_spool(s, o->spool_dir);
     rc = rc ? rc : read_start(s);
     rc = rc ? rc : choose_encoding(s);
+    if (o->spool_failed)
+        *o->spool_failed = rc && s->spool_failed;
     if (rc) {
         int e = errno;
         snprintf(msg, msgsize, "%s", s->err[0] ? s->err : err_str(rc));
@@ -306,9 +310,11 @@ static int spool_write(struct source *s, const char *buf, size_t n)
         ssize_t w = write(s->spool_fd, buf, n);
         if (w < 0 && errno == EINTR)
             continue;
-        if (w < 0)
+        if (w < 0) {
+            s->spool_failed = true;
             return fail(s, ERR_IO, "cannot write the spool of %s: %s", source_name(s),
                         strerror(errno));
+        }
         buf += w;
         n -= (size_t)w;
     }
@@ -414,6 +420,11 @@ int source_rewind(struct source *s)
 }
 
 /* ---- What was read ----------------------------------------------------------------------- */
+
+bool source_spool_failed(const struct source *s)
+{
+    return s->spool_failed;
+}
 
 const char *source_name(const struct source *s)
 {

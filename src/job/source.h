@@ -40,6 +40,8 @@ struct source_options {
     const char *spool_dir; /* spool into a temporary file here (so source_rewind works), or
                             * NULL (one pass only) */
     bool sha256;           /* compute the SHA-256 of the raw bytes (source_sha256) */
+    bool *spool_failed;    /* when not NULL: source_open sets it to whether it failed making
+                            * the spool (not reading the input) */
 };
 
 /* How the input was written. */
@@ -64,6 +66,10 @@ int source_read(struct source *s, char *buf, size_t size, size_t *got);
  * whose input has been read to its end; else ERR_INVALID. ERR_IO when the spool cannot be
  * read or written (errno). */
 int source_rewind(struct source *s);
+
+/* Whether the spool could not be made or written (source_open, source_read): a temporary file
+ * that cannot be created, where the other failures are the input's. */
+bool source_spool_failed(const struct source *s);
 
 /* The name to show: the path, or "standard input" for "-". Borrowed. */
 const char *source_name(const struct source *s);

@@ -58,6 +58,11 @@ row no-such-dir 73 "cannot create: No such file or directory" "$O" \
     "$bin" run "$WORK/job.csv" --ledger "$WORK/nodir/x.ledger.jsonl" "${EP[@]}"
 row export-no-such-dir 73 "cannot create: No such file or directory" "$O" \
     "$bin" export "$G" -o "$WORK/nodir/out.csv"
+# run's spool of the CSV (its second pass reads it) cannot be made in $TMPDIR.
+row spool-no-such-dir 73 "cannot make a temporary file in $WORK/notmp: No such file or directory" \
+    "$O" env TMPDIR="$WORK/notmp" "$bin" run "$WORK/job.csv" --ledger "$WORK/sp.ledger.jsonl" \
+    "${EP[@]}"
+check "spool-no-such-dir: no ledger" test ! -e "$WORK/sp.ledger.jsonl"
 # A directory the ledger cannot be created in: read-only to a user; for root (who may write
 # anywhere) a read-only file system.
 mkdir -p "$RO"
@@ -65,10 +70,15 @@ if [ "$(id -u)" != 0 ]; then
     chmod 0555 "$RO"
     row unwritable-dir 73 "cannot create: Permission denied" "$O" \
         "$bin" run "$WORK/job.csv" --ledger "$RO/x.ledger.jsonl" "${EP[@]}"
+    row spool-unwritable-dir 73 "cannot make a temporary file in $RO: Permission denied" "$O" \
+        env TMPDIR="$RO" "$bin" run "$WORK/job.csv" --ledger "$WORK/sp.ledger.jsonl" "${EP[@]}"
 elif mount -t tmpfs -o ro,size=16k tmpfs "$RO" 2>/dev/null; then
     MOUNTED=1
     row unwritable-dir 73 "cannot create: Read-only file system" "$O" \
         "$bin" run "$WORK/job.csv" --ledger "$RO/x.ledger.jsonl" "${EP[@]}"
+    row spool-unwritable-dir 73 "cannot make a temporary file in $RO: Read-only file system" \
+        "$O" env TMPDIR="$RO" "$bin" run "$WORK/job.csv" --ledger "$WORK/sp.ledger.jsonl" \
+        "${EP[@]}"
     # A full disk when the ledger is created: its header cannot be written.
     mount -o remount,rw "$RO"
     dd if=/dev/zero of="$RO/filler" bs=1k count=16 status=none 2>/dev/null || true
@@ -76,6 +86,10 @@ elif mount -t tmpfs -o ro,size=16k tmpfs "$RO" 2>/dev/null; then
         "$bin" run "$WORK/job.csv" --ledger "$RO/x.ledger.jsonl" "${EP[@]}"
     check "full-at-creation: no ledger, no temporary file left" \
         test -z "$(ls "$RO" | grep -v '^filler$')"
+    # ... and a full $TMPDIR while the check reads the CSV into the spool.
+    row spool-full 73 "cannot write the spool of $WORK/job.csv: No space left on device" "$O" \
+        env TMPDIR="$RO" "$bin" run "$WORK/job.csv" --ledger "$WORK/sp.ledger.jsonl" "${EP[@]}"
+    check "spool-full: no ledger" test ! -e "$WORK/sp.ledger.jsonl"
     umount "$RO"
     MOUNTED=0
 else

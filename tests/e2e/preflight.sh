@@ -92,6 +92,14 @@ check "catalog through 503s: the same catalog" cmp "$WORK/retried.json" "$WORK/c
 check "catalog through 503s: some were retried" \
     test "$(sim_stat "['by_status'].get('503', 0)")" -gt 0
 
+# Within 10 calls a second (run's default rate): a server that allows 20 a second (burst 20)
+# never throttles the 40 calls, which would come at once otherwise (8 in flight).
+start_sim --all-calls --rate-limit 20 --limit-status 429
+rc "$bin" catalog --endpoint "$SIM_URL" --json >"$WORK/paced.json"
+check_eq "catalog within the rate: exit status" "$RC" 0
+check_eq "catalog within the rate: never throttled" "$(sim_stat "['by_status'].get('429', 0)")" 0
+check_eq "catalog within the rate: 40 calls" "$(sim_count requests)" 40
+
 # Keys the API refuses: nothing sent, exit 3 (run again with the right keys).
 start_sim --verify-signatures
 make_job "$WORK/good.csv" 3

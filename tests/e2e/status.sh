@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# status.sh - `cpsbatch status` on ledgers written by hand: text and --json, a torn tail (a
-# run still writing), a locked ledger, and the exit statuses (0, 2, 65, 66).
+# status.sh - `cpsbatch status` on ledgers written by hand: text and --json (an in-doubt row's
+# attempts in order: "HTTP 503 UNAVAILABLE x2, then timeout"), a torn tail (a run still
+# writing), a locked ledger, and the exit statuses (0, 2, 65, 66).
 set -euo pipefail
 . "$SRC/tests/e2e/lib.sh"
 bin=$BUILD/cpsbatch
@@ -46,6 +47,12 @@ L=$dir/jobs.ledger.jsonl
     rec '{"type":"attempt","token":"tok-6","n":1,"http":0,"wait_ms":100,"error":"timeout",' \
         '"t":"'"$(t 9)"'"}'
     intent tok-7 7 10
+    for n in 1 2; do
+        rec '{"type":"attempt","token":"tok-7","n":'"$n"',"http":503,"status":"UNAVAILABLE",' \
+            '"wait_ms":100,"t":"'"$(t 10)"'"}'
+    done
+    rec '{"type":"attempt","token":"tok-7","n":3,"http":0,"wait_ms":100,"error":"timeout",' \
+        '"t":"'"$(t 10)"'"}'
     intent tok-8 8 11
     rec '{"type":"done","token":"tok-8","row":8,"instanceIds":["cps-8"],"attempts":1,' \
         '"t":"'"$(t 12)"'"}'
@@ -63,7 +70,7 @@ has "$dir/text" "      2  400 INVALID_ARGUMENT  bandwidth must be 1..200"
 has "$dir/text" "rows 3, 4"
 has "$dir/text" "      1  429 QUOTA_EXCEEDED  quota"
 has "$dir/text" "row 6        tok-6  1 attempt, last: timeout"
-has "$dir/text" "row 7        tok-7"
+has "$dir/text" "row 7        tok-7  3 attempts, last: timeout (HTTP 503 UNAVAILABLE ×2, then timeout)"
 check "stderr is empty ($(head -c 300 "$dir/err"))" test ! -s "$dir/err"
 
 # JSON.
@@ -73,7 +80,7 @@ import json, sys
 text = open(sys.argv[1]).read()
 assert text.count("\n") == 1, "one line"
 o = json.loads(text)
-want = {"csv": "jobs.csv", "endpoint": "http://127.0.0.1:8080", "records": 14, "rows": 7,
+want = {"csv": "jobs.csv", "endpoint": "http://127.0.0.1:8080", "records": 17, "rows": 7,
         "done": 2, "failed": 3, "in_doubt": 2, "instances": 3, "torn_tail": None,
         "first": "2026-11-27T03:01:00.000Z", "last": "2026-11-27T03:12:00.000Z",
         "created": "2026-11-27T03:00:00.000Z"}
@@ -83,8 +90,10 @@ f = o["failures"]
 assert f[0] == {"http": 400, "status": "INVALID_ARGUMENT", "message": "bandwidth must be 1..200",
                 "count": 2, "rows": [3, 4]}, f[0]
 assert f[1]["http"] == 429 and f[1]["count"] == 1 and f[1]["rows"] == [5], f[1]
-assert o["in_doubt_rows"] == [{"row": 6, "token": "tok-6", "attempts": 1, "last_error": "timeout"},
-                            {"row": 7, "token": "tok-7", "attempts": 0, "last_error": ""}], o
+assert o["in_doubt_rows"] == [
+    {"row": 6, "token": "tok-6", "attempts": 1, "last_error": "timeout", "history": "timeout"},
+    {"row": 7, "token": "tok-7", "attempts": 3, "last_error": "timeout",
+     "history": "HTTP 503 UNAVAILABLE \u00d72, then timeout"}], o
 PY
 
 # A run still writing: a torn last line is ignored (and said so), the file is not touched.
@@ -92,13 +101,13 @@ cp "$L" "$dir/torn.jsonl"
 printf '{"type":"intent","token":"tok-9","ro' >>"$dir/torn.jsonl"
 cp "$dir/torn.jsonl" "$dir/torn.before"
 expect_status 0 "$bin" status "$dir/torn.jsonl"
-has "$dir/err" "torn.jsonl:16: torn last line (36 bytes) ignored"
+has "$dir/err" "torn.jsonl:19: torn last line (36 bytes) ignored"
 has "$dir/out" "rows       7:"
 check "status leaves a torn ledger as it was" cmp "$dir/torn.jsonl" "$dir/torn.before"
 expect_status 0 "$bin" status --json "$dir/torn.jsonl"
 check "torn_tail in --json" python3 -c 'import json, sys
 o = json.load(open(sys.argv[1]))
-assert o["torn_tail"] == {"line": 16, "bytes": 36}, o["torn_tail"]' "$dir/out"
+assert o["torn_tail"] == {"line": 19, "bytes": 36}, o["torn_tail"]' "$dir/out"
 
 # A locked ledger (as `run` holds it) can still be read.
 if command -v flock >/dev/null; then

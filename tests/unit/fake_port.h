@@ -5,6 +5,9 @@
  * ready ones back at once and never waits: time is whatever the test says it is. stop() only
  * records its deadline; fake_port_abort_all() plays that deadline passing. It keeps the port's
  * contract: every request accepted comes back exactly once.
+ *
+ * struct fake_rig is what the tests of a scheduler (the engine, the waiter) drive it with: a
+ * real ledger in a directory of the test's, a real request maker with test keys, a fake port.
  */
 #ifndef CPSBATCH_FAKE_PORT_H
 #define CPSBATCH_FAKE_PORT_H
@@ -15,7 +18,9 @@
 #include <string.h>
 
 #include "err.h"
+#include "ledger.h"
 #include "port.h"
+#include "request.h"
 
 #define FAKE_PORT_MAX 4096
 
@@ -129,6 +134,40 @@ static inline void fake_port_release(struct fake_port *f)
     for (size_t i = 0; i < f->n_ready; i++)
         http_response_free(f->ready[i]);
     f->n_pending = f->n_ready = 0;
+}
+
+/* ---- The rig ------------------------------------------------------------------------------ */
+
+#define FAKE_RIG_ENDPOINT "http://127.0.0.1:9" /* nothing is sent there */
+
+struct fake_rig {
+    char path[512]; /* the ledger's */
+    struct ledger *ledger;
+    struct request_maker *maker;
+    struct fake_port port;
+};
+
+/* A new ledger DIR/NAME.ledger.jsonl of a batch sent to FAKE_RIG_ENDPOINT, a request maker for
+ * it and a fake port. Returns 0, or the first failure (the rest not made). */
+static inline int fake_rig_open(struct fake_rig *r, const char *dir, const char *name)
+{
+    memset(r, 0, sizeof(*r));
+    snprintf(r->path, sizeof(r->path), "%s/%s.ledger.jsonl", dir, name);
+    struct ledger_batch b = {"jobs.csv", "", FAKE_RIG_ENDPOINT, NULL, NULL};
+    int rc = ledger_open(r->path, &b, NULL, &r->ledger, NULL);
+    rc = rc ? rc : request_maker_new(FAKE_RIG_ENDPOINT, "AKTEST", "SKTEST", &r->maker);
+    fake_port_init(&r->port);
+    return rc;
+}
+
+/* Free what is left at the port, close the ledger, free the maker. */
+static inline void fake_rig_close(struct fake_rig *r)
+{
+    fake_port_release(&r->port);
+    ledger_close(r->ledger);
+    request_maker_free(r->maker);
+    r->ledger = NULL;
+    r->maker = NULL;
 }
 
 #endif

@@ -55,10 +55,7 @@ static int rows_next(void *ctx, struct engine_item *it)
 }
 
 struct fx {
-    char path[512];
-    struct ledger *ledger;
-    struct request_maker *maker;
-    struct fake_port port;
+    struct fake_rig rig; /* ledger, maker, port */
     struct rows rows;
     struct engine_config cfg;
     struct engine_stats st;
@@ -74,11 +71,7 @@ static struct fx *fx_init(const char *name, long n)
 {
     struct fx *f = &fixture;
     memset(f, 0, sizeof(*f));
-    snprintf(f->path, sizeof(f->path), "%s/%s.ledger.jsonl", dir, name);
-    struct ledger_batch b = {"jobs.csv", "", "http://127.0.0.1:9", NULL, NULL};
-    CHECK_INT(ledger_open(f->path, &b, NULL, &f->ledger, NULL), ==, 0);
-    CHECK_INT(request_maker_new("http://127.0.0.1:9", "AKTEST", "SKTEST", &f->maker), ==, 0);
-    fake_port_init(&f->port);
+    CHECK_INT(fake_rig_open(&f->rig, dir, name), ==, 0);
     f->rows.n = n;
     f->now = T0;
     f->cfg = (struct engine_config){.rate = 0,
@@ -93,8 +86,8 @@ static struct fx *fx_init(const char *name, long n)
 
 static void fx_start(struct fx *f)
 {
-    CHECK_INT(engine_new(&f->cfg, rows_next, &f->rows, f->ledger, f->port.port, f->maker, &f->st,
-                         f->now, &f->e),
+    CHECK_INT(engine_new(&f->cfg, rows_next, &f->rows, f->rig.ledger, f->rig.port.port,
+                         f->rig.maker, &f->st, f->now, &f->e),
               ==, 0);
 }
 
@@ -102,9 +95,7 @@ static void fx_start(struct fx *f)
 static int fx_end(struct fx *f)
 {
     int rc = engine_end(f->e);
-    fake_port_release(&f->port);
-    ledger_close(f->ledger);
-    request_maker_free(f->maker);
+    fake_rig_close(&f->rig);
     return rc;
 }
 
@@ -118,7 +109,7 @@ static size_t pump(struct fx *f)
 {
     struct http_response *out[64];
     size_t n, total = 0;
-    while ((n = port_poll_until(&f->port.port, out, 64, 0)) > 0) {
+    while ((n = port_poll_until(&f->rig.port.port, out, 64, 0)) > 0) {
         for (size_t i = 0; i < n; i++)
             engine_answer(f->e, out[i], f->now);
         total += n;
@@ -129,17 +120,17 @@ static size_t pump(struct fx *f)
 /* Answer pending request i now and give the answer to the engine. */
 static void answer(struct fx *f, size_t i, long status, const char *body, const char *ra)
 {
-    CHECK_INT(i, <, f->port.n_pending);
-    if (i >= f->port.n_pending)
+    CHECK_INT(i, <, f->rig.port.n_pending);
+    if (i >= f->rig.port.n_pending)
         return;
-    fake_port_answer(&f->port, i, status, body, ra, f->now);
+    fake_port_answer(&f->rig.port, i, status, body, ra, f->now);
     pump(f);
 }
 
 static void answer_all(struct fx *f, long status, const char *body)
 {
-    while (f->port.n_pending)
-        fake_port_answer(&f->port, 0, status, body, NULL, f->now);
+    while (f->rig.port.n_pending)
+        fake_port_answer(&f->rig.port, 0, status, body, NULL, f->now);
     pump(f);
 }
 
@@ -172,8 +163,8 @@ static bool streq(const char *a, const char *b)
  * (may be NULL) gets the line of the first (the header is line 1). */
 static int records(struct fx *f, const char *token, const char *type, int *first_line)
 {
-    CHECK_INT(ledger_sync(f->ledger), ==, 0);
-    FILE *fp = fopen(f->path, "r");
+    CHECK_INT(ledger_sync(f->rig.ledger), ==, 0);
+    FILE *fp = fopen(f->rig.path, "r");
     char line[4096];
     int n = 0, lineno = 0;
     while (fp && fgets(line, sizeof(line), fp)) {
@@ -194,8 +185,8 @@ static int records(struct fx *f, const char *token, const char *type, int *first
 /* Attempt record n of token (new reference), or NULL. */
 static json_t *attempt_record(struct fx *f, const char *token, int n)
 {
-    ledger_sync(f->ledger);
-    FILE *fp = fopen(f->path, "r");
+    ledger_sync(f->rig.ledger);
+    FILE *fp = fopen(f->rig.path, "r");
     char line[4096];
     json_t *found = NULL;
     while (fp && fgets(line, sizeof(line), fp)) {
@@ -241,12 +232,12 @@ static const char *header_of(const struct http_request *r, const char *name)
 static void test_intent_before_send(void)
 {
     struct fx *f = fx_init("intent", 1);
-    f->port.refuse = true;
+    f->rig.port.refuse = true;
     fx_start(f);
-    CHECK(ledger_find(f->ledger, token_of(1)) == NULL);
+    CHECK(ledger_find(f->rig.ledger, token_of(1)) == NULL);
     advance(f);
-    CHECK_INT(f->port.submits, ==, 0);
-    const struct ledger_entry *en = ledger_find(f->ledger, token_of(1));
+    CHECK_INT(f->rig.port.submits, ==, 0);
+    const struct ledger_entry *en = ledger_find(f->rig.ledger, token_of(1));
     CHECK(en && en->state == LEDGER_INTENT && en->row == 2);
     CHECK_INT(f->st.sent, ==, 0);
     CHECK_INT(f->st.in_doubt, ==, 1);
@@ -262,15 +253,15 @@ static void test_done_and_failed(void)
     fx_start(f);
     f->now = T0 + 61 * SEC;
     advance(f);
-    CHECK_INT(f->port.n_pending, ==, 2);
+    CHECK_INT(f->rig.port.n_pending, ==, 2);
     CHECK_INT(f->st.inflight, ==, 2);
-    CHECK_STR(header_of(f->port.pending[0], "x-jdcloud-date"), "20251201T000101Z");
+    CHECK_STR(header_of(f->rig.port.pending[0], "x-jdcloud-date"), "20251201T000101Z");
     answer(f, 0, 200, OK_BODY, NULL);
     answer(f, 0, 400,
            "{\"requestId\":\"req-f\",\"error\":{\"status\":\"INVALID_ARGUMENT\","
            "\"message\":\"bad az\"}}",
            NULL);
-    const struct ledger_entry *d = ledger_find(f->ledger, token_of(1));
+    const struct ledger_entry *d = ledger_find(f->rig.ledger, token_of(1));
     CHECK(d && d->state == LEDGER_DONE);
     if (d && d->state == LEDGER_DONE) {
         CHECK_INT(d->n_instance_ids, ==, 2);
@@ -279,7 +270,7 @@ static void test_done_and_failed(void)
         CHECK_STR(d->request_id, "req-ok");
         CHECK_INT(d->attempts, ==, 1);
     }
-    const struct ledger_entry *x = ledger_find(f->ledger, token_of(2));
+    const struct ledger_entry *x = ledger_find(f->rig.ledger, token_of(2));
     CHECK(x && x->state == LEDGER_FAILED);
     if (x && x->state == LEDGER_FAILED) {
         CHECK_INT(x->http, ==, 400);
@@ -312,12 +303,12 @@ static void test_retry_same_body(void)
     fx_start(f);
     advance(f);
     char first[128] = "";
-    snprintf(first, sizeof(first), "%.*s", (int)f->port.pending[0]->body_len,
-             f->port.pending[0]->body);
+    snprintf(first, sizeof(first), "%.*s", (int)f->rig.port.pending[0]->body_len,
+             f->rig.port.pending[0]->body);
     CHECK(strstr(first, "\"clientToken\":\"tok-000001\"") != NULL);
     int64_t total_delay = 0;
-    for (int n = 1; n <= 3 && f->port.n_pending == 1; n++) {
-        const struct http_request *r = f->port.pending[0];
+    for (int n = 1; n <= 3 && f->rig.port.n_pending == 1; n++) {
+        const struct http_request *r = f->rig.port.pending[0];
         CHECK_INT(r->body_len, ==, strlen(first));
         CHECK(memcmp(r->body, first, strlen(first)) == 0);
         answer(f, 0, 500, ERR_BODY("INTERNAL"), NULL);
@@ -329,10 +320,10 @@ static void test_retry_same_body(void)
         CHECK_INT(attempt_wait_ms(f, token_of(1), n), ==, delay / 1000);
         f->now = wake - 1;
         advance(f);
-        CHECK_INT(f->port.submits, ==, (size_t)n);
+        CHECK_INT(f->rig.port.submits, ==, (size_t)n);
         f->now = wake;
         advance(f);
-        CHECK_INT(f->port.submits, ==, (size_t)n + 1);
+        CHECK_INT(f->rig.port.submits, ==, (size_t)n + 1);
     }
     CHECK_INT(total_delay, >, 0);
     answer(f, 0, 500, ERR_BODY("INTERNAL"), NULL);
@@ -358,7 +349,7 @@ static void test_backoff_bounds(void)
     fx_start(f);
     for (int n = 1; n <= 2; n++) {
         advance(f);
-        CHECK_INT(f->port.n_pending, ==, 50);
+        CHECK_INT(f->rig.port.n_pending, ==, 50);
         answer_all(f, 502, ERR_BODY("BAD_GATEWAY"));
         CHECK_INT(f->st.waiting, ==, 50);
         long long lo = 1 << 30, hi = -1;
@@ -398,7 +389,7 @@ static void test_retry_after(void)
     CHECK_INT(advance(f) - f->now, ==, 7 * SEC);
     f->now += 7 * SEC;
     advance(f);
-    CHECK_INT(f->port.submits, ==, 3);
+    CHECK_INT(f->rig.port.submits, ==, 3);
     answer(f, 0, 429, ERR_BODY("RATE_LIMIT"), "Mon, 01 Dec 2025 00:00:12 GMT");
     CHECK_INT(advance(f) - f->now, ==, 2 * SEC);
     f->now += 2 * SEC;
@@ -442,7 +433,7 @@ static void test_retry_wait_capped(void)
         advance(f);
         CHECK_INT(f->st.done, ==, 1);
         CHECK(engine_finished(f->e));
-        CHECK_INT(f->port.submits, ==, 2);
+        CHECK_INT(f->rig.port.submits, ==, 2);
         CHECK_INT(fx_end(f), ==, 0);
     }
     struct fx *f = fx_init("cap-ok", 1);
@@ -479,7 +470,7 @@ static int64_t delay_after(const char *name, int fails, const char *ra)
     }
     answer(f, 0, 500, ERR_BODY("INTERNAL"), ra);
     int64_t delay = advance(f) - f->now;
-    CHECK_INT(f->port.submits, ==, fails);
+    CHECK_INT(f->rig.port.submits, ==, fails);
     CHECK_INT(fx_end(f), ==, 0);
     return delay;
 }
@@ -504,7 +495,7 @@ static void test_budget_exhausted(void)
     f->cfg.max_attempts = 1000;
     fx_start(f);
     advance(f);
-    for (int i = 0; i < 200 && f->port.n_pending; i++) {
+    for (int i = 0; i < 200 && f->rig.port.n_pending; i++) {
         answer(f, 0, 500, ERR_BODY("INTERNAL"), NULL);
         resend(f);
     }
@@ -516,7 +507,7 @@ static void test_budget_exhausted(void)
     CHECK_INT(records(f, token_of(1), "attempt", NULL), ==, 101);
     CHECK_INT(records(f, token_of(1), "done", NULL) + records(f, token_of(1), "failed", NULL), ==,
               0);
-    const struct ledger_entry *en = ledger_find(f->ledger, token_of(1));
+    const struct ledger_entry *en = ledger_find(f->rig.ledger, token_of(1));
     CHECK(en && en->state == LEDGER_INTENT);
     CHECK(engine_finished(f->e));
     CHECK_INT(fx_end(f), ==, 0);
@@ -536,7 +527,7 @@ static void test_drain(void)
     advance(f);
     answer(f, 0, 503, ERR_BODY("UNAVAILABLE"), "10"); /* row 1 waits 10 s */
     advance(f);                                       /* row 4 takes its slot */
-    CHECK_INT(f->port.submits, ==, 4);
+    CHECK_INT(f->rig.port.submits, ==, 4);
     CHECK_INT(f->st.waiting, ==, 1);
     atomic_store(&f->stop, 1);
     int64_t stop_at = f->now, wake = advance(f);
@@ -544,9 +535,9 @@ static void test_drain(void)
     CHECK_INT(wake, ==, stop_at + 2 * SEC);
     CHECK_INT(f->st.waiting, ==, 0);
     CHECK_INT(f->st.in_doubt, ==, 1);
-    CHECK(!f->port.stopped);
+    CHECK(!f->rig.port.stopped);
     answer(f, 0, 200, OK_BODY, NULL); /* row 2 */
-    const struct ledger_entry *en = ledger_find(f->ledger, token_of(2));
+    const struct ledger_entry *en = ledger_find(f->rig.ledger, token_of(2));
     CHECK(en && en->state == LEDGER_DONE);
     answer(f, 0, 500, ERR_BODY("INTERNAL"), NULL); /* row 3: no retry while stopping */
     CHECK_INT(f->st.waiting, ==, 0);
@@ -554,27 +545,27 @@ static void test_drain(void)
     CHECK_INT(attempt_wait_ms(f, token_of(3), 1), ==, 0);
     f->now = stop_at + SEC;
     advance(f);
-    CHECK_INT(f->port.submits, ==, 4);
-    CHECK(!f->port.stopped);
+    CHECK_INT(f->rig.port.submits, ==, 4);
+    CHECK(!f->rig.port.stopped);
     CHECK(!engine_finished(f->e));
     f->now = stop_at + 2 * SEC;
     CHECK_INT(advance(f), ==, ENGINE_IDLE);
-    CHECK(f->port.stopped);
-    CHECK_INT(f->port.stop_deadline, ==, f->now);
-    fake_port_abort_all(&f->port, f->now);
+    CHECK(f->rig.port.stopped);
+    CHECK_INT(f->rig.port.stop_deadline, ==, f->now);
+    fake_port_abort_all(&f->rig.port, f->now);
     pump(f);
     CHECK(engine_finished(f->e));
     CHECK_INT(f->st.in_doubt, ==, 3);
     CHECK_INT(f->st.done, ==, 1);
     for (long i = 3; i <= 4; i++) {
-        en = ledger_find(f->ledger, token_of(i));
+        en = ledger_find(f->rig.ledger, token_of(i));
         CHECK(en && en->state == LEDGER_INTENT);
         CHECK_INT(records(f, token_of(i), "intent", NULL), ==, 1);
     }
     CHECK_INT(records(f, token_of(3), NULL, NULL), ==, 2); /* intent, attempt */
     CHECK_INT(records(f, token_of(4), NULL, NULL), ==, 1); /* aborted: intent only */
-    CHECK(ledger_find(f->ledger, token_of(5)) == NULL);
-    CHECK(ledger_find(f->ledger, token_of(6)) == NULL);
+    CHECK(ledger_find(f->rig.ledger, token_of(5)) == NULL);
+    CHECK(ledger_find(f->rig.ledger, token_of(6)) == NULL);
     CHECK_INT(fx_end(f), ==, 0);
 }
 
@@ -587,13 +578,13 @@ static void test_second_stop(void)
     advance(f);
     atomic_store(&f->stop, 1);
     CHECK_INT(advance(f), ==, f->now + 30 * SEC);
-    CHECK(!f->port.stopped);
+    CHECK(!f->rig.port.stopped);
     f->now += 1000;
     atomic_store(&f->stop, 2);
     advance(f);
-    CHECK(f->port.stopped);
-    CHECK_INT(f->port.stop_deadline, ==, f->now);
-    fake_port_abort_all(&f->port, f->now);
+    CHECK(f->rig.port.stopped);
+    CHECK_INT(f->rig.port.stop_deadline, ==, f->now);
+    fake_port_abort_all(&f->rig.port, f->now);
     pump(f);
     CHECK(engine_finished(f->e));
     CHECK_INT(f->st.in_doubt, ==, 3);
@@ -614,10 +605,10 @@ static void test_auth_stop(void)
     CHECK(f->st.auth_stopped);
     CHECK(strstr(f->st.stop_message, "HTTP 403") != NULL);
     CHECK(strstr(f->st.stop_message, "signature mismatch") != NULL);
-    CHECK_INT(f->port.submits, ==, 2);
+    CHECK_INT(f->rig.port.submits, ==, 2);
     answer(f, 0, 200, OK_BODY, NULL);
     advance(f);
-    CHECK_INT(f->port.submits, ==, 2);
+    CHECK_INT(f->rig.port.submits, ==, 2);
     CHECK_INT(f->st.done, ==, 1);
     CHECK_INT(f->st.in_doubt, ==, 1);
     CHECK(engine_finished(f->e));
@@ -630,13 +621,13 @@ static void test_auth_stop(void)
  * how many were sent. */
 static long run_until(struct fx *f, int64_t until, long status, const char *body)
 {
-    size_t before = f->port.submits;
+    size_t before = f->rig.port.submits;
     while (f->now < until) {
         int64_t wake = advance(f);
         answer_all(f, status, body);
         f->now = wake > f->now ? (wake < until ? wake : until) : f->now + 1;
     }
-    return (long)(f->port.submits - before);
+    return (long)(f->rig.port.submits - before);
 }
 
 /* Never more than `concurrency` requests out; a full cap has nothing to wake for. */
@@ -648,15 +639,15 @@ static void test_concurrency_cap(void)
     size_t most = 0;
     for (int i = 0; i < 100 && !engine_finished(f->e); i++) {
         int64_t wake = advance(f);
-        most = f->port.n_pending > most ? f->port.n_pending : most;
-        if (f->port.n_pending == 3)
+        most = f->rig.port.n_pending > most ? f->rig.port.n_pending : most;
+        if (f->rig.port.n_pending == 3)
             CHECK_INT(wake, ==, ENGINE_IDLE);
-        if (f->port.n_pending)
+        if (f->rig.port.n_pending)
             answer(f, 0, 200, OK_BODY, NULL);
     }
     CHECK_INT(most, ==, 3);
     CHECK_INT(f->st.done, ==, 20);
-    CHECK_INT(f->port.submits, ==, 20);
+    CHECK_INT(f->rig.port.submits, ==, 20);
     CHECK_INT(fx_end(f), ==, 0);
 }
 
@@ -670,7 +661,7 @@ static void test_rate_pacing(void)
     f->cfg.concurrency = 100;
     fx_start(f);
     int64_t wake = advance(f);
-    CHECK_INT(f->port.n_pending, ==, 5);
+    CHECK_INT(f->rig.port.n_pending, ==, 5);
     CHECK_INT(wake, ==, T0 + 100000);
     CHECK_INT(run_until(f, T0 + SEC, 200, OK_BODY), ==, 9);
     CHECK_INT(run_until(f, T0 + 2 * SEC, 200, OK_BODY), ==, 10);
@@ -693,7 +684,7 @@ static void test_adapt(void)
     fx_start(f);
     CHECK_INT(run_until(f, T0 + 3 * SEC, 200, OK_BODY), >=, 299);
     CHECK_DBL(f->st.rate, ==, 100);
-    while (!f->port.n_pending)
+    while (!f->rig.port.n_pending)
         f->now = advance(f);
     answer(f, 0, 429, ERR_BODY("RATE_LIMIT"), NULL);
     CHECK_DBL(f->st.rate, <=, 70.001);
@@ -701,17 +692,17 @@ static void test_adapt(void)
     CHECK_INT(run_until(f, f->now + SEC, 200, OK_BODY), <, 90);
     run_until(f, f->now + 15 * SEC, 200, OK_BODY);
     CHECK_DBL(f->st.rate, ==, 100);
-    while (!f->port.n_pending)
+    while (!f->rig.port.n_pending)
         f->now = advance(f);
     answer(f, 0, 503, ERR_BODY("UNAVAILABLE"), NULL);
     CHECK_DBL(f->st.rate, ==, 100);
-    while (!f->port.n_pending)
+    while (!f->rig.port.n_pending)
         f->now = advance(f);
     answer(f, 0, 503, ERR_BODY("UNAVAILABLE"), "1");
     CHECK_DBL(f->st.rate, <=, 70.001);
     atomic_store(&f->stop, 2);
     advance(f);
-    fake_port_abort_all(&f->port, f->now);
+    fake_port_abort_all(&f->rig.port, f->now);
     pump(f);
     CHECK(engine_finished(f->e));
     CHECK_INT(fx_end(f), ==, 0);

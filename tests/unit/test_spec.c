@@ -343,6 +343,16 @@ static void test_enum_spelling(void)
     CHECK(strstr(seen.msg, "got 'BGP'") != NULL || seen.n > 1);
     spec_release(&s);
     json_decref(body);
+    /* A cell set again: what spec_set_text found of the first value does not stay. */
+    struct seen again = {0};
+    spec_init(&s);
+    for (int i = 0; i < FIELD_N; i++)
+        spec_set_text(&s, (enum field_id)i, base[i], record, &again);
+    spec_set_text(&s, FIELD_LINE_TYPE, "bgp", record, &again);
+    spec_set_text(&s, FIELD_LINE_TYPE, "b g p", record, &again);
+    CHECK_INT(spec_check(&s, record, &again), ==, 1);
+    CHECK(strstr(again.msg, "must be bgp, got 'b g p'") != NULL);
+    spec_release(&s);
 }
 
 /* The identity (spec_digest) hashes a cell as given: a row a version that sent "Standard" as

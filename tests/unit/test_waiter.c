@@ -26,10 +26,7 @@
 static char dir[256];
 
 struct fx {
-    char path[512];
-    struct ledger *ledger;
-    struct request_maker *maker;
-    struct fake_port port;
+    struct fake_rig rig; /* ledger, maker, port */
     struct ratelimit bucket;
     struct retrybudget budget;
     struct waiter_config cfg;
@@ -45,11 +42,7 @@ static struct fx *fx_init(const char *name)
 {
     struct fx *f = &fixture;
     memset(f, 0, sizeof(*f));
-    snprintf(f->path, sizeof(f->path), "%s/%s.ledger.jsonl", dir, name);
-    struct ledger_batch b = {"jobs.csv", "", "http://127.0.0.1:9", NULL, NULL};
-    CHECK_INT(ledger_open(f->path, &b, NULL, &f->ledger, NULL), ==, 0);
-    CHECK_INT(request_maker_new("http://127.0.0.1:9", "AKTEST", "SKTEST", &f->maker), ==, 0);
-    fake_port_init(&f->port);
+    CHECK_INT(fake_rig_open(&f->rig, dir, name), ==, 0);
     f->now = T0;
     CHECK_INT(ratelimit_init(&f->bucket, 0, 1, T0), ==, 0);
     CHECK_INT(retrybudget_init(&f->budget, RETRYBUDGET_DEFAULT_CAPACITY), ==, 0);
@@ -74,24 +67,23 @@ static void add_rows(struct fx *f, const char *region, int n)
         snprintf(token, sizeof(token), "tok-%s-%d", region, i);
         snprintf(id, sizeof(id), "cps-%s-%d", region, i);
         const char *ids[] = {id};
-        CHECK_INT(ledger_append_done_in(f->ledger, token, i + 2, region, ids, 1, NULL, 1), ==, 0);
+        CHECK_INT(ledger_append_done_in(f->rig.ledger, token, i + 2, region, ids, 1, NULL, 1), ==,
+                  0);
         CHECK_INT(waiter_add(f->w, token, region, id, NULL, f->now), ==, 0);
     }
 }
 
 static void fx_start(struct fx *f)
 {
-    CHECK_INT(waiter_new(&f->cfg, f->ledger, f->port.port, f->maker, &f->bucket, &f->budget, &f->st,
-                         f->now, &f->w),
+    CHECK_INT(waiter_new(&f->cfg, f->rig.ledger, f->rig.port.port, f->rig.maker, &f->bucket,
+                         &f->budget, &f->st, f->now, &f->w),
               ==, 0);
 }
 
 static int fx_end(struct fx *f)
 {
     int rc = waiter_end(f->w);
-    fake_port_release(&f->port);
-    ledger_close(f->ledger);
-    request_maker_free(f->maker);
+    fake_rig_close(&f->rig);
     return rc;
 }
 
@@ -99,7 +91,7 @@ static void pump(struct fx *f)
 {
     struct http_response *out[64];
     size_t n;
-    while ((n = port_poll_until(&f->port.port, out, 64, 0)) > 0)
+    while ((n = port_poll_until(&f->rig.port.port, out, 64, 0)) > 0)
         for (size_t i = 0; i < n; i++)
             waiter_answer(f->w, out[i], f->now);
 }
@@ -107,7 +99,7 @@ static void pump(struct fx *f)
 /* The ids pending request i asks about (filters.1.values.N), in order; returns how many. */
 static int ids_of(const struct fx *f, size_t i, char ids[][64], int max)
 {
-    const char *q = strchr(f->port.pending[i]->url, '?');
+    const char *q = strchr(f->rig.port.pending[i]->url, '?');
     int n = 0;
     while (q && (q = strstr(q, "filters.1.values.")) != NULL) {
         const char *eq = strchr(q, '='), *end = strchr(q, '&');
@@ -138,14 +130,14 @@ static void answer_list(struct fx *f, status_fn fn)
                      listed++ ? "," : "", ids[k], s, k);
     }
     buf_addf(&b, "],\"pageNumber\":1,\"pageSize\":100,\"totalCount\":%d}}", listed);
-    fake_port_answer(&f->port, 0, 200, buf_str(&b), NULL, f->now);
+    fake_port_answer(&f->rig.port, 0, 200, buf_str(&b), NULL, f->now);
     buf_release(&b);
     pump(f);
 }
 
 static void answer_all(struct fx *f, status_fn fn)
 {
-    while (f->port.n_pending)
+    while (f->rig.port.n_pending)
         answer_list(f, fn);
 }
 
@@ -176,8 +168,8 @@ static const char *none_listed(const char *id)
 
 static size_t count_records(struct fx *f, const char *needle)
 {
-    CHECK_INT(ledger_sync(f->ledger), ==, 0);
-    FILE *fp = fopen(f->path, "r");
+    CHECK_INT(ledger_sync(f->rig.ledger), ==, 0);
+    FILE *fp = fopen(f->rig.path, "r");
     char line[4096];
     size_t n = 0;
     while (fp && fgets(line, sizeof(line), fp))
@@ -198,19 +190,19 @@ static void test_sets_of_100(void)
     add_rows(f, "cn-east-2", 30);
     waiter_close_input(f->w, f->now);
     CHECK_INT(waiter_advance(f->w, f->now), ==, T0 + 5 * SEC); /* the initial delay */
-    CHECK_INT(f->port.n_pending, ==, 0);
+    CHECK_INT(f->rig.port.n_pending, ==, 0);
     f->now = T0 + 5 * SEC;
     waiter_advance(f->w, f->now);
-    CHECK_INT(f->port.n_pending, ==, 4); /* 100 + 100 + 50 in cn-north-1, 30 in cn-east-2 */
+    CHECK_INT(f->rig.port.n_pending, ==, 4); /* 100 + 100 + 50 in cn-north-1, 30 in cn-east-2 */
     int total = 0, east = 0;
-    for (size_t i = 0; i < f->port.n_pending; i++) {
+    for (size_t i = 0; i < f->rig.port.n_pending; i++) {
         char ids[WAITER_SET_MAX + 1][64];
         int n = ids_of(f, i, ids, WAITER_SET_MAX + 1);
-        const char *url = f->port.pending[i]->url;
+        const char *url = f->rig.port.pending[i]->url;
         CHECK_INT(n, <=, WAITER_SET_MAX);
         CHECK(strstr(url, "filters.1.name=instanceId") != NULL);
         CHECK(strstr(url, "pageSize=100") != NULL);
-        CHECK_STR(f->port.pending[i]->method, "GET");
+        CHECK_STR(f->rig.port.pending[i]->method, "GET");
         if (strstr(url, "/v1/regions/cn-east-2/instances?")) {
             east += n;
             CHECK(strncmp(ids[0], "cps-cn-east-2-", 14) == 0);
@@ -228,9 +220,9 @@ static void test_sets_of_100(void)
     CHECK_INT(next, ==, f->now + 2 * SEC); /* sweep 1 to 2: exactly poll_min */
     f->now = next;
     waiter_advance(f->w, f->now);
-    CHECK_INT(f->port.n_pending, ==, 3);
+    CHECK_INT(f->rig.port.n_pending, ==, 3);
     total = 0;
-    for (size_t i = 0; i < f->port.n_pending; i++) {
+    for (size_t i = 0; i < f->rig.port.n_pending; i++) {
         char ids[WAITER_SET_MAX + 1][64];
         int n = ids_of(f, i, ids, WAITER_SET_MAX + 1);
         for (int k = 0; k < n && k <= WAITER_SET_MAX; k++)
@@ -258,13 +250,13 @@ static void test_backoff_between_sweeps(void)
     int64_t bounds[] = {2, 4, 8, 8, 8, 8};
     for (int sweep = 0; sweep < 6; sweep++) {
         waiter_advance(f->w, f->now);
-        CHECK_INT(f->port.n_pending, ==, 1);
+        CHECK_INT(f->rig.port.n_pending, ==, 1);
         answer_all(f, all_creating);
         int64_t next = waiter_advance(f->w, f->now);
         CHECK_INT(next - f->now, >=, 2 * SEC);
         CHECK_INT(next - f->now, <=, bounds[sweep] * SEC);
         waiter_advance(f->w, next - 1); /* nothing before its time */
-        CHECK_INT(f->port.n_pending, ==, 0);
+        CHECK_INT(f->rig.port.n_pending, ==, 0);
         f->now = next;
     }
     CHECK_INT(f->st.sweeps, ==, 6);
@@ -284,7 +276,7 @@ static void test_not_found_tolerated(void)
     while (!waiter_finished(f->w) && sweeps < 10) {
         f->now = waiter_advance(f->w, f->now);
         waiter_advance(f->w, f->now);
-        if (!f->port.n_pending)
+        if (!f->rig.port.n_pending)
             continue;
         sweeps++;
         answer_all(f, none_listed);
@@ -309,7 +301,7 @@ static void test_timeout(void)
     int guard = 0;
     while (!waiter_finished(f->w) && guard++ < 100) {
         int64_t next = waiter_advance(f->w, f->now);
-        if (f->port.n_pending)
+        if (f->rig.port.n_pending)
             answer_all(f, all_creating);
         else if (!waiter_finished(f->w))
             f->now = next;
@@ -319,9 +311,9 @@ static void test_timeout(void)
     CHECK(f->st.timed_out);
     CHECK_INT(f->now, ==, T0 + 20 * SEC);
     CHECK_INT(f->st.pending, ==, 5);
-    size_t sent = f->port.submits;
+    size_t sent = f->rig.port.submits;
     waiter_advance(f->w, f->now + 60 * SEC);
-    CHECK_INT(f->port.submits, ==, sent); /* nothing after the timeout */
+    CHECK_INT(f->rig.port.submits, ==, sent); /* nothing after the timeout */
     CHECK_INT(fx_end(f), ==, 0);
 }
 
@@ -333,16 +325,16 @@ static void test_retry_and_auth(void)
     waiter_close_input(f->w, f->now);
     f->now = T0 + 5 * SEC;
     waiter_advance(f->w, f->now);
-    CHECK_INT(f->port.n_pending, ==, 1);
-    fake_port_answer(&f->port, 0, 503, "{\"error\":{\"status\":\"UNAVAILABLE\"}}", "1", f->now);
+    CHECK_INT(f->rig.port.n_pending, ==, 1);
+    fake_port_answer(&f->rig.port, 0, 503, "{\"error\":{\"status\":\"UNAVAILABLE\"}}", "1", f->now);
     pump(f);
     int64_t next = waiter_advance(f->w, f->now);
-    CHECK_INT(f->port.n_pending, ==, 0);
+    CHECK_INT(f->rig.port.n_pending, ==, 0);
     CHECK_INT(next, >=, f->now + SEC); /* Retry-After: 1 */
     CHECK_INT(retrybudget_available(&f->budget), ==, RETRYBUDGET_DEFAULT_CAPACITY - 5);
     f->now = next;
     waiter_advance(f->w, f->now);
-    CHECK_INT(f->port.n_pending, ==, 1);
+    CHECK_INT(f->rig.port.n_pending, ==, 1);
     CHECK_INT(f->st.retries, ==, 1);
     answer_all(f, all_running);
     CHECK_INT(retrybudget_available(&f->budget), ==, RETRYBUDGET_DEFAULT_CAPACITY);
@@ -355,7 +347,7 @@ static void test_retry_and_auth(void)
     waiter_close_input(f->w, f->now);
     f->now = T0 + 5 * SEC;
     waiter_advance(f->w, f->now);
-    fake_port_answer(&f->port, 0, 401, "{\"error\":{\"status\":\"UNAUTHENTICATED\"}}", NULL,
+    fake_port_answer(&f->rig.port, 0, 401, "{\"error\":{\"status\":\"UNAUTHENTICATED\"}}", NULL,
                      f->now);
     pump(f);
     waiter_advance(f->w, f->now);
