@@ -31,6 +31,7 @@
 #include "signals.h"
 #include "target.h"
 #include "token.h"
+#include "version.h"
 
 #define MAX_THRESHOLDS 32
 #define MAX_TEMPLATES 100000 /* rows kept as templates; later rows are checked, not sent */
@@ -431,7 +432,8 @@ static int report(struct load_test *t)
                                .shard_n = t->o.shard_n,
                                .thresholds = t->o.thresholds,
                                .nthresholds = t->o.nthresholds,
-                               .values = &values};
+                               .values = &values,
+                               .version = cps_version()};
     if (t->o.stages_text) { /* the mean rate of the measured part (longer than 0: checked) */
         const struct stages *st = &t->o.stages;
         int64_t end = stages_duration_us(st);

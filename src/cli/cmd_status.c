@@ -166,6 +166,8 @@ static void print_header_text(const struct ledger *l)
     if (h->shard[0])
         printf("shard      %s (this ledger holds that share of the CSV's rows)\n", h->shard);
     printf("created    %s\n", h->created);
+    if (h->version[0])
+        printf("version    cpsbatch %s created it\n", h->version);
     printf("records    %s .. %s\n", first ? first : "-", last ? last : "-");
 }
 

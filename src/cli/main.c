@@ -16,6 +16,7 @@
 #include "cmd_validate.h"
 #include "cmd_wait.h"
 #include "exitcode.h"
+#include "version.h"
 
 struct command {
     const char *name;
@@ -59,7 +60,9 @@ static const char exit_statuses[] =
 
 static void usage(FILE *out)
 {
-    fputs("usage: cpsbatch COMMAND [options]   (cpsbatch COMMAND --help for each)\n\n", out);
+    fputs("usage: cpsbatch COMMAND [options]   (cpsbatch COMMAND --help for each)\n"
+          "       cpsbatch --version\n\n",
+          out);
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
 }
@@ -99,6 +102,10 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
         usage(stdout);
         fputs(exit_statuses, stdout);
+        return check_stdout(EXIT_DONE);
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+        printf("cpsbatch %s\n", cps_version());
         return check_stdout(EXIT_DONE);
     }
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {

@@ -28,6 +28,7 @@
 #include "ledger_index.h"
 #include "ledger_record.h"
 #include "ledger_writer.h"
+#include "version.h"
 
 #define READ_CHUNK ((size_t)1 << 20)
 #define TIME_MAX 40
@@ -154,7 +155,11 @@ static int load_header(struct ledger *l, const struct ledger_record *r)
     h->csv_sha256 = ledger_index_strdup(&l->ix, r->csv_sha256);
     h->endpoint = ledger_index_strdup(&l->ix, r->endpoint);
     h->shard = ledger_index_strdup(&l->ix, r->shard.p ? r->shard : (struct ledger_str){"", 0});
-    return h->created && h->csv && h->csv_sha256 && h->endpoint && h->shard ? 0 : ERR_NOMEM;
+    h->version =
+        ledger_index_strdup(&l->ix, r->version.p ? r->version : (struct ledger_str){"", 0});
+    return h->created && h->csv && h->csv_sha256 && h->endpoint && h->shard && h->version
+               ? 0
+               : ERR_NOMEM;
 }
 
 /* jansson's output, appended to the line being formatted. */
@@ -194,6 +199,7 @@ static int make_header(const struct ledger_batch *b, char created[TIME_MAX],
     memset(r, 0, sizeof(*r));
     r->type = LEDGER_R_BATCH;
     r->v = LEDGER_VERSION;
+    r->version = str_or_empty(cps_version());
     if (b->salt)
         memcpy(r->salt, b->salt, LEDGER_SALT_LEN);
     else if (RAND_bytes(r->salt, LEDGER_SALT_LEN) != 1)

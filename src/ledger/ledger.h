@@ -19,8 +19,12 @@
  * A line is at most LEDGER_LINE_MAX bytes, its '\n' included (ledger_record.h).
  *
  *   line 1, the batch header, exactly once:
- *   {"type":"batch","v":1,"salt":S,"created":T,"csv":P,"csv_sha256":H,"endpoint":U[,"shard":"K/N"]}
+ *   {"type":"batch","v":1[,"version":W],"salt":S,"created":T,"csv":P,"csv_sha256":H,"endpoint":U
+ *    [,"shard":"K/N"]}
  *     v           integer, the format version; only 1 exists.
+ *     version     the version of the cpsbatch that created the ledger (version.h:
+ *                 "0.1.0 (git 1a2b3c4)"); informative only. Absent in ledgers written before
+ *                 it was added, which read the same.
  *     salt        64 hex digits: 32 random bytes (OpenSSL RAND_bytes) keying the derivation of
  *                 client tokens (token.h). Durable before the first request is sent.
  *     created     when the ledger was created.
@@ -144,7 +148,8 @@ struct ledger_header {
     const char *csv;
     const char *csv_sha256;
     const char *endpoint;
-    const char *shard; /* "K/N", or "" for a whole batch */
+    const char *shard;   /* "K/N", or "" for a whole batch */
+    const char *version; /* the creating program's version, "" when the header has none */
 };
 
 /* What to write in the header when ledger_open creates the file. All borrowed; NULL = "". */

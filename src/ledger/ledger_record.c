@@ -42,6 +42,7 @@ enum member_key {
     K_PRIVATE_IP,
     K_PUBLIC_IP,
     K_REGION,
+    K_VERSION,
     K_COUNT,
     K_UNKNOWN = K_COUNT
 };
@@ -75,6 +76,7 @@ static const struct {
     [K_PRIVATE_IP] = {"privateIp", 9},
     [K_PUBLIC_IP] = {"publicIp", 8},
     [K_REGION] = {"regionId", 8},
+    [K_VERSION] = {"version", 7},
 };
 
 static enum member_key key_lookup(const char *name, size_t len)
@@ -304,6 +306,7 @@ struct rule {
 #define RULES_MAX 8
 static const struct rule type_rules[][RULES_MAX] = {
     [LEDGER_R_BATCH] = {{K_V, KIND_INT, true},
+                        {K_VERSION, KIND_STRING, false},
                         {K_SALT, KIND_STRING, true},
                         {K_CREATED, KIND_STRING, true},
                         {K_CSV, KIND_STRING, true},
@@ -458,6 +461,7 @@ static void fill_record(const struct ledger_parser *p, const struct members *ms,
     r->csv_sha256 = str_of(ms, K_CSV_SHA256);
     r->endpoint = str_of(ms, K_ENDPOINT);
     r->shard = str_of(ms, K_SHARD);
+    r->version = str_of(ms, K_VERSION);
     r->instance_id = str_of(ms, K_INSTANCE_ID);
     r->private_ip = str_of(ms, K_PRIVATE_IP);
     r->public_ip = str_of(ms, K_PUBLIC_IP);
@@ -598,6 +602,7 @@ static void build_body(struct builder *b, const struct ledger_record *r)
     switch (r->type) {
     case LEDGER_R_BATCH:
         put_int(b, "v", r->v);
+        put_str(b, "version", r->version); /* absent in ledgers older than it */
         put_hex(b, "salt", r->salt);
         put_str(b, "created", r->created);
         put_str(b, "csv", r->csv);

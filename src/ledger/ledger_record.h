@@ -62,8 +62,9 @@ struct ledger_record {
     long long v; /* batch */
     unsigned char salt[32];
     struct ledger_str created, csv, csv_sha256, endpoint, shard; /* shard: {NULL,0} if none */
-    struct ledger_str instance_id, private_ip, public_ip;        /* state */
-    struct ledger_str region;                                    /* done (optional) */
+    struct ledger_str version; /* batch: the program's; {NULL,0} in older ledgers */
+    struct ledger_str instance_id, private_ip, public_ip; /* state */
+    struct ledger_str region;                             /* done (optional) */
 };
 
 #define LEDGER_WHY_MAX 200

@@ -11,10 +11,6 @@
 #include "reportseries.h"
 #include "svgchart.h"
 
-#ifndef CPSBATCH_VERSION
-#define CPSBATCH_VERSION "unknown"
-#endif
-
 #define CHART_W 760
 #define CHART_H 330
 #define CURVE_TICKS 5 /* points per halving of the distance to 100% */
@@ -100,7 +96,8 @@ static void context(FILE *out, const struct report_info *info)
     row(out, "Endpoint", info->endpoint, true);
     row(out, "CSV", info->csv, true);
     row(out, "CSV SHA-256", info->csv_sha256, true);
-    row(out, "Version", "cpsbatch " CPSBATCH_VERSION, false);
+    snprintf(v, sizeof(v), "cpsbatch %s", info->version ? info->version : "");
+    row(out, "Version", info->version ? v : NULL, false);
     snprintf(v, sizeof(v), "%ld cores", info->cores);
     row(out, "Machine", info->cores > 0 ? v : NULL, false);
     snprintf(v, sizeof(v), "%d", info->concurrency);

@@ -43,6 +43,7 @@ struct report_info {
     const struct threshold *thresholds;
     size_t nthresholds;
     const struct threshold_values *values; /* what the thresholds were judged on */
+    const char *version; /* the program's (version.h), in the report; NULL: not shown */
 };
 
 /* "text", "json", "html"; false (after a message on stderr) for anything else. */

@@ -129,6 +129,8 @@ json_t *reportjson_build(const struct report_info *info, const struct loadstats 
     rc |= json_object_set_new(doc, "wire", wire(s));
     rc |=
         json_object_set_new(doc, "stages", info->stages ? json_string(info->stages) : json_null());
+    if (info->version)
+        rc |= json_object_set_new(doc, "version", json_string(info->version));
     rc = rc ? rc : reportdata_add(doc, info, s);
     if (rc) {
         json_decref(doc);

@@ -79,6 +79,7 @@ static int merge_info(const struct report_doc *docs, const char *const *names, s
     rc =
         rc ? rc : join_distinct(docs, n, offsetof(struct report_doc, csv_sha256), &out->csv_sha256);
     rc = rc ? rc : join_distinct(docs, n, offsetof(struct report_doc, stages), &out->stages);
+    rc = rc ? rc : join_distinct(docs, n, offsetof(struct report_doc, version), &out->version);
     if (rc)
         return rc;
     info->endpoint = out->endpoint ? out->endpoint : "(unknown)";
@@ -86,6 +87,7 @@ static int merge_info(const struct report_doc *docs, const char *const *names, s
     info->command = out->command;
     info->csv_sha256 = out->csv_sha256;
     info->stages = out->stages;
+    info->version = out->version;
     for (size_t i = 0; i < n; i++) {
         const struct report_info *in = &docs[i].info;
         info->target_rate += in->target_rate;

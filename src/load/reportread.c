@@ -348,11 +348,13 @@ static int read_context(const struct reader *r, const json_t *doc, struct report
     rc = rc ? rc : get_string(r, o, "command", &d->command);
     rc = rc ? rc : get_string(r, o, "csv_sha256", &d->csv_sha256);
     rc = rc ? rc : get_string(r, doc, "stages", &d->stages);
+    rc = rc ? rc : get_string(r, doc, "version", &d->version);
     for (int i = 0; !rc && i < 5; i++)
         rc = get_integer(r, o, "context", keys[i], &v[i], &present);
     d->info.command = d->command;
     d->info.csv_sha256 = d->csv_sha256;
     d->info.stages = d->stages;
+    d->info.version = d->version;
     d->info.started_unix_us = v[0];
     d->info.cores = (long)v[1];
     d->info.duration_us = v[2];
@@ -470,5 +472,6 @@ void reportread_release(struct report_doc *d)
     free(d->command);
     free(d->csv_sha256);
     free(d->stages);
+    free(d->version);
     memset(d, 0, sizeof(*d));
 }

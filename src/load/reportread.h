@@ -19,7 +19,7 @@
 struct report_doc {
     struct loadstats stats;  /* second_hists_lost when some second has no histogram */
     struct report_info info; /* its strings are the ones below; no thresholds */
-    char *endpoint, *csv, *command, *csv_sha256, *stages; /* owned */
+    char *endpoint, *csv, *command, *csv_sha256, *stages, *version; /* owned */
 };
 
 /* Read the report at path into *out (release it with reportread_release, also after an

@@ -12,6 +12,7 @@
 
 #include "err.h"
 #include "sim.h"
+#include "version.h"
 
 static const char usage[] =
     "usage: cps-sim [--listen HOST:PORT] [--port-file F] [options]\n"
@@ -32,6 +33,7 @@ static const char usage[] =
     "  --strict-catalog       createInstances also checks az, deviceType, osTypeId, RAID ids\n"
     "  --verbose              log one line per request to stderr\n"
     "  --help                 this text\n"
+    "  --version              the version: cps-sim X.Y.Z (git REV)\n"
     "\n"
     "Faults (also at run time: POST /__sim/faults {\"p503\":0.1,...}, keys with '_'):\n"
     "  --p503 P --p429 P --p500 P    probability of 503 UNAVAILABLE / 429 RATE_LIMIT / 500\n"
@@ -60,6 +62,7 @@ enum {
     OPT_STRICT,
     OPT_VERBOSE,
     OPT_HELP,
+    OPT_VERSION,
     OPT_SEED,
     OPT_KNOB,
     OPT_TLS_CERT,
@@ -79,6 +82,7 @@ static const struct option options[] = {
     {"strict-catalog", no_argument, NULL, OPT_STRICT},
     {"verbose", no_argument, NULL, OPT_VERBOSE},
     {"help", no_argument, NULL, OPT_HELP},
+    {"version", no_argument, NULL, OPT_VERSION},
     {"seed", required_argument, NULL, OPT_SEED},
     {"p503", required_argument, NULL, OPT_KNOB},
     {"p429", required_argument, NULL, OPT_KNOB},
@@ -211,13 +215,15 @@ static int parse_option(struct cli *c, int opt, int idx, const char *arg)
     return ERR_INVALID;
 }
 
-/* Flags into c. Returns 0, 1 for --help, or ERR_INVALID after saying why. */
+/* Flags into c. Returns 0, 1 for --help, 2 for --version, or ERR_INVALID after saying why. */
 static int parse_args(int argc, char **argv, struct cli *c)
 {
     int opt, idx = 0;
     while ((opt = getopt_long(argc, argv, "h", options, &idx)) != -1) {
         if (opt == OPT_HELP || opt == 'h')
             return 1;
+        if (opt == OPT_VERSION)
+            return 2;
         if (opt == '?' || parse_option(c, opt, idx, optarg) != 0)
             return ERR_INVALID;
     }
@@ -302,6 +308,11 @@ int main(int argc, char **argv)
     if (c.knobs == NULL)
         return 1;
     int rc = parse_args(argc, argv, &c);
+    if (rc == 2) {
+        json_decref(c.knobs);
+        printf("cps-sim %s\n", cps_version());
+        return 0;
+    }
     if (rc != 0) {
         json_decref(c.knobs);
         fputs(rc == 1 ? usage : "try cps-sim --help\n", rc == 1 ? stdout : stderr);

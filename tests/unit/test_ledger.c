@@ -24,6 +24,7 @@
 #include "ledger.h"
 #include "ledger_record.h"
 #include "ledger_writer.h"
+#include "version.h"
 
 static char dir[256];
 static unsigned char salt[LEDGER_SALT_LEN];
@@ -134,6 +135,8 @@ static void test_create(void)
     CHECK_STR(json_string_value(json_object_get(h, "csv")), "jobs.csv");
     CHECK_STR(json_string_value(json_object_get(h, "endpoint")), "https://cps.example");
     CHECK_STR(ledger_header(l)->created, json_string_value(json_object_get(h, "created")));
+    CHECK_STR(json_string_value(json_object_get(h, "version")), cps_version());
+    CHECK_STR(ledger_header(l)->version, cps_version());
     json_decref(h);
     free(text);
     struct stat st;
@@ -170,6 +173,25 @@ static void test_shard_header(void)
     text = slurp(path_of("whole.jsonl"), &len);
     CHECK(text && !strstr(text, "shard"));
     free(text);
+}
+
+/* A ledger written before the header had "version" reads the same, its version "". */
+static void test_header_without_version(void)
+{
+    char line[512];
+    snprintf(line, sizeof(line),
+             "{\"type\":\"batch\",\"v\":1,\"salt\":\"%064d\",\"created\":\"x\","
+             "\"csv\":\"a.csv\",\"csv_sha256\":\"\",\"endpoint\":\"http://127.0.0.1:1\"}\n",
+             0);
+    write_raw(path_of("old.jsonl"), line);
+    for (int jansson = 0; jansson < 2; jansson++) {
+        struct ledger_options o = {.jansson_only = jansson};
+        struct ledger *l = NULL;
+        CHECK_INT(ledger_open_readonly(path_of("old.jsonl"), &o, &l, NULL), ==, 0);
+        CHECK(l && strcmp(ledger_header(l)->version, "") == 0);
+        CHECK(l && strcmp(ledger_header(l)->csv, "a.csv") == 0);
+        ledger_close(l);
+    }
 }
 
 static void test_create_random_salt(void)
@@ -820,7 +842,8 @@ static bool same_record(const struct ledger_record *a, const struct ledger_recor
                 memcmp(a->spec_sha256, b->spec_sha256, 32) == 0 && a->n_ids == b->n_ids &&
                 a->v == b->v && memcmp(a->salt, b->salt, 32) == 0 &&
                 same_str(a->created, b->created) && same_str(a->csv, b->csv) &&
-                same_str(a->csv_sha256, b->csv_sha256) && same_str(a->endpoint, b->endpoint);
+                same_str(a->csv_sha256, b->csv_sha256) && same_str(a->endpoint, b->endpoint) &&
+                same_str(a->shard, b->shard) && same_str(a->version, b->version);
     for (size_t i = 0; same && i < a->n_ids; i++)
         same = same_str(a->ids[i], b->ids[i]);
     return same;
@@ -843,9 +866,9 @@ static bool agree(const char *line, size_t len)
 }
 
 static const char *const corpus[] = {
-    "{\"type\":\"batch\",\"v\":1,\"salt\":\"00112233445566778899aabbccddeeff00112233445566778899"
-    "aabbccddeeff\",\"created\":\"2026-01-01T00:00:00.000Z\",\"csv\":\"a.csv\",\"csv_sha256\":"
-    "\"\",\"endpoint\":\"http://127.0.0.1:1\"}",
+    "{\"type\":\"batch\",\"v\":1,\"version\":\"0.1.0 (git 1a2b3c4)\",\"salt\":\"0011223344556677"
+    "8899aabbccddeeff00112233445566778899aabbccddeeff\",\"created\":\"2026-01-01T00:00:00.000Z\","
+    "\"csv\":\"a.csv\",\"csv_sha256\":\"\",\"endpoint\":\"http://127.0.0.1:1\"}",
     "{\"type\":\"intent\",\"token\":\"abc\",\"row\":12,\"spec_sha256\":\"00112233445566778899aabb"
     "ccddeeff00112233445566778899AABBCCDDEEFF\",\"t\":\"2026-01-01T00:00:00.000Z\"}",
     "{\"type\":\"attempt\",\"token\":\"abc\",\"n\":1,\"http\":503,\"status\":\"UNAVAILABLE\","
@@ -1052,6 +1075,7 @@ int main(void)
     test_create();
     test_create_random_salt();
     test_shard_header();
+    test_header_without_version();
     test_not_found();
     test_round_trip();
     test_state_records();

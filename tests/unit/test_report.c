@@ -95,6 +95,7 @@ static void test_json(const struct report_info *info, const struct loadstats *s)
     json_t *th = json_array_get(json_object_get(doc, "thresholds"), 0);
     CHECK_STR(json_string_value(json_object_get(th, "threshold")), "errors<1%");
     CHECK(json_is_false(json_object_get(th, "ok")));
+    CHECK_STR(json_string_value(json_object_get(doc, "version")), "0.1.0 (git <abc>)");
     json_decref(doc);
     free(text);
 }
@@ -149,6 +150,7 @@ static void test_html(const struct report_info *info, const struct loadstats *s)
     CHECK(strstr(text, "cpsbatch load job.csv --rate 100") != NULL);
     CHECK(strstr(text, "0123456789abcdef") != NULL);
     CHECK(strstr(text, "8 cores") != NULL);
+    CHECK(strstr(text, "cpsbatch 0.1.0 (git &lt;abc&gt;)") != NULL); /* the version, escaped */
     CHECK(strstr(text, "</html>") != NULL);
     free(text);
 }
@@ -243,7 +245,8 @@ int main(void)
                                .command = "cpsbatch load job.csv --rate 100",
                                .csv_sha256 = "0123456789abcdef",
                                .started_unix_us = INT64_C(1000873521) * 1000000,
-                               .cores = 8};
+                               .cores = 8,
+                               .version = "0.1.0 (git <abc>)"};
     test_json(&info, &s);
     test_text(&info, &s);
     test_html(&info, &s);
