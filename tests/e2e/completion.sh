@@ -25,7 +25,7 @@ S=$BUILD/cps-sim
 check_eq "registered for cpsbatch" "$(complete -p cpsbatch)" "complete -F _cpsbatch cpsbatch"
 check_eq "registered for cps-sim" "$(complete -p cps-sim)" "complete -F _cps_sim cps-sim"
 check_eq "commands" "$(comp "$B" "")" \
-    "$(printf '%s\n' catalog export load run sign status validate wait --help --version version | sort | tr '\n' ' ' | sed 's/ $//')"
+    "$(printf '%s\n' catalog export load report run sign status validate wait --help --version version | sort | tr '\n' ' ' | sed 's/ $//')"
 check_eq "a command's prefix" "$(comp "$B" st)" "status"
 check_eq "options by prefix" "$(comp "$B" run --re)" "--region --retry-failed"
 check_eq "--report's values" "$(comp "$B" load jobs.csv --report "")" "html json text"
