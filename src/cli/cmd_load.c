@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cliargs.h"
 #include "cliopt.h"
 #include "cmdline.h"
 #include "clock.h"
@@ -30,10 +31,8 @@
 #include "report.h"
 #include "signals.h"
 #include "target.h"
-#include "token.h"
 #include "version.h"
 
-#define MAX_THRESHOLDS 32
 #define MAX_TEMPLATES 100000 /* rows kept as templates; later rows are checked, not sent */
 #define DRAIN_US 2000000     /* after Ctrl-C, how long requests in flight get */
 #define SALT_LEN 32
@@ -98,41 +97,17 @@ struct load_options {
     int64_t duration_us, warmup_us;
     uint64_t requests;
     int concurrency;
-    unsigned shard_k, shard_n; /* 0/0: the whole schedule */
+    struct cli_shard shard; /* 0/0: the whole schedule */
     enum report_format format;
     const char *stages_text; /* --stages as given; NULL without */
     struct stages stages;
     enum runview_progress progress;
-    struct threshold thresholds[MAX_THRESHOLDS];
-    size_t nthresholds;
+    struct cli_thresholds thresholds;
     struct jobcli cli;
     struct target_ca ca;
 };
 
 /* ---- Options ------------------------------------------------------------------------------ */
-
-static bool take_threshold(void *dest, const char *arg)
-{
-    struct load_options *o = dest;
-    char msg[256];
-    if (o->nthresholds == MAX_THRESHOLDS) {
-        fprintf(stderr, "cpsbatch: at most %d thresholds\n", MAX_THRESHOLDS);
-        return false;
-    }
-    if (threshold_parse(arg, &o->thresholds[o->nthresholds], msg, sizeof(msg))) {
-        fprintf(stderr, "cpsbatch: %s\n", msg);
-        return false;
-    }
-    if (o->thresholds[o->nthresholds].relative) {
-        fprintf(stderr,
-                "cpsbatch: threshold '%s': a change needs a base report: use it with "
-                "'cpsbatch report diff'\n",
-                arg);
-        return false;
-    }
-    o->nthresholds++;
-    return true;
-}
 
 static bool take_tokens(void *dest, const char *arg)
 {
@@ -142,17 +117,6 @@ static bool take_tokens(void *dest, const char *arg)
         return true;
     }
     fprintf(stderr, "cpsbatch: --tokens must be fresh or replay, got '%s'\n", arg);
-    return false;
-}
-
-static bool take_shard(void *dest, const char *arg)
-{
-    struct load_options *o = dest;
-    char why[160];
-    if (token_shard_arg(arg, getenv(TOKEN_SHARD_INDEX_ENV), &o->shard_k, &o->shard_n, why,
-                        sizeof(why)))
-        return true;
-    fprintf(stderr, "cpsbatch: --shard '%s': %s\n", arg, why);
     return false;
 }
 
@@ -216,13 +180,13 @@ static int parse_options(int argc, char **argv, struct load_options *o)
         CLIOPT_DURATION("duration", &o->duration_us),
         CLIOPT_COUNT("requests", &o->requests, 1, 1e12),
         CLIOPT_DURATION("warmup", &o->warmup_us),
-        CLIOPT_CUSTOM("shard", o, take_shard),
+        CLIOPT_CUSTOM("shard", &o->shard, cliargs_take_shard),
         CLIOPT_WHOLE("concurrency", &o->concurrency, 1, 4096),
         CLIOPT_NUMBER("timeout", &o->timeout_s, 0.001, 3600),
         CLIOPT_CUSTOM("tokens", o, take_tokens),
         CLIOPT_CUSTOM("report", &o->format, take_report),
         CLIOPT_STRING_SHORT("output", 'o', &o->output),
-        CLIOPT_CUSTOM("threshold", o, take_threshold),
+        CLIOPT_CUSTOM("threshold", &o->thresholds, cliargs_take_threshold),
         CLIOPT_PROGRESS("progress", &o->progress),
         CLIOPT_SET("insecure-http", &o->insecure_http),
         TARGET_CA_OPTIONS(&o->ca)};
@@ -379,8 +343,8 @@ static int drive(struct load_test *t, struct loadview *view)
                              .stop = signals_stop_flag(),
                              .progress = loadview_progress,
                              .progress_ctx = view,
-                             .shard_k = t->o.shard_k,
-                             .shard_n = t->o.shard_n};
+                             .shard_k = t->o.shard.k,
+                             .shard_n = t->o.shard.n};
     struct transport *tr = NULL;
     struct request_maker *m = NULL;
     int rc = loadstats_init(&t->stats, clock_now_us());
@@ -404,7 +368,7 @@ static int drive(struct load_test *t, struct loadview *view)
 /* The rate this process was to send: its share's. */
 static double share_rate(const struct load_options *o)
 {
-    return o->shard_n ? o->rate / o->shard_n : o->rate;
+    return o->shard.n ? o->rate / o->shard.n : o->rate;
 }
 
 static int report(struct load_test *t)
@@ -428,31 +392,24 @@ static int report(struct load_test *t)
                                .replay_tokens = t->o.replay,
                                .interrupted = t->summary.interrupted,
                                .sent_total = t->summary.sent,
-                               .shard_k = t->o.shard_k,
-                               .shard_n = t->o.shard_n,
-                               .thresholds = t->o.thresholds,
-                               .nthresholds = t->o.nthresholds,
+                               .shard_k = t->o.shard.k,
+                               .shard_n = t->o.shard.n,
+                               .thresholds = t->o.thresholds.list,
+                               .nthresholds = t->o.thresholds.n,
                                .values = &values,
                                .version = cps_version()};
     if (t->o.stages_text) { /* the mean rate of the measured part (longer than 0: checked) */
         const struct stages *st = &t->o.stages;
         int64_t end = stages_duration_us(st);
         info.target_rate = (stages_integral(st, end) - stages_integral(st, t->o.warmup_us)) * 1e6 /
-                           (double)(end - t->o.warmup_us) / (t->o.shard_n ? t->o.shard_n : 1);
+                           (double)(end - t->o.warmup_us) / (t->o.shard.n ? t->o.shard.n : 1);
         info.duration_us = t->stats.scheduled_us;
     }
     int rc = report_write(t->o.format, &info, &t->stats, t->o.output);
     if (rc) /* said why */
         return exit_for_err(rc, EXIT_WRITING);
-    int status = EXIT_DONE;
-    for (size_t i = 0; i < t->o.nthresholds; i++) {
-        char line[160];
-        if (!threshold_passes(&t->o.thresholds[i], &values, NULL))
-            status = EXIT_THRESHOLD;
-        fprintf(stderr, "cpsbatch: threshold %s\n",
-                threshold_describe(&t->o.thresholds[i], &values, line, sizeof(line)));
-    }
-    return t->summary.interrupted ? EXIT_INCOMPLETE : status;
+    bool passed = cliargs_judge(&t->o.thresholds, &values);
+    return t->summary.interrupted ? EXIT_INCOMPLETE : passed ? EXIT_DONE : EXIT_THRESHOLD;
 }
 
 int cmd_load(int argc, char **argv)

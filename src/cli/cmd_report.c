@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cliargs.h"
 #include "cliopt.h"
 #include "err.h"
 #include "exitcode.h"
@@ -16,7 +17,6 @@
 #include "reportmerge.h"
 #include "reportread.h"
 
-#define MAX_THRESHOLDS 32
 #define MAX_REPORTS 10000
 
 static const char usage[] =
@@ -54,33 +54,8 @@ struct report_options {
     enum report_format format;
     const char *output;
     bool json;
-    struct threshold thresholds[MAX_THRESHOLDS];
-    size_t nthresholds;
-    bool relative_allowed;
+    struct cli_thresholds thresholds;
 };
-
-static bool take_threshold(void *dest, const char *arg)
-{
-    struct report_options *o = dest;
-    char msg[256];
-    if (o->nthresholds == MAX_THRESHOLDS) {
-        fprintf(stderr, "cpsbatch: at most %d thresholds\n", MAX_THRESHOLDS);
-        return false;
-    }
-    if (threshold_parse(arg, &o->thresholds[o->nthresholds], msg, sizeof(msg))) {
-        fprintf(stderr, "cpsbatch: %s\n", msg);
-        return false;
-    }
-    if (o->thresholds[o->nthresholds].relative && !o->relative_allowed) {
-        fprintf(stderr,
-                "cpsbatch: threshold '%s': a change needs a base: use it with "
-                "'cpsbatch report diff'\n",
-                arg);
-        return false;
-    }
-    o->nthresholds++;
-    return true;
-}
 
 static bool take_report(void *dest, const char *arg)
 {
@@ -115,21 +90,13 @@ static int write_merged(const struct report_options *o, struct report_doc *m)
 {
     struct threshold_values values;
     report_threshold_values(&m->stats, &values);
-    m->info.thresholds = o->thresholds;
-    m->info.nthresholds = o->nthresholds;
+    m->info.thresholds = o->thresholds.list;
+    m->info.nthresholds = o->thresholds.n;
     m->info.values = &values;
     int rc = report_write(o->format, &m->info, &m->stats, o->output);
     if (rc) /* said why */
         return exit_for_err(rc, EXIT_WRITING);
-    int status = EXIT_DONE;
-    for (size_t i = 0; i < o->nthresholds; i++) {
-        char line[160];
-        if (!threshold_passes(&o->thresholds[i], &values, NULL))
-            status = EXIT_THRESHOLD;
-        fprintf(stderr, "cpsbatch: threshold %s\n",
-                threshold_describe(&o->thresholds[i], &values, line, sizeof(line)));
-    }
-    return status;
+    return cliargs_judge(&o->thresholds, &values) ? EXIT_DONE : EXIT_THRESHOLD;
 }
 
 static int run_merge(const struct report_options *o, char **paths, size_t n)
@@ -157,7 +124,7 @@ static int run_diff(const struct report_options *o, char **paths)
     if (status == EXIT_DONE) {
         bool passed;
         int rc = reportdiff_write(stdout, o->json, paths[0], &docs[0], paths[1], &docs[1],
-                                  o->thresholds, o->nthresholds, &passed);
+                                  o->thresholds.list, o->thresholds.n, &passed);
         if (rc)
             fprintf(stderr, "cpsbatch: cannot write the comparison: %s\n", err_str(rc));
         status = rc ? exit_for_err(rc, EXIT_WRITING) : passed ? EXIT_DONE : EXIT_THRESHOLD;
@@ -180,14 +147,14 @@ int cmd_report(int argc, char **argv)
         fprintf(stderr, "Try 'cpsbatch report --help'.\n");
         return EXIT_USAGE;
     }
-    struct report_options o = {.format = REPORT_TEXT, .relative_allowed = diff};
+    struct report_options o = {.format = REPORT_TEXT, .thresholds.relative_allowed = diff};
     /* clang-format off */
     const struct cliopt merge_opts[] = {
         CLIOPT_CUSTOM("report", &o.format, take_report),
         CLIOPT_STRING_SHORT("output", 'o', &o.output),
-        CLIOPT_CUSTOM("threshold", &o, take_threshold)};
+        CLIOPT_CUSTOM("threshold", &o.thresholds, cliargs_take_threshold)};
     const struct cliopt diff_opts[] = {
-        CLIOPT_CUSTOM("threshold", &o, take_threshold),
+        CLIOPT_CUSTOM("threshold", &o.thresholds, cliargs_take_threshold),
         CLIOPT_SET("json", &o.json)};
     /* clang-format on */
     const struct cliopt_command cmd = {.name = "report",

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cliargs.h"
 #include "cliopt.h"
 #include "clock.h"
 #include "cmd_validate.h"
@@ -94,7 +95,7 @@ struct run_options {
     double rate, burst, timeout_s, drain_s;
     int concurrency, max_attempts;
     int64_t max_retry_wait_us;
-    unsigned shard_k, shard_n; /* 0/0: no sharding */
+    struct cli_shard shard; /* 0/0: no sharding */
     enum runview_progress progress;
     struct jobcli cli;
     struct target_ca ca;
@@ -102,17 +103,6 @@ struct run_options {
 };
 
 /* ---- Options ---------------------------------------------------------------------------- */
-
-static bool take_shard(void *dest, const char *arg)
-{
-    struct run_options *o = dest;
-    char why[160];
-    if (token_shard_arg(arg, getenv(TOKEN_SHARD_INDEX_ENV), &o->shard_k, &o->shard_n, why,
-                        sizeof(why)))
-        return true;
-    fprintf(stderr, "cpsbatch: --shard '%s': %s\n", arg, why);
-    return false;
-}
 
 /* 0, 1 for --help, or ERR_INVALID after printing why. */
 static int parse_options(int argc, char **argv, struct run_options *o)
@@ -150,7 +140,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
         CLIOPT_SET("json", &o->json),
         CLIOPT_SET("insecure-http", &o->insecure_http),
         TARGET_CA_OPTIONS(&o->ca),
-        CLIOPT_CUSTOM("shard", o, take_shard),
+        CLIOPT_CUSTOM("shard", &o->shard, cliargs_take_shard),
         CLIOPT_SET("wait", &o->wait.wait),
         WAIT_OPTIONS(&o->wait)};
     /* clang-format on */
@@ -232,8 +222,8 @@ static int print_request(const struct job_row *r, const char *url)
 /* "K/N" for a share of the rows, "" for the whole batch: what a ledger's header says. */
 static void shard_name(const struct run_options *o, char out[24])
 {
-    if (o->shard_n > 1)
-        snprintf(out, 24, "%u/%u", o->shard_k, o->shard_n);
+    if (o->shard.n > 1)
+        snprintf(out, 24, "%u/%u", o->shard.k, o->shard.n);
     else
         out[0] = '\0';
 }
@@ -352,8 +342,8 @@ static char *default_ledger_path(const struct run_options *o)
     if (len > 4 && strcmp(o->csv + len - 4, ".csv") == 0)
         len -= 4;
     char shard[48] = "";
-    if (o->shard_n > 1)
-        snprintf(shard, sizeof(shard), ".shard-%u-of-%u", o->shard_k, o->shard_n);
+    if (o->shard.n > 1)
+        snprintf(shard, sizeof(shard), ".shard-%u-of-%u", o->shard.k, o->shard.n);
     size_t size = len + sizeof(".sandbox") + strlen(shard) + sizeof(".ledger.jsonl");
     char *p = malloc(size);
     if (p)
@@ -391,7 +381,7 @@ static int check_split(const struct run *r)
     /* The whole batch's default ledger, DIR/STEM[.sandbox].ledger.jsonl: its siblings
      * DIR/STEM[.sandbox]... are the other splits'. */
     struct run_options whole = r->o;
-    whole.shard_n = 0;
+    whole.shard.n = 0;
     char *path = default_ledger_path(&whole);
     if (!path)
         return ERR_NOMEM;
@@ -400,7 +390,7 @@ static int check_split(const struct run *r)
     const char *dir = !slash ? "." : slash == path ? "/" : path, *prefix = slash ? slash + 1 : path;
     if (slash && slash != path)
         *slash = '\0';
-    unsigned want = r->o.shard_n > 1 ? r->o.shard_n : 1;
+    unsigned want = r->o.shard.n > 1 ? r->o.shard.n : 1;
     DIR *d = opendir(dir);
     int rc = 0;
     struct dirent *e;
@@ -749,8 +739,8 @@ int cmd_run(int argc, char **argv)
     int status = EXIT_USAGE;
     if (jobcli_prepare(&r.o.cli, r.o.csv, &r.jo))
         goto out;
-    r.jo.shard_k = r.o.shard_k;
-    r.jo.shard_n = r.o.shard_n;
+    r.jo.shard_k = r.o.shard.k;
+    r.jo.shard_n = r.o.shard.n;
     r.ledger_path = r.o.ledger ? strdup(r.o.ledger) : default_ledger_path(&r.o);
     rc = r.ledger_path ? check_split(&r) : ERR_NOMEM;
     rc = rc ? rc : check_stream(&r.o);
