@@ -149,19 +149,12 @@ static int take_options(const struct cliopt_command *c, const struct getopt_tabl
 
 int cliopt_parse(const struct cliopt_command *c, int argc, char **argv, const char **operand)
 {
-    struct getopt_tables t;
-    int rc = build_tables(c, &t);
-    if (!rc)
-        rc = take_options(c, &t, argc, argv);
-    if (rc)
-        return rc;
-    if (optind != argc - (operand != NULL)) {
-        cliopt_hint(c, c->bad_operands);
-        return ERR_INVALID;
-    }
-    if (operand)
-        *operand = argv[optind];
-    return 0;
+    char **operands;
+    size_t n, want = operand != NULL;
+    int rc = cliopt_parse_operands(c, argc, argv, want, want, &operands, &n);
+    if (!rc && operand)
+        *operand = operands[0];
+    return rc;
 }
 
 int cliopt_parse_operands(const struct cliopt_command *c, int argc, char **argv, size_t min,
