@@ -77,14 +77,19 @@ py "'  achieved: shares %.0f/s + %.0f/s, merged %.0f/s, one generator %.0f/s; p9
 check "merged rate: the union of the sends, (sent - 1) / (last send - first send)" ok \
     "abs(r('merged')['achieved_rate'] * (r('merged')['span_us']['last_send'] -
          r('merged')['span_us']['first_send']) / 1e6 / ($N - 1) - 1) < 1e-6"
-if [ "$(py "r('share1')['start_epoch_us'] == r('share2')['start_epoch_us']")" = 1 ]; then
-    # One schedule: a busy 2-core machine keeps it only roughly, so generous bounds.
+# The achieved rates are compared only when every generator kept its schedule (under 10% late
+# sends) and the two shares started in the same second: a busy 2-core machine, or a sanitizer
+# build, cannot keep 2,000/s, and then the rates say how busy it was, not whether the shares
+# add up. (That N shares' due times are one generator's is test_arrival's, on a stepped clock.)
+kept="all(r(n)['late_sends'] < 0.1 * r(n)['sent'] for n in ('share1', 'share2', 'one'))"
+if [ "$(py "r('share1')['start_epoch_us'] == r('share2')['start_epoch_us'] and $kept")" = 1 ]; then
     check "merged rate near one generator's (within 25%)" ok \
         "abs(r('merged')['achieved_rate'] / r('one')['achieved_rate'] - 1) < 0.25"
     check "merged rate near 2,000/s (within 25%)" ok \
         "abs(r('merged')['achieved_rate'] / 2000 - 1) < 0.25"
 else
-    echo "  the shares started in different seconds (a stalled start): their union spans more"
+    echo "  rates not compared: the shares started in different seconds, or a generator fell" \
+        "behind its schedule (late sends: $(py "[r(n)['late_sends'] for n in ('share1', 'share2', 'one')]"))"
 fi
 check "same counts as one generator" ok \
     "r('merged')['requests'] == r('one')['requests'] and r('merged')['sent'] == r('one')['sent']"
@@ -105,12 +110,12 @@ report merge "$WORK/share1.json" "$WORK/share2.json" --threshold 'p99<1us' -o /d
 check_eq "merge: a failed threshold exits 4" "$RC" 4
 
 # 3. diff: a table, and the exit status CI keys on.
-report diff "$WORK/one.json" "$WORK/merged.json" --threshold 'rate>=-50%' \
+report diff "$WORK/one.json" "$WORK/merged.json" --threshold 'rate>=-90%' \
     --threshold 'errors<=+0%' >"$WORK/diff.txt" 2>&1
 check_eq "diff: generous thresholds hold ($(cat "$WORK/diff.txt"))" "$RC" 0
 check_grep "diff: the p99 row" "^latency p99 \(ms\) +[0-9.]+ +[0-9.]+ +[-+][0-9.]+%" "$WORK/diff.txt"
 check_grep "diff: service time rows" "^service p99.9 \(ms\)" "$WORK/diff.txt"
-check_grep "diff: the verdict" "rate>=-50%: ok" "$WORK/diff.txt" -F
+check_grep "diff: the verdict" "rate>=-90%: ok" "$WORK/diff.txt" -F
 report diff "$WORK/one.json" "$WORK/merged.json" --threshold 'p50<-100%' >"$WORK/diff.txt" 2>&1
 check_eq "diff: a relative threshold that fails exits 4" "$RC" 4
 check_grep "diff: says which" "p50<-100%: FAILED" "$WORK/diff.txt" -F

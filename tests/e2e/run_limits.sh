@@ -42,7 +42,8 @@ fi
 sim_reset
 rc bash -c 'ulimit -n 100 && for ((fd = 3; fd < 92; fd++)); do eval "exec $fd</dev/null"; done &&
     exec "$@"' _ "$BUILD/cpsbatch" run "$JOB" --endpoint "$SIM_URL" --rate 0 --concurrency 500 \
-    --max-attempts 2 --progress never --ledger "$WORK/emfile.ledger.jsonl" >"$WORK/emfile.out" 2>&1
+    --max-attempts 2 --no-preflight --progress never --ledger "$WORK/emfile.ledger.jsonl" \
+    >"$WORK/emfile.out" 2>&1
 check_eq "no descriptors left: incomplete (exit 3)" "$RC" 3
 check_grep "no descriptors left: the cut said" \
     "--concurrency 500 needs more open files than the limit allows \(100, ulimit -n\): using 18" \
