@@ -31,6 +31,7 @@
 #include "exitcode.h"
 #include "jobcli.h"
 #include "ledger.h"
+#include "outfile.h"
 #include "source.h"
 #include "token.h"
 
@@ -81,11 +82,11 @@ struct export
     struct owner *owners; /* by spreadsheet row; token "" for a row no share given owns */
     long n_owners;
     FILE *out;
-    char *tmp_path;
-    bool bom, crlf;    /* the output's style: forced by options, else the input's */
-    char separator;    /* the input's */
-    int out_errno;     /* why the output could not be created or written */
-    bool token_column; /* the CSV has its own clientToken column */
+    struct outfile file; /* -o FILE */
+    bool bom, crlf;      /* the output's style: forced by options, else the input's */
+    char separator;      /* the input's */
+    int out_errno;       /* why the output could not be created or written */
+    bool token_column;   /* the CSV has its own clientToken column */
     long rows, matched;
 };
 
@@ -344,14 +345,10 @@ static int open_output(struct export *x)
         x->out = stdout;
         return 0;
     }
-    size_t len = strlen(x->output) + 16;
-    x->tmp_path = malloc(len);
-    if (!x->tmp_path)
-        return ERR_NOMEM;
-    snprintf(x->tmp_path, len, "%s.tmp.%ld", x->output, (long)getpid());
-    x->out = fopen(x->tmp_path, "w");
+    int rc = outfile_open(&x->file, x->output);
     x->out_errno = errno;
-    return x->out ? 0 : ERR_IO;
+    x->out = rc ? NULL : x->file.f;
+    return rc;
 }
 
 /* Put the output in place, unless reading failed (rc). Returns 0 or ERR_IO (out_errno says
@@ -360,22 +357,13 @@ static int close_output(struct export *x, int rc)
 {
     if (x->out == stdout)
         return 0;
-    int wrc = 0;
-    if (ferror(x->out)) {
-        x->out_errno = errno;
-        wrc = ERR_IO;
-    }
-    if (fclose(x->out) != 0 && !wrc) {
-        x->out_errno = errno;
-        wrc = ERR_IO;
-    }
     x->out = NULL;
-    if (!rc && !wrc && rename(x->tmp_path, x->output) != 0) {
-        x->out_errno = errno;
-        wrc = ERR_IO;
+    if (rc) {
+        outfile_abandon(&x->file);
+        return 0;
     }
-    if (rc || wrc)
-        unlink(x->tmp_path);
+    int wrc = outfile_commit(&x->file);
+    x->out_errno = errno;
     return wrc;
 }
 
@@ -525,6 +513,5 @@ int cmd_export(int argc, char **argv)
     free(x.shares);
     free(x.owners);
     jobcli_release(&x.cli);
-    free(x.tmp_path);
     return status;
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "outfile.h"
 #include "reporthtml.h"
 #include "reportjson.h"
 #include "reporttext.h"
@@ -54,36 +55,24 @@ static int render(FILE *out, enum report_format f, const struct report_info *inf
     return rc;
 }
 
-/* Write to a temporary file beside path, then rename it over path. */
-static int write_aside(enum report_format f, const struct report_info *info,
-                       const struct loadstats *s, const char *path)
+/* Write to path through outfile.h: aside and renamed, a device as it is. */
+static int write_file(enum report_format f, const struct report_info *info,
+                      const struct loadstats *s, const char *path)
 {
-    size_t len = strlen(path) + 32;
-    char *tmp = malloc(len);
-    if (!tmp)
-        return ERR_NOMEM;
-    snprintf(tmp, len, "%s.tmp.%ld", path, (long)getpid());
-    int rc = ERR_IO, saved = 0;
-    FILE *out = fopen(tmp, "w");
-    if (!out)
-        goto out_free;
-    rc = render(out, f, info, s);
-    if (fflush(out) != 0 || fsync(fileno(out)) != 0)
-        rc = rc ? rc : ERR_IO;
-    if (fclose(out) != 0)
-        rc = rc ? rc : ERR_IO;
-    if (!rc && rename(tmp, path) != 0)
-        rc = ERR_IO;
-    saved = errno;
-    if (rc)
-        unlink(tmp);
-out_free:
-    if (!out)
-        saved = errno;
+    struct outfile out;
+    int rc = outfile_open(&out, path);
+    if (!rc) {
+        rc = render(out.f, f, info, s);
+        if (rc) {
+            int saved = errno;
+            outfile_abandon(&out);
+            errno = saved;
+        } else
+            rc = outfile_commit(&out);
+    }
     if (rc)
         fprintf(stderr, "cpsbatch: cannot write the report %s: %s\n", path,
-                rc == ERR_IO && saved ? strerror(saved) : err_str(rc));
-    free(tmp);
+                rc == ERR_IO && errno ? strerror(errno) : err_str(rc));
     return rc;
 }
 
@@ -91,7 +80,7 @@ int report_write(enum report_format f, const struct report_info *info, const str
                  const char *path)
 {
     if (path && strcmp(path, "-") != 0)
-        return write_aside(f, info, s, path);
+        return write_file(f, info, s, path);
     int rc = render(stdout, f, info, s);
     if (fflush(stdout) != 0)
         rc = rc ? rc : ERR_IO;

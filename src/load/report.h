@@ -2,7 +2,8 @@
  *
  * report_write renders the results in one format, to standard output or to a file. A file is
  * written aside (FILE.tmp.PID) and renamed over FILE only when complete, so a reader never sees
- * half a report and a failed run leaves the previous report in place.
+ * half a report and a failed run leaves the previous report in place; what is not a regular
+ * file (/dev/null, a FIFO) is written as it is (outfile.h).
  *
  * The renderers (reporttext.h, reportjson.h, reporthtml.h) share what is here: the run's
  * description (struct report_info) and the percentiles every format shows.

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "outfile.h"
 #include "sim.h"
 #include "version.h"
 
@@ -239,22 +240,19 @@ static int parse_args(int argc, char **argv, struct cli *c)
     return 0;
 }
 
-/* Write the port to path through a temporary file and a rename, so a reader sees either no
- * file or the whole number. */
+/* Write the port to path through outfile.h (a temporary file and a rename), so a reader sees
+ * either no file or the whole number. */
 static int write_port_file(const char *path, unsigned port)
 {
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (f == NULL)
-        return ERR_IO;
-    int bad = fprintf(f, "%u\n", port) < 0;
-    bad |= fclose(f) != 0;
-    if (bad || rename(tmp, path) != 0) {
-        unlink(tmp);
+    struct outfile out;
+    int rc = outfile_open(&out, path);
+    if (rc)
+        return rc;
+    if (fprintf(out.f, "%u\n", port) < 0) {
+        outfile_abandon(&out);
         return ERR_IO;
     }
-    return 0;
+    return outfile_commit(&out);
 }
 
 /* Many keep-alive connections need many descriptors: take what the hard limit allows. */

@@ -108,6 +108,9 @@ check_grep "merge: the missing share named" "share 2/2 is missing" "$WORK/merge.
 report merge "$WORK/share1.json" "$WORK/share2.json" --threshold 'p99<1us' -o /dev/null \
     2>"$WORK/merge.err"
 check_eq "merge: a failed threshold exits 4" "$RC" 4
+# Written to as it is: as root, a report written aside and renamed over it replaced the device
+# with a plain file (outfile.h).
+check "-o /dev/null: still the character device" [ -c /dev/null ]
 
 # 3. diff: a table, and the exit status CI keys on.
 report diff "$WORK/one.json" "$WORK/merged.json" --threshold 'rate>=-90%' \
