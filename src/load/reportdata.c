@@ -2,6 +2,7 @@
 #include "reportdata.h"
 
 #include "err.h"
+#include "reportjson.h"
 
 #define COUNT(name, field)                                                                         \
     {                                                                                              \
@@ -99,20 +100,6 @@ static json_t *shard(const struct report_info *info)
     return json_pack("{s:i,s:i}", "k", (int)info->shard_k, "n", (int)info->shard_n);
 }
 
-/* {"timeout":N,...}: a second's failures by kind. New reference or NULL. */
-static json_t *second_errors(const struct loadstats_second *sec)
-{
-    json_t *o = json_object();
-    for (int i = 0; o && i < LOADSTATS_ERR_N; i++) {
-        if (json_object_set_new(o, loadstats_error_name((enum loadstats_error)i),
-                                count(sec->err_kinds[i]))) {
-            json_decref(o);
-            return NULL;
-        }
-    }
-    return o;
-}
-
 /* What html's context block shows: the command line, the CSV's digest, when and where; and
  * the measured phase's length by the schedule (the per-second targets' span). */
 static json_t *context(const struct report_info *info, const struct loadstats *s)
@@ -138,7 +125,7 @@ static int seconds(json_t *doc, const struct loadstats *s)
             rc |=
                 json_object_set_new(e, reportdata_second_counts[c].name,
                                     count(reportdata_count_get(sec, &reportdata_second_counts[c])));
-        rc |= json_object_set_new(e, "errors", second_errors(sec));
+        rc |= json_object_set_new(e, "errors", reportjson_error_counts(sec->err_kinds));
         rc |= json_object_set_new(e, "inflight_us", json_real(sec->inflight_us));
         if (!s->second_hists_lost)
             rc |= json_object_set_new(e, "hist", reportdata_hist(&sec->hist));

@@ -43,12 +43,12 @@ static json_t *statuses(const struct loadstats *s)
     return o;
 }
 
-static json_t *errors(const struct loadstats *s)
+json_t *reportjson_error_counts(const uint64_t counts[LOADSTATS_ERR_N])
 {
     json_t *o = json_object();
     for (int i = 0; o && i < LOADSTATS_ERR_N; i++) {
         if (json_object_set_new(o, loadstats_error_name((enum loadstats_error)i),
-                                count(s->error_kinds[i]))) {
+                                count(counts[i]))) {
             json_decref(o);
             return NULL;
         }
@@ -121,7 +121,7 @@ json_t *reportjson_build(const struct report_info *info, const struct loadstats 
         return NULL;
     /* Each json_object_set_new steals its value, NULL included (then it fails). */
     int rc = json_object_set_new(doc, "status", statuses(s));
-    rc |= json_object_set_new(doc, "errors", errors(s));
+    rc |= json_object_set_new(doc, "errors", reportjson_error_counts(s->error_kinds));
     rc |= json_object_set_new(doc, "latency_ms", percentiles(s->latency));
     rc |= json_object_set_new(doc, "service_time_ms", percentiles(s->service));
     rc |= json_object_set_new(doc, "timeline", timeline(s));

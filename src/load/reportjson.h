@@ -31,4 +31,8 @@
 /* The report as a new reference, or NULL when out of memory. */
 json_t *reportjson_build(const struct report_info *info, const struct loadstats *s);
 
+/* {"timeout":N,"reset":N,...}: counts by error kind (the report's "errors", and each
+ * second's). New reference or NULL. */
+json_t *reportjson_error_counts(const uint64_t counts[LOADSTATS_ERR_N]);
+
 #endif
